@@ -1,0 +1,4 @@
+import type { Command } from 'commander';
+
+/** Registers the `serve` command(s). Placeholder until its issue lands: adds nothing. */
+export function register(_program: Command): void {}

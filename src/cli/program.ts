@@ -1,0 +1,36 @@
+import { Command } from 'commander';
+import { TOOL_VERSION } from '../contracts/tool-version.js';
+import { register as registerArtifact } from './commands/artifact.js';
+import { register as registerAudit } from './commands/audit.js';
+import { register as registerDataset } from './commands/dataset.js';
+import { register as registerEval } from './commands/eval.js';
+import { register as registerEvents } from './commands/events.js';
+import { register as registerInit } from './commands/init.js';
+import { register as registerScan } from './commands/scan.js';
+import { register as registerServe } from './commands/serve.js';
+import { register as registerToken } from './commands/token.js';
+import { register as registerWeights } from './commands/weights.js';
+
+/** Builds `tunegate` command tree (exported for tests). */
+export function buildProgram(): Command {
+  const program = new Command('tunegate')
+    .description('Governed, auditable pipeline for LLM training and fine-tuning')
+    .version(TOOL_VERSION)
+    .showHelpAfterError()
+    .exitOverride();
+  for (const register of [
+    registerInit,
+    registerServe,
+    registerAudit,
+    registerToken,
+    registerEvents,
+    registerDataset,
+    registerScan,
+    registerArtifact,
+    registerWeights,
+    registerEval,
+  ]) {
+    register(program);
+  }
+  return program;
+}

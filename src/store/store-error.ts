@@ -1,0 +1,11 @@
+import { TunegateError } from '../contracts/error.js';
+
+export type StoreErrorCode =
+  | 'store.unavailable'
+  | 'store.conflict'
+  | 'store.migration_failed'
+  | 'store.invalid_url'
+  | 'store.corrupt';
+
+/** Errors of the storage layer. */
+export class StoreError extends TunegateError<StoreErrorCode> {}
