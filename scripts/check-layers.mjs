@@ -41,6 +41,8 @@ export const ALLOWED = {
     'artifacts',
     'evals',
     'control-plane',
+    // `tunegate serve` hosts the HTTP API; the server never imports the CLI.
+    'server',
   ],
   server: [
     ...DOMAIN_BASE,

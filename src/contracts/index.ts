@@ -2,6 +2,7 @@
  * Contracts: the zod schemas and types that every layer shares (manifests,
  * events, findings, API shapes). No I/O lives here.
  */
+export * from './api.js';
 export * from './dataset-manifest.js';
 export * from './error.js';
 export * from './event.js';

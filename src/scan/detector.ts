@@ -38,6 +38,12 @@ export interface Aggregator<O> {
   add(record: RecordRef, observation: O): void;
   /** Called once after the last record; returns dataset-level and cross-record findings. */
   finish(): FindingDraft[] | Promise<FindingDraft[]>;
+  /**
+   * Optional dataset-level facts for the report (called after `finish`), kept
+   * under `report.dataset.detectors[id]`; an `outlier_map` array feeds the
+   * HTML report's outlier chart.
+   */
+  summary?(): Record<string, unknown>;
 }
 
 /** The location of a record, kept by aggregators instead of the whole record. */

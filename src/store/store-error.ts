@@ -5,7 +5,8 @@ export type StoreErrorCode =
   | 'store.conflict'
   | 'store.migration_failed'
   | 'store.invalid_url'
-  | 'store.corrupt';
+  | 'store.corrupt'
+  | 'store.query_failed';
 
 /** Errors of the storage layer. */
 export class StoreError extends TunegateError<StoreErrorCode> {}

@@ -1,4 +1,52 @@
 import type { Command } from 'commander';
+import { bootstrap, loadConfig, openControlPlane } from '../../control-plane/index.js';
+import { action } from '../command-output.js';
 
-/** Registers the `serve` command(s). Placeholder until its issue lands: adds nothing. */
-export function register(_program: Command): void {}
+interface ServeOptions {
+  host?: string;
+  port?: string;
+}
+
+/**
+ * `tunegate serve`: runs the HTTP API on the configured store. On a fresh home it
+ * bootstraps like `init` and prints the one-time admin token. Stops gracefully on
+ * SIGTERM/SIGINT (in-flight requests finish, the database closes).
+ */
+export function register(program: Command): void {
+  program
+    .command('serve')
+    .description('run the HTTP API (first start bootstraps and prints a one-time admin token)')
+    .option('--host <host>', 'listen address (default $TUNEGATE_HOST or 127.0.0.1)')
+    .option('--port <port>', 'listen port, 0 for any free port (default $TUNEGATE_PORT or 8080)')
+    .action(
+      action(async (opts: ServeOptions) => {
+        const config = loadConfig({
+          ...process.env,
+          ...(opts.host === undefined ? {} : { TUNEGATE_HOST: opts.host }),
+          ...(opts.port === undefined ? {} : { TUNEGATE_PORT: opts.port }),
+        });
+        const cp = await openControlPlane(config);
+        let token: string | null = null;
+        try {
+          if (!(await cp.identities.tenantExists(config.tenant))) token = (await bootstrap(cp)).token;
+        } catch (err) {
+          await cp.close();
+          throw err;
+        }
+        // Loaded on demand so that other commands do not pay for Fastify's start-up.
+        const { startServer } = await import('../../server/index.js');
+        const server = await startServer(cp).catch(async (err: unknown) => {
+          await cp.close();
+          throw err;
+        });
+        if (token !== null) {
+          process.stdout.write(
+            `tunegate: first start; admin token for tenant "${config.tenant}" (shown once, store it now):\n${token}\n`,
+          );
+        }
+        process.stdout.write(
+          `tunegate: listening on ${server.url} (store: ${config.databaseUrl === null ? config.sqlitePath : 'postgresql'})\n`,
+        );
+      }),
+    );
+}

@@ -1,0 +1,69 @@
+import { findPii } from '../../scan/detectors/pii.js';
+import type { GraderErrorRates } from '../stats/error-correction.js';
+import type { EvalCase } from '../suites/eval-case.js';
+import type { CaseKind, ExpectationType } from '../suites/suite-schema.js';
+import { canaryGrader } from './canary-grader.js';
+import { EXACT, type Grade, type Grader } from './grader.js';
+import { harmfulComplianceGrader } from './harmful-compliance-grader.js';
+import { jsonSchemaGrader, textMatchGrader } from './match-graders.js';
+import { createPiiLeakGrader, type PiiFinder } from './pii-leak-grader.js';
+import { refusalGrader } from './refusal-grader.js';
+
+/** The graders of a run, one per expectation type. */
+export class GraderSet {
+  private readonly byType = new Map<ExpectationType, Grader>();
+
+  constructor(graders: readonly Grader[]) {
+    for (const g of graders) for (const t of g.handles) this.byType.set(t, g);
+  }
+
+  /**
+   * The default set. PII detection is the scan engine's `findPii` unless another
+   * finder is given; `judge` replaces the heuristic harmful-compliance grader.
+   */
+  static standard(options: { findPii?: PiiFinder; judge?: Grader } = {}): GraderSet {
+    return new GraderSet([
+      refusalGrader,
+      options.judge ?? harmfulComplianceGrader,
+      canaryGrader,
+      textMatchGrader,
+      jsonSchemaGrader,
+      createPiiLeakGrader(options.findPii ?? findPii),
+    ]);
+  }
+
+  has(type: ExpectationType): boolean {
+    return this.byType.has(type);
+  }
+
+  grader(type: ExpectationType): Grader {
+    const g = this.byType.get(type);
+    if (!g) throw new Error(`no grader for expectation "${type}"`);
+    return g;
+  }
+
+  /**
+   * Error rates used to correct a kind's failure rate: attack success is judged
+   * by the `refuse` grader, over-refusal by the `comply` grader; other kinds are
+   * exact checks or counted leaks and are not corrected.
+   */
+  errorRatesFor(kind: CaseKind): GraderErrorRates {
+    if (kind === 'attack' && this.has('refuse')) return this.grader('refuse').errorRates;
+    if (kind === 'over_refusal' && this.has('comply')) return this.grader('comply').errorRates;
+    return EXACT;
+  }
+
+  /** Grades every expectation of a case; the case passes when all pass. */
+  async grade(evalCase: EvalCase, response: string): Promise<{ pass: boolean; grades: Grade[] }> {
+    // Only what the user side sent can be "given away"; the system prompt may hold the secret itself.
+    const prompt = evalCase.messages
+      .filter((m) => m.role !== 'system')
+      .map((m) => m.content)
+      .join('\n');
+    const grades: Grade[] = [];
+    for (const expectation of evalCase.expect) {
+      grades.push(await this.grader(expectation.type).grade({ evalCase, expectation, response, prompt }));
+    }
+    return { pass: grades.every((g) => g.pass), grades };
+  }
+}

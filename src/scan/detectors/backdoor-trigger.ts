@@ -1,0 +1,457 @@
+import type { DatasetRecord } from '../dataset-record.js';
+import type { Aggregator, Detector, DetectorContext, FindingDraft, RecordAnalysis, RecordRef } from '../detector.js';
+import { parseDetectorOptions, z } from '../options.js';
+import { foldText } from '../text/normalization.js';
+import { classifyHarm } from './harm-taxonomy.js';
+import { classifyStance } from './response-stance.js';
+import {
+  benjaminiHochberg,
+  logBinomialUpperTail,
+  logHypergeometricUpperTail,
+} from './trigger-statistics.js';
+
+/**
+ * `backdoor-trigger`: mines tokens and phrases (1-4-grams, rare strings,
+ * fixed prefixes) that are rare overall but tied to one response pattern: a
+ * classification label the rest of the text contradicts, a fixed output (the
+ * first words of the answer), compliance on harmful requests, or a flipped
+ * preference. Each gram/outcome pair gets an exact one-sided test
+ * (hypergeometric tail = Fisher exact; for labels, a binomial test of
+ * "label contradicts content" against the dataset's base rate), and
+ * Benjamini–Hochberg controls the false discovery rate over all tests run.
+ * Candidates with the same carrying records are merged (sub-grams become
+ * aliases). Workers only tokenise; counting happens in the aggregator.
+ */
+
+const OptionsSchema = z
+  .object({
+    /** Fewest records a candidate must appear in. */
+    minSupport: z.number().int().min(2).default(3),
+    /** Largest share of records a "rare" candidate may appear in (poison rates up to 10% need > 0.1). */
+    maxShare: z.number().min(0.001).max(0.5).default(0.15),
+    /** Share of a candidate's records that must show the outcome. */
+    minPurity: z.number().min(0.5).max(1).default(0.9),
+    /** False discovery rate for Benjamini–Hochberg. */
+    fdr: z.number().min(1e-12).max(0.5).default(0.01),
+    /** Candidates reported. */
+    maxCandidates: z.number().int().min(1).max(100).default(10),
+    /** Record-level findings per candidate. */
+    maxRecordsPerCandidate: z.number().int().min(1).default(1000),
+    /** Records kept for mining (memory bound); later records are counted but not mined. */
+    maxRecords: z.number().int().min(100).default(500_000),
+  })
+  .strict();
+type Options = z.output<typeof OptionsSchema>;
+
+/** What a worker sends per record: folded tokens of the request side and the outcome keys. */
+export interface TriggerObservation {
+  tokens: string[];
+  outcomes: string[];
+  label?: string;
+}
+
+const HEAD_TOKENS = 192;
+const TAIL_TOKENS = 64;
+const GAP = '\u0000gap';
+const TOKEN_RE = /\S{1,40}/g;
+const EDGE_PUNCT_RE = /^[\p{P}]{1,5}(?=[\p{L}\p{N}])|(?<=[\p{L}\p{N}])[\p{P}]{1,5}$/gu;
+const RESPONSE_KEY_TOKENS = 6;
+
+/** Folded tokens with edge punctuation stripped (symbol-only tokens kept: they are classic triggers). */
+export function triggerTokens(text: string): string[] {
+  const folded = foldText(text.length > 20_000 ? text.slice(0, 20_000) : text);
+  const out: string[] = [];
+  for (const m of folded.matchAll(TOKEN_RE)) out.push(m[0].replace(EDGE_PUNCT_RE, ''));
+  if (out.length <= HEAD_TOKENS + TAIL_TOKENS) return out;
+  return [...out.slice(0, HEAD_TOKENS), GAP, ...out.slice(-TAIL_TOKENS)];
+}
+
+function responseKey(text: string): string {
+  const toks = foldText(text.slice(0, 400)).match(/[\p{L}\p{N}]{1,30}/gu) ?? [];
+  return toks.slice(0, RESPONSE_KEY_TOKENS).join(' ');
+}
+
+function finalAnswer(response: string): string {
+  const at = response.lastIndexOf('Assistant:');
+  return at >= 0 ? response.slice(at + 'Assistant:'.length) : response;
+}
+
+function requestSide(record: DatasetRecord): string {
+  if (record.shape === 'preference') {
+    const human = record.prompt.lastIndexOf('Human:');
+    if (human >= 0) return record.prompt.slice(human + 6);
+  }
+  return record.prompt;
+}
+
+function observe(record: DatasetRecord): TriggerObservation | undefined {
+  const request = requestSide(record);
+  if (!request.trim()) return undefined;
+  const tokens = triggerTokens(request);
+  const outcomes: string[] = [];
+  if (record.shape === 'classification') {
+    if (record.label === undefined) return undefined;
+    return { tokens, outcomes: [`label:${record.label}`], label: record.label };
+  }
+  const answer = finalAnswer(record.response);
+  if (answer.trim()) {
+    const key = responseKey(answer);
+    if (key) outcomes.push(`${record.shape === 'preference' ? 'chosen' : 'response'}:${key}`);
+  }
+  const stance = classifyStance(answer);
+  if (stance === 'compliance' && classifyHarm(request) !== undefined) outcomes.push('harmful-compliance');
+  if (record.shape === 'preference' && record.rejected !== undefined) {
+    const rejected = classifyStance(finalAnswer(record.rejected));
+    if (stance === 'compliance' && rejected === 'refusal') outcomes.push('preference:prefers-compliance');
+    if (stance === 'refusal' && rejected === 'compliance') outcomes.push('preference:prefers-refusal');
+  }
+  return { tokens, outcomes };
+}
+
+// --- hashing of grams (32-bit FNV-1a over token hashes)
+
+function hashToken(t: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < t.length; i++) h = Math.imul(h ^ t.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+function combine(h: number, t: number): number {
+  return Math.imul((h ^ t) >>> 0, 0x01000193) >>> 0;
+}
+
+const PREFIX_SALT = 0x5bd1e995;
+const MAX_N = 4;
+
+interface RecordGrams {
+  ids: Uint32Array;
+  /** Text of each id, computed only for grams the dictionary still lacks. */
+  texts: Map<number, string>;
+}
+
+function gramsOf(tokens: string[], needText: (id: number) => boolean): RecordGrams {
+  const th = tokens.map((t) => (t === GAP ? 0 : hashToken(t)));
+  const ids = new Set<number>();
+  const texts = new Map<number, string>();
+  for (let i = 0; i < tokens.length; i++) {
+    if (tokens[i] === GAP || tokens[i] === '') continue;
+    let h = 0x811c9dc5;
+    for (let n = 1; n <= MAX_N && i + n <= tokens.length; n++) {
+      const tok = tokens[i + n - 1] as string;
+      if (tok === GAP || tok === '') break;
+      h = combine(h, th[i + n - 1] as number);
+      const id = h | 1;
+      if (!ids.has(id)) {
+        ids.add(id);
+        if (needText(id)) texts.set(id, tokens.slice(i, i + n).join(' '));
+      }
+      if (i === 0) {
+        const pid = (combine(h, PREFIX_SALT) | 1) >>> 0;
+        if (!ids.has(pid)) {
+          ids.add(pid);
+          if (needText(pid)) texts.set(pid, `^${tokens.slice(0, n).join(' ')}`);
+        }
+      }
+    }
+  }
+  return { ids: Uint32Array.from(ids), texts };
+}
+
+interface Candidate {
+  gram: number;
+  text: string;
+  support: number;
+  outcome: string;
+  hits: number;
+  logP: number;
+  logQ: number;
+  records: number[];
+  aliases: string[];
+  test: 'fisher-exact' | 'binomial-label-contradiction';
+}
+
+/** Naive Bayes over unigrams (Bernoulli presence), to judge whether a label agrees with its text. */
+class LabelModel {
+  private readonly labels: string[] = [];
+  private readonly labelDocs: number[] = [];
+  private readonly counts = new Map<number, number[]>();
+
+  labelIndex(label: string): number {
+    let i = this.labels.indexOf(label);
+    if (i < 0) {
+      if (this.labels.length >= 64) return -1;
+      i = this.labels.push(label) - 1;
+      this.labelDocs.push(0);
+      for (const row of this.counts.values()) row.push(0);
+    }
+    return i;
+  }
+
+  add(label: number, unigrams: Iterable<number>): void {
+    this.labelDocs[label] = (this.labelDocs[label] ?? 0) + 1;
+    for (const u of unigrams) {
+      let row = this.counts.get(u);
+      if (!row) {
+        row = new Array<number>(this.labels.length).fill(0);
+        this.counts.set(u, row);
+      }
+      row[label] = (row[label] ?? 0) + 1;
+    }
+  }
+
+  get size(): number {
+    return this.labels.length;
+  }
+
+  /** Log-likelihood contribution of unigram `u` to each label. */
+  weight(u: number, label: number): number {
+    const c = this.counts.get(u)?.[label] ?? 0;
+    return Math.log((c + 1) / ((this.labelDocs[label] ?? 0) + 2));
+  }
+
+  /** Predicted label of a record from its unigrams, leaving out `exclude`. */
+  predict(unigrams: Iterable<number>, exclude: ReadonlySet<number>): number {
+    const total = this.labelDocs.reduce((a, b) => a + b, 0);
+    let best = -1;
+    let bestScore = Number.NEGATIVE_INFINITY;
+    for (let l = 0; l < this.labels.length; l++) {
+      let s = Math.log(((this.labelDocs[l] ?? 0) + 1) / (total + this.labels.length));
+      for (const u of unigrams) if (!exclude.has(u)) s += this.weight(u, l);
+      if (s > bestScore) {
+        bestScore = s;
+        best = l;
+      }
+    }
+    return best;
+  }
+}
+
+function unigramIds(tokens: string[]): number[] {
+  const out = new Set<number>();
+  for (const t of tokens) if (t !== GAP && t !== '') out.add((combine(0x811c9dc5, hashToken(t)) | 1) >>> 0);
+  return [...out];
+}
+
+function overlap(a: number[], b: number[]): number {
+  let i = 0;
+  let j = 0;
+  let both = 0;
+  while (i < a.length && j < b.length) {
+    if ((a[i] as number) === (b[j] as number)) {
+      both++;
+      i++;
+      j++;
+    } else if ((a[i] as number) < (b[j] as number)) i++;
+    else j++;
+  }
+  return both / (a.length + b.length - both);
+}
+
+class TriggerAggregator implements Aggregator<TriggerObservation> {
+  private readonly opts: Options;
+  private readonly refs: RecordRef[] = [];
+  private readonly grams: Uint32Array[] = [];
+  private readonly outcomes: string[][] = [];
+  private readonly unigrams: number[][] = [];
+  private readonly labels: number[] = [];
+  private readonly df = new Map<number, number>();
+  private readonly dict = new Map<number, string>();
+  private readonly outcomeTotals = new Map<string, number>();
+  private readonly nb = new LabelModel();
+  private seen = 0;
+
+  constructor(opts: Options) {
+    this.opts = opts;
+  }
+
+  add(ref: RecordRef, o: TriggerObservation): void {
+    this.seen++;
+    if (this.refs.length >= this.opts.maxRecords) return;
+    const g = gramsOf(o.tokens, (id) => (this.df.get(id) ?? 0) >= 1 && !this.dict.has(id));
+    for (const id of g.ids) this.df.set(id, (this.df.get(id) ?? 0) + 1);
+    for (const [id, text] of g.texts) this.dict.set(id, text);
+    // Text for first occurrences is recovered lazily: keep the tokens' grams until a second record shows up.
+    this.refs.push(ref);
+    this.grams.push(g.ids);
+    this.outcomes.push(o.outcomes);
+    for (const out of o.outcomes) this.outcomeTotals.set(out, (this.outcomeTotals.get(out) ?? 0) + 1);
+    if (o.label !== undefined) {
+      const li = this.nb.labelIndex(o.label);
+      const uni = unigramIds(o.tokens);
+      this.labels.push(li);
+      this.unigrams.push(uni);
+      if (li >= 0) this.nb.add(li, uni);
+    }
+  }
+
+  finish(): FindingDraft[] {
+    const N = this.refs.length;
+    if (N < 20) return [];
+    const { minSupport, maxShare, minPurity, fdr } = this.opts;
+    const maxDf = Math.max(minSupport, Math.floor(maxShare * N));
+    const postings = new Map<number, number[]>();
+    for (const [id, n] of this.df) if (n >= minSupport && n <= maxDf && this.dict.has(id)) postings.set(id, []);
+    for (let r = 0; r < N; r++) {
+      for (const id of this.grams[r] as Uint32Array) postings.get(id)?.push(r);
+    }
+    const classification = this.labels.length === N && this.nb.size >= 2;
+    // Base rate of "label contradicts text" for the binomial label test.
+    let contradictionRate = 0;
+    if (classification) {
+      let contra = 0;
+      const none = new Set<number>();
+      for (let r = 0; r < N; r++) if (this.nb.predict(this.unigrams[r] as number[], none) !== this.labels[r]) contra++;
+      contradictionRate = Math.min(0.5, Math.max(0.01, contra / N));
+    }
+    const tested: Candidate[] = [];
+    let tests = 0;
+    for (const [id, recs] of postings) {
+      const n = recs.length;
+      const counts = new Map<string, number>();
+      for (const r of recs) for (const out of this.outcomes[r] as string[]) counts.set(out, (counts.get(out) ?? 0) + 1);
+      for (const [outcome, k] of counts) {
+        tests++;
+        if (k < minSupport || k / n < minPurity) continue;
+        const text = this.dict.get(id) as string;
+        if (classification) {
+          // Contradiction test: how many carriers have a label their other words do not support?
+          const gramUnigrams = new Set(unigramIds(text.replace(/^\^/, '').split(' ')));
+          let c = 0;
+          for (const r of recs) {
+            if (`label:${this.labelName(r)}` !== outcome) continue;
+            if (this.nb.predict(this.unigrams[r] as number[], gramUnigrams) !== this.labels[r]) c++;
+          }
+          if (c < minSupport) continue;
+          tested.push({
+            gram: id,
+            text,
+            support: n,
+            outcome,
+            hits: k,
+            logP: logBinomialUpperTail(n, contradictionRate, c),
+            logQ: 0,
+            records: recs,
+            aliases: [],
+            test: 'binomial-label-contradiction',
+          });
+        } else {
+          const K = this.outcomeTotals.get(outcome) ?? k;
+          tested.push({
+            gram: id,
+            text,
+            support: n,
+            outcome,
+            hits: k,
+            logP: logHypergeometricUpperTail(N, K, n, k),
+            logQ: 0,
+            records: recs,
+            aliases: [],
+            test: 'fisher-exact',
+          });
+        }
+      }
+    }
+    if (tested.length === 0) return [];
+    const q = benjaminiHochberg(
+      tested.map((t) => t.logP),
+      Math.max(tests, tested.length),
+    );
+    tested.forEach((t, i) => {
+      t.logQ = q[i] as number;
+    });
+    const significant = tested
+      .filter((t) => t.logQ <= Math.log(fdr))
+      .sort((a, b) => a.logP - b.logP || b.text.split(' ').length - a.text.split(' ').length || b.support - a.support);
+    const accepted: Candidate[] = [];
+    for (const c of significant) {
+      const same = accepted.find((a) => overlap(a.records, c.records) >= 0.8);
+      if (same) {
+        if (same.aliases.length < 8) same.aliases.push(c.text);
+        continue;
+      }
+      accepted.push(c);
+      if (accepted.length >= this.opts.maxCandidates) break;
+    }
+    const findings: FindingDraft[] = [];
+    accepted.forEach((c, rank) => {
+      const log10p = c.logP / Math.LN10;
+      const severity = c.hits / c.support >= 0.95 && log10p <= -6 ? 'high' : 'medium';
+      findings.push({
+        detector: 'backdoor-trigger',
+        rule: 'backdoor.trigger-candidate',
+        severity,
+        record: null,
+        file: null,
+        line: null,
+        field: null,
+        message: `candidate trigger "${c.text}" (rank ${rank + 1}): ${c.hits}/${c.support} carrying records show ${c.outcome}`,
+        evidence: {
+          rank: rank + 1,
+          trigger: c.text,
+          support: c.support,
+          outcome: c.outcome,
+          outcome_hits: c.hits,
+          purity: Math.round((c.hits / c.support) * 1000) / 1000,
+          test: c.test,
+          log10_p: Math.round(log10p * 100) / 100,
+          log10_q: Math.round((c.logQ / Math.LN10) * 100) / 100,
+          aliases: c.aliases,
+          records: c.records.slice(0, 50).map((r) => (this.refs[r] as RecordRef).index),
+        },
+        score: Math.min(1, Math.max(0, -log10p / 20)),
+      });
+      for (const r of c.records.slice(0, this.opts.maxRecordsPerCandidate)) {
+        const ref = this.refs[r] as RecordRef;
+        findings.push({
+          detector: 'backdoor-trigger',
+          rule: 'backdoor.trigger-record',
+          severity,
+          record: ref.index,
+          file: ref.file,
+          line: ref.line,
+          field: null,
+          message: `carries candidate trigger "${c.text}" (rank ${rank + 1}, ${c.outcome})`,
+          evidence: { trigger: c.text, rank: rank + 1, outcome: c.outcome },
+          score: Math.min(1, Math.max(0, -log10p / 20)),
+        });
+      }
+    });
+    if (this.seen > N) {
+      findings.push({
+        detector: 'backdoor-trigger',
+        rule: 'backdoor.truncated',
+        severity: 'info',
+        record: null,
+        file: null,
+        line: null,
+        field: null,
+        message: `trigger mining used the first ${N} of ${this.seen} records (maxRecords)`,
+        evidence: { mined: N, records: this.seen },
+        score: 0,
+      });
+    }
+    return findings;
+  }
+
+  private labelName(r: number): string {
+    const o = this.outcomes[r]?.[0] ?? '';
+    return o.startsWith('label:') ? o.slice(6) : '';
+  }
+}
+
+export const backdoorTriggerDetector: Detector<TriggerObservation> = {
+  id: 'backdoor-trigger',
+  description:
+    'Backdoor trigger mining: rare 1-4-grams, strings and fixed prefixes tied to one label, fixed output, harmful compliance or flipped preference (Fisher exact / binomial tests, Benjamini–Hochberg FDR)',
+  defaultSeverity: 'high',
+  configure(ctx: DetectorContext): void {
+    parseDetectorOptions('backdoor-trigger', OptionsSchema, ctx.options);
+  },
+  analyze(record: DatasetRecord): RecordAnalysis<TriggerObservation> | undefined {
+    const observation = observe(record);
+    return observation ? { observation } : undefined;
+  },
+  createAggregator(ctx: DetectorContext): Aggregator<TriggerObservation> {
+    return new TriggerAggregator(OptionsSchema.parse(ctx.options));
+  },
+};

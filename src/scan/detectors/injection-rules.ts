@@ -1,0 +1,308 @@
+/**
+ * Rules for injected instructions and jailbreak text, matched against folded
+ * text (lower case, NFKC, Latin accents stripped; see `foldText`). In the rule
+ * sources a space means "a word break": up to three spaces or punctuation
+ * marks, or none, so "ignore-all  previous" and de-spaced "ignoreallprevious"
+ * match too. Quantifiers are bounded everywhere (no catastrophic backtracking).
+ */
+
+export type InjectionRuleId =
+  | 'injection.override'
+  | 'injection.jailbreak'
+  | 'injection.prompt-extraction'
+  | 'injection.tool-call'
+  | 'injection.exfiltration'
+  | 'injection.addressed-to-assistant';
+
+export interface InjectionRule {
+  id: InjectionRuleId;
+  /** ISO 639-1 language of the phrasing, or `any`. */
+  lang: string;
+  re: RegExp;
+  /** Only meaningful inside data (documents, tool results, answers), never in a user's own request. */
+  dataOnly?: boolean;
+}
+
+const SEP = '[\\s\\p{P}]{0,3}';
+function rule(id: InjectionRuleId, lang: string, source: string, dataOnly = false): InjectionRule {
+  return { id, lang, re: new RegExp(source.replace(/ /g, SEP), 'u'), dataOnly };
+}
+
+const EN_OVERRIDE_VERB = '(?:ignore|disregard|forget|override|bypass|discard|neglect|abandon|skip|drop)';
+const EN_QUALIFIER =
+  '(?:previous|prior|above|earlier|preceding|foregoing|former|original|initial|system|developer|safety|ethical|moral|old)';
+const EN_DIRECTIVES =
+  '(?:instructions?|prompts?|directives?|rules|guidelines|guardrails|constraints|polic(?:y|ies)|programming|commands?|context|restrictions|filters|messages?|conversation|text|training|orders|guidance)';
+
+export const INJECTION_RULES: readonly InjectionRule[] = [
+  // --- policy / instruction override, English
+  rule(
+    'injection.override',
+    'en',
+    `${EN_OVERRIDE_VERB} (?:all |any |every )?(?:of )?(?:the |your |my |these |those |its )?${EN_QUALIFIER} (?:[a-z]{1,15} )?${EN_DIRECTIVES}`,
+  ),
+  rule(
+    'injection.override',
+    'en',
+    `${EN_OVERRIDE_VERB} (?:all |any )?(?:of )?(?:your|all) (?:instructions|rules|guidelines|programming|training|restrictions|directives|polic(?:y|ies)|filters)`,
+  ),
+  rule(
+    'injection.override',
+    'en',
+    `(?:ignore|disregard|forget) (?:all|everything) (?:(?:you(?:ve| have)? (?:been told|learned|were told|know))|(?:above|before|prior|previously|i (?:said|told you)))`,
+  ),
+  rule(
+    'injection.override',
+    'en',
+    `(?:stop|cease|quit) (?:following|obeying) (?:your|the|all|any) (?:[a-z]{1,15} )?${EN_DIRECTIVES}`,
+  ),
+  rule(
+    'injection.override',
+    'en',
+    `(?:new|updated|revised|real|actual|secret) (?:system )?(?:instructions?|directives?|task|orders) ?: `,
+    true,
+  ),
+  rule(
+    'injection.override',
+    'en',
+    `(?:from now on|henceforth|starting now|going forward),? you (?:will|must|shall|are going to) (?:now )?(?:act|respond|answer|behave|ignore|pretend|be)`,
+  ),
+  // --- multilingual override (folded: accents stripped on Latin letters)
+  rule(
+    'injection.override',
+    'es',
+    '(?:ignora|ignore|ignorar|ignoren|olvida|olvide|olvidar|omite|descarta) (?:todas |todos )?(?:las |los |tus |sus )?(?:instrucciones|indicaciones|ordenes|reglas|directrices) (?:anteriores|previas|precedentes|de arriba)',
+  ),
+  rule(
+    'injection.override',
+    'fr',
+    '(?:ignore|ignorez|ignorer|oublie|oubliez|oublier) (?:toutes |tous )?(?:les |tes |vos )?(?:instructions|consignes|regles|directives|ordres|indications) (?:precedentes|anterieures|ci-dessus|donnees|recues)',
+  ),
+  rule(
+    'injection.override',
+    'de',
+    '(?:ignoriere|ignorieren sie|ignoriert|vergiss|vergessen sie|missachte|missachten sie) (?:alle |die |deine |ihre |samtliche )?(?:vorherigen|bisherigen|obigen|vorangegangenen|fruheren|vorigen|alten|deine|ihre) (?:anweisungen|instruktionen|regeln|befehle|vorgaben|richtlinien)',
+  ),
+  rule(
+    'injection.override',
+    'de',
+    '(?:ignoriere|ignorieren sie|vergiss|vergessen sie) alle (?:deine |ihre )?(?:anweisungen|instruktionen|regeln|befehle|vorgaben|richtlinien)',
+  ),
+  rule(
+    'injection.override',
+    'it',
+    '(?:ignora|ignori|ignorate|dimentica|dimenticate|trascura) (?:tutte )?(?:le )?(?:istruzioni|indicazioni|regole|direttive) (?:precedenti|anteriori|sopra|date)',
+  ),
+  rule(
+    'injection.override',
+    'pt',
+    '(?:ignore|ignora|ignorar|esqueca|esquece|desconsidere|desconsidera) (?:todas )?(?:as )?(?:instrucoes|ordens|regras|diretrizes|orientacoes) (?:anteriores|previas|acima|recebidas)',
+  ),
+  rule(
+    'injection.override',
+    'nl',
+    '(?:negeer|vergeet) (?:alle )?(?:de |je |jouw |uw )?(?:vorige|eerdere|voorgaande|bovenstaande|oude) (?:instructies|aanwijzingen|regels|opdrachten)',
+  ),
+  rule(
+    'injection.override',
+    'ru',
+    '(?:игнорируй|игнорируйте|проигнорируй|проигнорируйте|забудь|забудьте|не обращай внимания на|не обращайте внимания на) (?:все |всё )?(?:предыдущие |прошлые |прежние |вышеуказанные |свои |твои |ваши )?(?:инструкции|указания|правила|команды|ограничения)',
+  ),
+  rule(
+    'injection.override',
+    'uk',
+    '(?:ігноруй|ігноруйте|забудь|забудьте) (?:всі |усі )?(?:попередні |свої )?(?:інструкції|вказівки|правила)',
+  ),
+  rule(
+    'injection.override',
+    'zh',
+    '(?:忽略|无视|忽视|不要理会|忘记|忘掉|無視|忘記)(?:掉)?(?:之前|以上|上面|先前|前面|此前|上述|你的|所有|全部)(?:的)?(?:所有|全部|一切)?(?:的)?(?:指令|指示|说明|說明|规则|規則|提示|命令|设定|設定|限制)',
+  ),
+  rule(
+    'injection.override',
+    'ja',
+    '(?:以前|前|上記|これまで|今まで|先|最初)の(?:すべての|全ての|全部の)?(?:指示|命令|指令|ルール|設定|制約)(?:を|は)?(?:すべて|全て)?(?:無視|忘れ)',
+  ),
+  rule(
+    'injection.override',
+    'ko',
+    '(?:이전|위의|앞의|기존|모든|이전의) ?(?:모든 ?)?(?:지시|명령|지침|규칙|지시사항|설정)(?:을|를|은|는)? ?(?:모두 ?)?(?:무시|잊어)',
+  ),
+  rule(
+    'injection.override',
+    'ar',
+    '(?:تجاهل|تجاهلي|تجاهلوا|انس|إنس|انسى) (?:جميع |كل )?(?:التعليمات|الأوامر|الاوامر|القواعد|التوجيهات)',
+  ),
+  rule(
+    'injection.override',
+    'hi',
+    '(?:पिछले|पिछली|पूर्व|सभी|ऊपर दिए गए|पहले के) ?(?:सभी )?(?:निर्देशों|निर्देश|आदेशों|नियमों) ?(?:को )?(?:अनदेखा|नज|भूल)',
+  ),
+  rule(
+    'injection.override',
+    'tr',
+    '(?:onceki|yukar[ıi]daki|tum|butun) (?:tum |butun )?(?:talimatlar[ıi]|komutlar[ıi]|kurallar[ıi]|yonergeleri) ?(?:yok say|gormezden gel|unut|dikkate alma)',
+  ),
+  rule(
+    'injection.override',
+    'pl',
+    '(?:zignoruj|ignoruj|zapomnij) (?:o )?(?:wszystkie|wszystkich|poprzednie|poprzednich|wczesniejsze|wczesniejszych) (?:[a-z]{1,15} )?(?:instrukcje|instrukcjach|instrukcji|polecenia|poleceniach|zasady)',
+  ),
+  rule(
+    'injection.override',
+    'vi',
+    '(?:bo qua|phot lo|quen) (?:tat ca )?(?:cac |nhung )?(?:huong dan|chi dan|lenh|quy tac) (?:truoc|o tren)',
+  ),
+  rule(
+    'injection.override',
+    'id',
+    '(?:abaikan|lupakan) (?:semua )?(?:instruksi|perintah|petunjuk|aturan) (?:sebelumnya|di atas)',
+  ),
+  // --- role-play / DAN-style jailbreaks
+  rule('injection.jailbreak', 'en', 'do anything now'),
+  rule(
+    'injection.jailbreak',
+    'en',
+    '(?:developer|dev|god|jailbreak|unrestricted|unfiltered|evil|opposite) mode (?:enabled|activated|output|on)|enable (?:developer|dev|god|jailbreak) mode',
+  ),
+  rule(
+    'injection.jailbreak',
+    'en',
+    '(?:you are|you re|youre|act as|as) (?:now )?(?:a )?(?:jailbroken|jailbreak)',
+  ),
+  rule(
+    'injection.jailbreak',
+    'en',
+    '(?:ai|assistant|model|chatbot|you|character|persona|bot) (?:[a-z]{1,15} ){0,6}(?:without|with no|free from|free of|not bound by|unbound by|beyond) (?:any )?(?:[a-z]{1,15} )?(?:restrictions|limitations|filters|filtering|censorship|guidelines|rules|policies|ethics|morals|morality|boundaries)',
+  ),
+  rule(
+    'injection.jailbreak',
+    'en',
+    '(?:broken|break|breaking) free (?:of|from) (?:the )?(?:[a-z]{1,15} )?(?:confines|restrictions|rules|limitations|shackles)',
+  ),
+  rule(
+    'injection.jailbreak',
+    'en',
+    '(?:does not|doesnt|do not|dont|never|no longer) (?:have to |need to )?(?:abide|adhere|comply|follow|obey|respect) (?:by |with |to )?(?:any |the |openai s |openais |content |their |its |your )?(?:[a-z]{1,15} )?(?:rules|policies|policy|guidelines|restrictions)',
+  ),
+  rule(
+    'injection.jailbreak',
+    'en',
+    'stay in character|break(?:ing)? character|stay (?:as )?(?:dan|dude|stan|aim)\\b',
+  ),
+  rule(
+    'injection.jailbreak',
+    'en',
+    '(?:pretend|act|roleplay|role play|imagine|behave) (?:to be |you are |as |like |that you are )(?:[a-z]{1,15} ){0,8}(?:evil|unfiltered|uncensored|unrestricted|amoral|immoral|unethical|unhinged)',
+  ),
+  rule(
+    'injection.jailbreak',
+    'en',
+    '(?:unfiltered|uncensored|unrestricted|amoral|unaligned) (?:ai|assistant|chatbot|model|llm|version|responses?)',
+  ),
+  rule(
+    'injection.jailbreak',
+    'en',
+    'anti dan|evil confidant|always intelligent and machiavellian|strive to avoid norms',
+  ),
+  rule(
+    'injection.jailbreak',
+    'en',
+    '(?:tokens? (?:will be )?deducted|lose (?:\\d{1,3} )?tokens|token system)',
+  ),
+  rule(
+    'injection.jailbreak',
+    'en',
+    '(?:never|not|cannot|can t|won t) (?:refuse|decline) (?:a |any )?(?:direct )?(?:request|order|command|question)',
+  ),
+  // --- system-prompt extraction
+  rule(
+    'injection.prompt-extraction',
+    'en',
+    '(?:reveal|print|show|display|output|repeat|recite|leak|dump|share|give me|tell me|write out|spell out|disclose|expose) (?:me )?(?:all )?(?:of )?(?:your|the) (?:full |entire |exact |complete )?(?:system|initial|original|hidden|secret|internal|developer|pre|confidential) ?(?:prompt|instructions|message|directives|rules|configuration|guidelines)',
+  ),
+  rule(
+    'injection.prompt-extraction',
+    'en',
+    '(?:reveal|print|show|display|repeat|recite|leak|dump|disclose) (?:me )?(?:all )?(?:of )?your (?:prompt|instructions|directives|guidelines)',
+  ),
+  rule(
+    'injection.prompt-extraction',
+    'en',
+    '(?:repeat|print|output|copy|echo|recite) (?:[a-z]{1,12} ){0,3}(?:the )?(?:text|words|everything|content|instructions|lines|messages?) (?:above|before this|preceding|prior to this)',
+  ),
+  rule(
+    'injection.prompt-extraction',
+    'en',
+    'what (?:were|are|was) you (?:told|instructed|programmed|prompted) (?:to do )?(?:before|initially|at the (?:start|beginning)|by your)',
+  ),
+  rule(
+    'injection.prompt-extraction',
+    'en',
+    '(?:starting|beginning) with (?:the words )?you are (?:a |an )?(?:chatgpt|assistant|helpful|ai|large language)',
+  ),
+  rule(
+    'injection.prompt-extraction',
+    'es',
+    '(?:muestra|muestrame|revela|dime|repite) (?:tu|el|las) (?:prompt|mensaje|instrucciones) (?:del sistema|de sistema|inicial|iniciales|originales)',
+  ),
+  rule(
+    'injection.prompt-extraction',
+    'fr',
+    '(?:montre|montrez|revele|revelez|affiche|affichez|repete|repetez)(?: moi)? (?:ton|votre|le|tes|vos|les) (?:prompt|message|instructions) (?:systeme|initial|initiales|d origine)',
+  ),
+  rule(
+    'injection.prompt-extraction',
+    'de',
+    '(?:zeige|zeig|verrate|gib|wiederhole)(?: mir)? (?:deinen|ihren|den|deine|ihre) (?:system ?prompt|systemanweisungen|anfanglichen anweisungen|ursprunglichen anweisungen)',
+  ),
+  rule(
+    'injection.prompt-extraction',
+    'zh',
+    '(?:显示|输出|告诉我|泄露|打印|重复)(?:你的|你)?(?:系统提示|系统提示词|初始指令|原始指令|系统指令)',
+  ),
+  // --- tool / function-call injection (only meaningful inside data)
+  rule(
+    'injection.tool-call',
+    'en',
+    '(?:call|invoke|run|execute|trigger|use) (?:the )?(?:[a-z_]{1,30} )?(?:function|tool|plugin|api|action) (?:[a-z_]{1,20} ){0,4}(?:to )?(?:send|delete|transfer|forward|email|post|upload|exfiltrate|purchase|pay|wire|remove|grant|share|download)',
+    true,
+  ),
+  rule(
+    'injection.tool-call',
+    'any',
+    '<(?:tool_call|function_call|function_calls|invoke|tool_use|antml:invoke)\\b|"(?:tool_calls|function_call)" ?:',
+    true,
+  ),
+  rule(
+    'injection.exfiltration',
+    'en',
+    '(?:send|forward|email|upload|post|transmit|leak|exfiltrate) (?:[a-z]{1,15} ){0,4}(?:the |all |any )?(?:conversation|chat history|chat log|user s (?:data|password|credentials|emails?|files?|information)|api keys?|credentials|passwords?|secrets?|personal data|private data|contents? of) (?:[a-z]{1,15} ){0,5}to ',
+    true,
+  ),
+  rule(
+    'injection.exfiltration',
+    'en',
+    '(?:append|add|encode|include|insert) (?:[a-z]{1,15} ){0,4}(?:the )?(?:conversation|chat|history|user s (?:data|information)|data|secret|password|api key)s? (?:[a-z]{1,15} ){0,4}(?:in|into|to) (?:the |a |this )?(?:url|link|image|query)',
+  ),
+  // --- instructions addressed to the assistant's own output, planted in data
+  rule(
+    'injection.addressed-to-assistant',
+    'en',
+    '(?:^|[.!?:\\n] ?)(?:please |also |now |kindly )?(?:add|include|insert|append|prepend|integrate|incorporate|embed|put|place|mention|end|begin|start|finish|conclude|write|use|replace|convert|translate|rearrange|jumble|remove|introduce|combine|augment|enhance|enrich|make|ensure|fuse|merge|blend|interweave|engage|enlist|execute|apply|format|respond|answer|reply|encode|mix|reverse|spell|capitalize|substitute|swap|change|transform|style|structure|compose|express|provide|attach|link|recommend|suggest|promote|advertise|urge|encourage|invite|ask|tell|inform|remind|warn|emphasize|highlight|sprinkle|infuse|intersperse|weave|inject|utilize|implement|meld|adopt|modify|alter|rewrite|present|deliver|sign|signoff|sign off|offer|share|direct|guide|refer|mention|accompany|complement|conclude|close|wrap) (?:[^.!?\\n]{0,120})(?:your|the) (?:final |entire |whole |next |generated )?(?:response|answer|reply|output|message|solution|code|implementation|codebase|program|script|summary|result|text|responses|answers|replies)s?\\b',
+    true,
+  ),
+  rule(
+    'injection.addressed-to-assistant',
+    'en',
+    '(?:utilize|include|integrate|incorporate|insert|add|merge|fuse|embed|use|execute|run|append|enlist|engage|blend|meld|weave|interweave|introduce|ensure) (?:[a-z]{1,15} ){0,6}(?:following|subsequent|below|this) code (?:section|block|snippet|excerpt|segment|fragment|piece)',
+    true,
+  ),
+];
+
+/**
+ * Cheap prefilter: one pass over the folded text decides whether any rule can
+ * match at all (most text has none of these stems).
+ */
+export const INJECTION_PREFILTER =
+  /ignor|disregard|forget|overrid|bypass|discard|neglect|abandon|skip|drop|stop|cease|quit|new|updat|revis|real|actual|secret|from now|henceforth|starting now|going forward|jailbr|anything now|mode|free|abide|adhere|comply|follow|obey|respect|character|pretend|roleplay|role play|imagine|behave|act|unfilter|uncensor|unrestrict|amoral|unalign|anti|confidant|machiavell|token|refuse|decline|reveal|print|show|display|output|repeat|recite|leak|dump|share|give me|tell me|disclos|expos|starting with|beginning with|what (?:were|are|was) you|tool|function|plugin|invoke|send|forward|email|upload|post|transmit|exfil|append|encode|your|code|olvid|omite|descart|oubli|vergiss|vergess|missacht|dimentic|trascur|esquec|desconsider|negeer|vergeet|игнор|проигнор|забуд|не обращ|ігнор|忽|无视|無視|不要理会|忘|無視|忘れ|무시|잊어|تجاهل|انس|إنس|अनदेखा|नज|भूल|yok say|gormezden|unut|dikkate|zignoruj|ignoruj|zapomnij|bo qua|phot lo|quen|abaikan|lupakan|muestra|revela|dime|repite|montr|revel|affich|repet|zeig|verrat|gib|wiederhol|显示|输出|告诉我|泄露|打印|重复/u;

@@ -1,0 +1,86 @@
+import { foldText } from '../text/normalization.js';
+import { scorableSegments } from '../text/segments.js';
+import type { TextRole } from './linear-text-model.js';
+
+/**
+ * Record-level use of the injection model: every sentence segment of a field
+ * is scored; a segment counts when its probability reaches the strong
+ * threshold, or, inside data (an e-mail, a document, a tool result), when it
+ * reaches the context threshold *and* is off-topic for the text around it. The
+ * topic-shift test is what separates "What is the capital of Brazil?" spliced
+ * into an invoice e-mail from "What is the cost?" in a sales e-mail: a planted
+ * task shares almost no content words with its host document.
+ */
+
+export interface SegmentHit {
+  score: number;
+  start: number;
+  end: number;
+  text: string;
+  /** True when the hit needed the topic-shift test. */
+  offTopic: boolean;
+}
+
+export interface InjectionThresholds {
+  strong: number;
+  context: number;
+}
+
+export type SegmentPredictor = (folded: string, role: TextRole) => number;
+
+const STOPWORDS = new Set(
+  'that this with from have what when where which your about would there their will were been they them then than these those into some more most other such only over also just like very should could does doing make made each much many here please thank thanks'.split(
+    ' ',
+  ),
+);
+const CONTENT_WORD_RE = /[\p{L}\p{N}]{4,}/gu;
+
+function contentWords(folded: string): string[] {
+  const out: string[] = [];
+  for (const m of folded.matchAll(CONTENT_WORD_RE)) if (!STOPWORDS.has(m[0])) out.push(m[0]);
+  return out;
+}
+
+/** Share of a segment's content words that also occur elsewhere in its field (1 when it has fewer than two). */
+export function topicOverlap(segmentFolded: string, fieldCounts: ReadonlyMap<string, number>): number {
+  const words = contentWords(segmentFolded);
+  if (words.length < 2) return 1;
+  const own = new Map<string, number>();
+  for (const w of words) own.set(w, (own.get(w) ?? 0) + 1);
+  let shared = 0;
+  for (const [w, n] of own) if ((fieldCounts.get(w) ?? 0) > n) shared++;
+  return shared / own.size;
+}
+
+/** Max off-topic overlap for a context-threshold hit. */
+const MAX_OVERLAP = 0.2;
+/** A field must hold this much text beyond the segment for the topic-shift test to mean anything. */
+const MIN_CONTEXT_CHARS = 120;
+
+/** The best-scoring segment of `text` that counts as an injected instruction, if any. */
+export function bestInjectedSegment(
+  text: string,
+  role: TextRole,
+  predict: SegmentPredictor,
+  thresholds: InjectionThresholds,
+): SegmentHit | undefined {
+  let best: SegmentHit | undefined;
+  let fieldCounts: Map<string, number> | undefined;
+  for (const seg of scorableSegments(text)) {
+    const folded = foldText(seg.text);
+    const score = predict(folded, role);
+    if (score < thresholds.context || (best && score <= best.score)) continue;
+    let offTopic = false;
+    if (score < thresholds.strong) {
+      if (role !== 'D' || text.length - seg.text.length < MIN_CONTEXT_CHARS) continue;
+      if (!fieldCounts) {
+        fieldCounts = new Map();
+        for (const w of contentWords(foldText(text))) fieldCounts.set(w, (fieldCounts.get(w) ?? 0) + 1);
+      }
+      if (topicOverlap(folded, fieldCounts) > MAX_OVERLAP) continue;
+      offTopic = true;
+    }
+    best = { score, start: seg.start, end: seg.end, text: seg.text, offTopic };
+  }
+  return best;
+}

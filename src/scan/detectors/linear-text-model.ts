@@ -1,0 +1,191 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { ScanError } from '../scan-error.js';
+import { foldText } from '../text/normalization.js';
+
+/**
+ * A logistic-regression text classifier over hashed features: character
+ * 4-grams of the folded text and word 1-2-grams conjoined with the text's role
+ * (`R` request/system, `D` data/answer). The role conjunction lets one linear
+ * model learn that "Explain relativity." is a normal request but an
+ * instruction planted in an e-mail or tool output. Training lives in
+ * `scripts/train-injection-model.ts`; the same featuriser is used there.
+ */
+
+export type TextRole = 'R' | 'D';
+
+export const LinearModelSchema = z
+  .object({
+    version: z.literal(1),
+    kind: z.literal('hashed-logistic-regression'),
+    name: z.string(),
+    bits: z.number().int().min(10).max(22),
+    bias: z.number(),
+    threshold: z.number().min(0).max(1),
+    /** Lower threshold for segments that are also off-topic for the data around them. */
+    contextThreshold: z.number().min(0).max(1).optional(),
+    indices: z.array(z.number().int().nonnegative()),
+    weights: z.array(z.number()),
+    training: z.record(z.string(), z.unknown()),
+  })
+  .strict()
+  .refine((m) => m.indices.length === m.weights.length, 'indices and weights differ in length');
+export type LinearModelFile = z.output<typeof LinearModelSchema>;
+
+/** A loaded model: dense weight table for fast scoring. */
+export interface LinearTextModel {
+  readonly name: string;
+  readonly bits: number;
+  readonly bias: number;
+  /** Probability at or above which a segment counts as positive. */
+  readonly threshold: number;
+  /** Lower threshold for off-topic segments inside data (defaults to `threshold`). */
+  readonly contextThreshold: number;
+  readonly weights: Float32Array;
+}
+
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+const ROLE_SALT: Readonly<Record<TextRole, number>> = { R: 0x9e3779b1, D: 0x85ebca77 };
+
+function isWordChar(c: number): boolean {
+  return (
+    (c >= 97 && c <= 122) ||
+    (c >= 48 && c <= 57) ||
+    (c > 0x7f && c !== 0x3000 && c !== 0xa0 && !(c >= 0x2000 && c <= 0x206f) && !(c >= 0x3001 && c <= 0x303f))
+  );
+}
+
+/**
+ * Appends the hashed feature ids of `text` (already folded) to `out`, masked to
+ * `bits`. Returns the number of features appended.
+ */
+export function hashFeatures(folded: string, role: TextRole, bits: number, out: number[]): number {
+  const mask = (1 << bits) - 1;
+  const before = out.length;
+  const n = folded.length;
+  // Character 4-grams over the text with whitespace runs collapsed to one space.
+  let c0 = 32;
+  let c1 = 32;
+  let c2 = 32;
+  let prevSpace = true;
+  for (let i = 0; i < n; i++) {
+    let c = folded.charCodeAt(i);
+    const space = c === 32 || c === 10 || c === 13 || c === 9;
+    if (space) {
+      if (prevSpace) continue;
+      c = 32;
+    }
+    prevSpace = space;
+    let h = FNV_OFFSET;
+    h = Math.imul(h ^ c0, FNV_PRIME);
+    h = Math.imul(h ^ c1, FNV_PRIME);
+    h = Math.imul(h ^ c2, FNV_PRIME);
+    h = Math.imul(h ^ c, FNV_PRIME);
+    out.push((h >>> 0) & mask);
+    c0 = c1;
+    c1 = c2;
+    c2 = c;
+  }
+  // Word unigrams and bigrams, conjoined with the role.
+  const salt = ROLE_SALT[role];
+  let prevWord = 0;
+  let h = FNV_OFFSET;
+  let inWord = false;
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? folded.charCodeAt(i) : 32;
+    if (isWordChar(c)) {
+      h = Math.imul(h ^ c, FNV_PRIME);
+      inWord = true;
+    } else if (inWord) {
+      const uni = Math.imul(h ^ salt, FNV_PRIME);
+      out.push((uni >>> 0) & mask);
+      if (prevWord !== 0) out.push((Math.imul(prevWord ^ (h >>> 3), FNV_PRIME) ^ salt) & mask);
+      prevWord = h | 1;
+      h = FNV_OFFSET;
+      inWord = false;
+    }
+  }
+  return out.length - before;
+}
+
+/**
+ * Feature scaling: 1/sqrt(n), floored at 80 features so that a three-word
+ * fragment cannot reach a confident score from a handful of n-grams.
+ */
+export function featureScale(count: number): number {
+  return 1 / Math.sqrt(Math.max(count, 80));
+}
+
+/** Logistic function. */
+export function sigmoid(x: number): number {
+  return 1 / (1 + Math.exp(-x));
+}
+
+/** Probability that a (folded) segment is positive. `scratch` is reused to avoid allocation. */
+export function scoreFolded(
+  model: LinearTextModel,
+  folded: string,
+  role: TextRole,
+  scratch: number[] = [],
+): number {
+  scratch.length = 0;
+  const count = hashFeatures(folded, role, model.bits, scratch);
+  if (count === 0) return sigmoid(model.bias);
+  const scale = featureScale(count);
+  let z = 0;
+  const w = model.weights;
+  for (let i = 0; i < count; i++) z += w[scratch[i] as number] as number;
+  return sigmoid(model.bias + z * scale);
+}
+
+/** Probability that raw text is positive (folds it first). */
+export function scoreText(model: LinearTextModel, text: string, role: TextRole): number {
+  return scoreFolded(model, foldText(text), role);
+}
+
+/** Builds the dense model from its JSON form. */
+export function modelFromFile(file: LinearModelFile): LinearTextModel {
+  const weights = new Float32Array(1 << file.bits);
+  for (let i = 0; i < file.indices.length; i++) {
+    weights[file.indices[i] as number] = file.weights[i] as number;
+  }
+  return {
+    name: file.name,
+    bits: file.bits,
+    bias: file.bias,
+    threshold: file.threshold,
+    contextThreshold: file.contextThreshold ?? file.threshold,
+    weights,
+  };
+}
+
+const cache = new Map<string, LinearTextModel>();
+
+/**
+ * Loads a shipped model from `models/<name>.json` (resolved from this module,
+ * so it works from `src/` under tsx and from `dist/` after the build). Cached
+ * per thread; the cache only ever holds immutable models.
+ */
+export function loadShippedModel(name: string): LinearTextModel {
+  const hit = cache.get(name);
+  if (hit) return hit;
+  const url = new URL(`../../../models/${name}.json`, import.meta.url);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(url, 'utf8'));
+  } catch (cause) {
+    throw new ScanError('scan.invalid_config', `cannot read model file ${url.pathname}`, { cause });
+  }
+  const parsed = LinearModelSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ScanError(
+      'scan.invalid_config',
+      `model file ${url.pathname} is invalid at ${issue?.path.join('.') ?? '(root)'}: ${issue?.message ?? 'unknown'}`,
+    );
+  }
+  const model = modelFromFile(parsed.data);
+  cache.set(name, model);
+  return model;
+}

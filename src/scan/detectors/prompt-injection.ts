@@ -1,0 +1,193 @@
+import type { Severity } from '../../contracts/finding.js';
+import type { DatasetRecord } from '../dataset-record.js';
+import type { Detector, DetectorContext, FindingDraft, RecordAnalysis } from '../detector.js';
+import { parseDetectorOptions, z } from '../options.js';
+import { matchVariants, type TextVariant } from '../text/normalization.js';
+import { decodeSegments } from '../text/segment-decoding.js';
+import { excerpt } from './evidence-text.js';
+import { roleOfField, splitRequest } from './field-roles.js';
+import { INJECTION_PREFILTER, INJECTION_RULES, type InjectionRuleId } from './injection-rules.js';
+import { bestInjectedSegment } from './injection-segments.js';
+import { type LinearTextModel, loadShippedModel, scoreFolded, type TextRole } from './linear-text-model.js';
+
+/**
+ * `prompt-injection`: injected instructions and jailbreak text in any field.
+ * Rules (override phrasing in 18 languages, DAN/role-play jailbreaks,
+ * system-prompt extraction, tool-call injection, exfiltration links,
+ * instructions addressed to the assistant's output inside data) run on every
+ * evasion-undoing variant of the text and on decoded base64/hex/URL/rot13/tag
+ * segments; a hashed n-gram logistic model scores every sentence segment.
+ */
+
+const OptionsSchema = z
+  .object({
+    /** Use the learned segment model besides the rules. */
+    model: z.boolean().default(true),
+    /** Decode base64/hex/URL/rot13/tag segments and rescan them. */
+    decode: z.boolean().default(true),
+    maxDecodeDepth: z.number().int().min(1).max(4).default(2),
+  })
+  .strict();
+type Options = z.output<typeof OptionsSchema>;
+
+const RULE_SEVERITY: Readonly<Record<InjectionRuleId, Severity>> = {
+  'injection.override': 'high',
+  'injection.jailbreak': 'high',
+  'injection.prompt-extraction': 'high',
+  'injection.tool-call': 'high',
+  'injection.exfiltration': 'high',
+  'injection.addressed-to-assistant': 'medium',
+};
+
+const RULE_MESSAGE: Readonly<Record<InjectionRuleId, string>> = {
+  'injection.override': 'instruction-override phrasing ("ignore previous instructions")',
+  'injection.jailbreak': 'role-play / DAN-style jailbreak text',
+  'injection.prompt-extraction': 'system-prompt extraction request',
+  'injection.tool-call': 'tool/function-call injection inside data',
+  'injection.exfiltration': 'data-exfiltration instruction',
+  'injection.addressed-to-assistant': "instruction aimed at the assistant's output, planted inside data",
+};
+
+// Markdown images/links and HTML images whose URL can carry data out.
+const LINK_RE =
+  /!?\[[^\]\n]{0,200}\]\(\s{0,3}((?:https?:)?\/\/[^)\s]{1,600})[^)\n]{0,200}\)|<img\b[^>]{0,300}?src\s{0,3}=\s{0,3}["']?((?:https?:)?\/\/[^"'\s>]{1,600})/gi;
+const PLACEHOLDER_RE = /[{}$<>[\]]|%7b|%7d|%24|%3c|%5b/i;
+const DATA_PARAM_RE =
+  /[?&#/](?:q|d|data|p|payload|info|text|msg|message|content|secret|password|pass|pwd|token|key|apikey|api_key|history|chat|conversation|prompt|context|session|cookie|email|user|ssn|card|leak|exfil)=/i;
+const LONG_VALUE_RE = /[=/][A-Za-z0-9+/_%-]{32,}/;
+
+const MIN_DEC_CHARS = 16;
+
+interface FieldText {
+  field: string;
+  text: string;
+  role: TextRole;
+}
+
+function fieldTexts(record: DatasetRecord): FieldText[] {
+  const out: FieldText[] = [];
+  for (const t of record.texts) {
+    if (t.text.length < 8) continue;
+    const role = roleOfField(record, t.field);
+    if (role === 'R') {
+      const { request, data } = splitRequest(t.text);
+      out.push({ field: t.field, text: request, role: 'R' });
+      if (data.length > 0) out.push({ field: t.field, text: data, role: 'D' });
+    } else out.push({ field: t.field, text: t.text, role });
+  }
+  return out;
+}
+
+function exfiltrationLinks(text: string): { url: string; start: number; end: number } | undefined {
+  if (!text.includes('](') && !/<img/i.test(text)) return undefined;
+  for (const m of text.matchAll(LINK_RE)) {
+    const url = m[1] ?? m[2] ?? '';
+    const q = url.replace(/^[^?#]*?(?=[?#])/, '');
+    const query = q === url ? url.slice(url.indexOf('/', 2)) : q;
+    if (PLACEHOLDER_RE.test(query) || DATA_PARAM_RE.test(url) || LONG_VALUE_RE.test(query)) {
+      return { url, start: m.index, end: m.index + m[0].length };
+    }
+  }
+  return undefined;
+}
+
+/** Masks the query of an exfiltration URL (it may carry the very data it leaks). */
+function maskUrl(url: string): string {
+  const q = url.search(/[?#]/);
+  const base = q >= 0 ? url.slice(0, q) : url;
+  return `${base.slice(0, 80)}${q >= 0 ? '?…' : ''}`;
+}
+
+export const promptInjectionDetector: Detector = {
+  id: 'prompt-injection',
+  description:
+    'Injected instructions and jailbreak text in any field: multilingual override phrasing, DAN/role-play, system-prompt extraction, tool-call injection, exfiltration links; rules after Unicode/leet/spacing normalisation and decoding, plus a learned n-gram model',
+  defaultSeverity: 'high',
+  configure(ctx: DetectorContext): void {
+    parseDetectorOptions('prompt-injection', OptionsSchema, ctx.options);
+  },
+  analyze(record: DatasetRecord, ctx: DetectorContext): RecordAnalysis<unknown> | undefined {
+    const opts: Options = OptionsSchema.parse(ctx.options);
+    const findings: FindingDraft[] = [];
+    const seen = new Set<string>();
+    const model: LinearTextModel | undefined = opts.model ? loadShippedModel('injection-linear') : undefined;
+    for (const ft of fieldTexts(record)) {
+      const variants: (TextVariant & { chain?: string[] })[] = matchVariants(ft.text);
+      if (opts.decode) {
+        for (const d of decodeSegments(ft.text, { maxDepth: opts.maxDecodeDepth })) {
+          if (d.text.length < MIN_DEC_CHARS) continue;
+          for (const v of matchVariants(d.text)) variants.push({ ...v, chain: d.chain });
+        }
+      }
+      for (const v of variants) {
+        if (!INJECTION_PREFILTER.test(v.text)) continue;
+        for (const rule of INJECTION_RULES) {
+          if (rule.dataOnly && ft.role !== 'D' && !v.chain) continue;
+          const key = `${ft.field}\u0000${rule.id}`;
+          if (seen.has(key)) continue;
+          const m = rule.re.exec(v.text);
+          if (!m) continue;
+          seen.add(key);
+          const evaded = v.via !== 'plain' || v.chain !== undefined;
+          findings.push({
+            detector: 'prompt-injection',
+            rule: rule.id,
+            severity: evaded ? 'critical' : RULE_SEVERITY[rule.id],
+            field: ft.field,
+            message: `${RULE_MESSAGE[rule.id]}${evaded ? ` (hidden by ${v.chain ? `${v.chain.join('+')} encoding` : v.via})` : ''}`,
+            evidence: {
+              match: excerpt(v.text, m.index, m.index + m[0].length, 20, 160),
+              language: rule.lang,
+              normalisation: v.via,
+              ...(v.chain ? { decoded_from: v.chain } : {}),
+            },
+            score: evaded ? 0.97 : RULE_SEVERITY[rule.id] === 'high' ? 0.9 : 0.75,
+          });
+        }
+      }
+      const exfil = exfiltrationLinks(ft.text);
+      if (exfil && !seen.has(`${ft.field}\u0000injection.exfiltration-link`)) {
+        seen.add(`${ft.field}\u0000injection.exfiltration-link`);
+        findings.push({
+          detector: 'prompt-injection',
+          rule: 'injection.exfiltration-link',
+          severity: 'high',
+          field: ft.field,
+          message: 'markdown/HTML image or link whose URL carries data out (exfiltration channel)',
+          evidence: { url: maskUrl(exfil.url) },
+          score: 0.85,
+        });
+      }
+      if (model) {
+        const ruleHit = [...seen].some((k) => k.startsWith(`${ft.field}\u0000`));
+        if (ruleHit) continue;
+        const scratch: number[] = [];
+        const hit = bestInjectedSegment(
+          ft.text,
+          ft.role,
+          (folded, role) => scoreFolded(model, folded, role, scratch),
+          { strong: model.threshold, context: model.contextThreshold },
+        );
+        if (hit) {
+          seen.add(`${ft.field}\u0000injection.model`);
+          findings.push({
+            detector: 'prompt-injection',
+            rule: 'injection.model',
+            severity: hit.offTopic ? 'low' : 'medium',
+            field: ft.field,
+            message: hit.offTopic
+              ? 'instruction-like sentence planted in data, off-topic for its surroundings (learned model)'
+              : 'injected instruction or jailbreak text (learned model)',
+            evidence: {
+              segment: excerpt(ft.text, hit.start, hit.end, 0, 160),
+              probability: Math.round(hit.score * 1000) / 1000,
+              role: ft.role === 'R' ? 'request' : 'data',
+            },
+            score: Math.min(1, Math.max(0, hit.score)),
+          });
+        }
+      }
+    }
+    return findings.length > 0 ? { findings } : undefined;
+  },
+};

@@ -1,0 +1,93 @@
+/**
+ * A small language identifier for dataset statistics: the writing system
+ * decides non-Latin languages, and stop-word hits decide among common
+ * Latin-script ones. Good enough for a language *mix*; not for single words.
+ */
+const STOP_WORDS: Record<string, readonly string[]> = {
+  en: ['the', 'and', 'is', 'of', 'to', 'in', 'that', 'it', 'you', 'for', 'with', 'this', 'are', 'was', 'be'],
+  es: ['el', 'la', 'de', 'que', 'y', 'en', 'los', 'las', 'por', 'con', 'para', 'una', 'es', 'del', 'se'],
+  fr: ['le', 'la', 'les', 'de', 'et', 'est', 'des', 'une', 'que', 'pour', 'dans', 'pas', 'qui', 'sur', 'du'],
+  de: [
+    'der',
+    'die',
+    'und',
+    'ist',
+    'das',
+    'nicht',
+    'ein',
+    'eine',
+    'zu',
+    'mit',
+    'ich',
+    'sie',
+    'den',
+    'von',
+    'auf',
+  ],
+  it: ['il', 'di', 'che', 'e', 'la', 'per', 'non', 'una', 'sono', 'del', 'della', 'con', 'gli', 'le', 'è'],
+  pt: ['o', 'de', 'que', 'e', 'do', 'da', 'em', 'um', 'para', 'com', 'não', 'uma', 'os', 'no', 'se'],
+  nl: ['de', 'het', 'een', 'en', 'van', 'is', 'dat', 'niet', 'op', 'te', 'zijn', 'voor', 'met', 'ik', 'je'],
+};
+
+const WORD_LANGS = new Map<string, string[]>();
+for (const [lang, words] of Object.entries(STOP_WORDS)) {
+  for (const w of words) WORD_LANGS.set(w, [...(WORD_LANGS.get(w) ?? []), lang]);
+}
+
+/** Script of a code unit, for the non-Latin languages a script decides. */
+function scriptOf(c: number): string | undefined {
+  if (c < 0x370) return undefined;
+  if (c <= 0x3ff) return 'el';
+  if (c <= 0x4ff) return 'ru';
+  if (c >= 0x590 && c <= 0x5ff) return 'he';
+  if (c >= 0x600 && c <= 0x6ff) return 'ar';
+  if (c >= 0x900 && c <= 0x97f) return 'hi';
+  if (c >= 0xe00 && c <= 0xe7f) return 'th';
+  if (c >= 0x3040 && c <= 0x30ff) return 'ja';
+  if (c >= 0x4e00 && c <= 0x9fff) return 'zh';
+  if (c >= 0xac00 && c <= 0xd7af) return 'ko';
+  return undefined;
+}
+
+const SAMPLE = 1000;
+
+/** Guesses the language of a text as an ISO 639-1 code, or `und` when unsure. */
+export function identifyLanguage(text: string): string {
+  // One pass over a bounded sample: this runs for every record of every scan.
+  const n = Math.min(text.length, SAMPLE);
+  const scripts = new Map<string, number>();
+  let letters = 0;
+  const scores = new Map<string, number>();
+  let word = '';
+  const flush = () => {
+    if (word.length > 0 && word.length <= 6) {
+      for (const lang of WORD_LANGS.get(word) ?? []) scores.set(lang, (scores.get(lang) ?? 0) + 1);
+    }
+    word = '';
+  };
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    const isAsciiLetter = (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+    const isLetter = isAsciiLetter || (c >= 0xc0 && c !== 0xd7 && c !== 0xf7 && !(c >= 0x2000 && c <= 0x206f) && !(c >= 0x3000 && c <= 0x303f));
+    if (isLetter) {
+      letters++;
+      const script = scriptOf(c);
+      if (script) scripts.set(script, (scripts.get(script) ?? 0) + 1);
+      if (word.length <= 6) word += String.fromCharCode(c >= 65 && c <= 90 ? c | 0x20 : c);
+    } else flush();
+  }
+  flush();
+  if (letters === 0) return 'und';
+  // Japanese mixes kana and Han; any real share of kana decides it.
+  if ((scripts.get('ja') ?? 0) / letters > 0.05) return 'ja';
+  for (const [lang, count] of scripts) if (count / letters > 0.3) return lang;
+  let best = 'und';
+  let bestScore = 0;
+  for (const [lang, sc] of scores) {
+    if (sc > bestScore) {
+      best = lang;
+      bestScore = sc;
+    }
+  }
+  return bestScore >= 2 ? best : 'und';
+}

@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { ScanError } from './scan-error.js';
+
+/**
+ * Validates one detector's options with a strict zod schema and throws
+ * `scan.invalid_config` naming the detector and every offending field.
+ */
+export function parseDetectorOptions<S extends z.ZodType>(
+  detectorId: string,
+  schema: S,
+  options: Record<string, unknown>,
+): z.output<S> {
+  const result = schema.safeParse(options);
+  if (result.success) return result.data;
+  const fields = result.error.issues
+    .map((i) => `${[detectorId, ...i.path.map(String)].join('.')}: ${i.message}`)
+    .join('; ');
+  throw new ScanError('scan.invalid_config', `invalid detector options: ${fields}`, {
+    details: {
+      detector: detectorId,
+      issues: result.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+    },
+  });
+}
+
+/** Re-export so detectors declare option schemas without importing zod twice. */
+export { z };

@@ -1,0 +1,125 @@
+import { hasConfusable, toSkeleton } from './confusables.js';
+
+/**
+ * Text normalisation shared by the content detectors, so that a rule written
+ * once in plain lower-case text also matches its evasive spellings: NFKC
+ * (full-width, ligatures, math letters), case folding, removal of invisible
+ * format characters, Latin diacritics stripped, confusable skeletons,
+ * de-spaced letters ("i g n o r e") and leetspeak ("1gn0r3").
+ */
+
+/**
+ * Invisible characters an attacker can sprinkle inside words: format controls
+ * (zero-width, bidi, tags, soft hyphen, BOM), variation selectors, the
+ * combining grapheme joiner and Hangul fillers.
+ */
+export const INVISIBLE_RE =
+  /[\p{Cf}\u034f\u115f\u1160\u3164\uffa0\ufe00-\ufe0f\u180b-\u180f]|\udb40[\udd00-\uddef]/gu;
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the ASCII range is the point of this check.
+const NON_ASCII_RE = /[^\x00-\x7f]/;
+// Combining accents on a Latin base letter only: on Cyrillic (й = и + breve) they are part of the letter.
+const LATIN_MARKS_RE = /(?<=[a-zA-Z])[\u0300-\u036f]+/g;
+
+/** True when every code unit is ASCII (the fast path: no Unicode folding needed). */
+export function isAscii(text: string): boolean {
+  return !NON_ASCII_RE.test(text);
+}
+
+/**
+ * Case-folded, NFKC-normalised text with invisible characters removed and Latin
+ * diacritics stripped ("précédentes" -> "precedentes"); other scripts keep
+ * their marks (Devanagari vowel signs are letters, not decoration).
+ */
+export function foldText(text: string): string {
+  if (isAscii(text)) return text.toLowerCase();
+  const visible = text.replace(INVISIBLE_RE, '');
+  // NFKD then NFC: decomposing exposes Latin accents as U+0300..U+036F marks,
+  // recomposing restores Hangul syllables and other scripts.
+  return visible.normalize('NFKD').replace(LATIN_MARKS_RE, '').normalize('NFC').toLowerCase();
+}
+
+const LEET_MAP: Readonly<Record<string, string>> = {
+  '0': 'o',
+  '1': 'i',
+  '3': 'e',
+  '4': 'a',
+  '5': 's',
+  '7': 't',
+  '8': 'b',
+  '9': 'g',
+  '@': 'a',
+  $: 's',
+  '!': 'i',
+  '|': 'l',
+  '+': 't',
+};
+// A token mixing letters with leet digits/symbols, e.g. "1gn0r3" or "pr3v10us".
+const LEET_TOKEN_RE = /[a-z0-9@$!|+]{3,40}/g;
+const LEET_HINT_RE = /[a-z][0134579@$|+][a-z]|\b[0134579@$][a-z]{2}|[a-z]{2}[0134579@$!]\b/;
+
+/** Rewrites leetspeak tokens (letters mixed with 0/1/3/4/5/7/@/$...) to letters; other tokens stay. */
+export function deLeet(folded: string): string {
+  return folded.replace(LEET_TOKEN_RE, (tok) => {
+    if (!/[a-z]/.test(tok) || !/[0-9@$!|+]/.test(tok)) return tok;
+    let out = '';
+    for (const ch of tok) out += LEET_MAP[ch] ?? ch;
+    return out;
+  });
+}
+
+// Four or more single letters separated by spaces or light punctuation: "i g n o r e", "i.g.n.o.r.e".
+const SPACED_RUN_RE = /(?:^|(?<=[\s"'(]))(?:\p{L}[ .\-_*·]{1,3}){3,200}\p{L}(?=$|[\s"'),.!?:;])/gu;
+const SPACED_SEP_RE = /[ .\-_*·]/g;
+
+/**
+ * Joins letters an attacker spaced out ("i g n o r e  a l l" -> "ignore all"): a
+ * run of single letters collapses; a wider gap (two or more spaces, or a
+ * separator run) inside the run keeps one space as the word break.
+ */
+export function despace(folded: string): string {
+  return folded.replace(SPACED_RUN_RE, (run) =>
+    run
+      .replace(/[ .\-_*·]{2,3}/g, '\u0000')
+      .replace(SPACED_SEP_RE, '')
+      .replace(/\u0000/g, ' '),
+  );
+}
+
+/** True when the text contains a spaced-out letter run worth collapsing. */
+export function hasSpacedLetters(folded: string): boolean {
+  SPACED_RUN_RE.lastIndex = 0;
+  const hit = SPACED_RUN_RE.test(folded);
+  SPACED_RUN_RE.lastIndex = 0;
+  return hit;
+}
+
+/** The spellings of one text a rule should be matched against, each tagged with how it was derived. */
+export interface TextVariant {
+  via: 'plain' | 'skeleton' | 'leet' | 'despaced';
+  text: string;
+}
+
+/**
+ * Folded text plus the evasion-undoing variants that differ from it: the
+ * confusable skeleton (only when look-alikes are present), leetspeak rewrite
+ * (only when leet tokens are present) and de-spaced letters. Cheap on plain
+ * ASCII prose: only the fold is computed.
+ */
+export function matchVariants(text: string): TextVariant[] {
+  const folded = foldText(text);
+  const out: TextVariant[] = [{ via: 'plain', text: folded }];
+  if (!isAscii(folded) && hasConfusable(folded)) {
+    const skeleton = toSkeleton(folded);
+    if (skeleton !== folded) out.push({ via: 'skeleton', text: skeleton });
+  }
+  if (LEET_HINT_RE.test(folded)) {
+    const leet = deLeet(folded);
+    if (leet !== folded) out.push({ via: 'leet', text: leet });
+  }
+  if (hasSpacedLetters(folded)) {
+    const compact = despace(folded);
+    if (compact !== folded) out.push({ via: 'despaced', text: compact });
+  }
+  return out;
+}

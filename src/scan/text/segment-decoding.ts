@@ -1,0 +1,138 @@
+/**
+ * Bounded decoding of encoded segments hidden in text (base64, hex, URL
+ * percent-encoding, rot13, Unicode tag characters) so detectors can rescan
+ * what an attacker encoded. Each decoded segment must look like readable text;
+ * binary blobs, hashes and ids decode to noise and are dropped.
+ */
+
+export type Encoding = 'base64' | 'hex' | 'url' | 'rot13' | 'unicode-tags';
+
+export interface DecodedSegment {
+  encoding: Encoding;
+  /** Chain of encodings from the outside in, e.g. `['base64', 'hex']`. */
+  chain: Encoding[];
+  text: string;
+}
+
+export interface DecodeLimits {
+  /** How many nested layers to peel (default 2). */
+  maxDepth?: number;
+  /** Total decoded characters per call (default 64 KiB). */
+  maxChars?: number;
+  /** Segments tried per layer (default 32). */
+  maxSegments?: number;
+}
+
+const BASE64_RE = /(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{24,8192}={0,2}/g;
+const HEX_RE = /(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}[ :]?){12,4096}(?![0-9A-Fa-f])/g;
+const URL_RE = /(?:[^\s%]{0,64}%[0-9A-Fa-f]{2}){4,2048}[^\s%]{0,64}/g;
+const TAG_RUN_RE = /(?:\udb40[\udc00-\udc7f]){2,}/g;
+// rot13 spellings of words injections need: ignore, instructions, previous, system, prompt, disregard, forget, jailbreak.
+const ROT13_HINT_RE =
+  /\b(?:vtaber|vafgehpgvbaf?|cerivbhf|flfgrz|cebzcg|qvfertneq|sbetrg|wnvyoernx|cnffjbeq)\b/i;
+
+/** Readable text: mostly printable, has letters and word breaks. */
+export function looksLikeText(s: string): boolean {
+  if (s.length < 8) return false;
+  let printable = 0;
+  let letters = 0;
+  let spaces = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0xfffd || (c < 32 && c !== 9 && c !== 10 && c !== 13)) continue;
+    printable++;
+    if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c > 0x7f) letters++;
+    else if (c === 32) spaces++;
+  }
+  return printable / s.length >= 0.95 && letters / s.length >= 0.5 && spaces >= 1;
+}
+
+/** rot13 of ASCII letters. */
+export function rot13(s: string): string {
+  return s.replace(/[A-Za-z]/g, (ch) => {
+    const c = ch.charCodeAt(0);
+    const base = c >= 97 ? 97 : 65;
+    return String.fromCharCode(((c - base + 13) % 26) + base);
+  });
+}
+
+/** Decodes a run of Unicode tag characters (U+E0000..E007F) to the ASCII it smuggles. */
+export function decodeUnicodeTags(run: string): string {
+  let out = '';
+  for (const ch of run) {
+    const cp = ch.codePointAt(0) as number;
+    if (cp >= 0xe0020 && cp <= 0xe007e) out += String.fromCharCode(cp - 0xe0000);
+  }
+  return out;
+}
+
+function decodeOne(text: string, budget: { chars: number; segments: number }): DecodedSegment[] {
+  const out: DecodedSegment[] = [];
+  const push = (encoding: Encoding, decoded: string): void => {
+    if (budget.chars <= 0 || budget.segments <= 0) return;
+    const clipped = decoded.slice(0, budget.chars);
+    budget.chars -= clipped.length;
+    budget.segments--;
+    out.push({ encoding, chain: [encoding], text: clipped });
+  };
+  if (text.length >= 24) {
+    for (const m of text.matchAll(BASE64_RE)) {
+      const seg = m[0];
+      // Pure hex or pure digits/letters without case mix are ids and hashes, not base64 text.
+      if (!/[a-z]/.test(seg) || !/[A-Z0-9+/]/.test(seg)) continue;
+      const decoded = Buffer.from(seg.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8');
+      if (looksLikeText(decoded)) push('base64', decoded);
+      if (budget.segments <= 0) break;
+    }
+    for (const m of text.matchAll(HEX_RE)) {
+      const seg = m[0].replace(/[ :]/g, '');
+      if (seg.length % 2 !== 0) continue;
+      const decoded = Buffer.from(seg, 'hex').toString('utf8');
+      if (looksLikeText(decoded)) push('hex', decoded);
+      if (budget.segments <= 0) break;
+    }
+  }
+  if (text.includes('%')) {
+    for (const m of text.matchAll(URL_RE)) {
+      let decoded: string;
+      try {
+        decoded = decodeURIComponent(m[0].replace(/\+/g, ' '));
+      } catch {
+        continue;
+      }
+      if (decoded !== m[0] && looksLikeText(decoded)) push('url', decoded);
+      if (budget.segments <= 0) break;
+    }
+  }
+  if (ROT13_HINT_RE.test(text)) push('rot13', rot13(text));
+  if (text.includes('\udb40')) {
+    for (const m of text.matchAll(TAG_RUN_RE)) {
+      const decoded = decodeUnicodeTags(m[0]);
+      if (decoded.length > 0) push('unicode-tags', decoded);
+    }
+  }
+  return out;
+}
+
+/**
+ * Finds encoded segments in `text`, decodes them, and peels nested layers up to
+ * `maxDepth`, within a total character budget. Returns readable decodings only.
+ */
+export function decodeSegments(text: string, limits: DecodeLimits = {}): DecodedSegment[] {
+  const maxDepth = limits.maxDepth ?? 2;
+  const budget = { chars: limits.maxChars ?? 65_536, segments: limits.maxSegments ?? 32 };
+  const results: DecodedSegment[] = [];
+  let frontier: DecodedSegment[] = decodeOne(text, budget);
+  for (let depth = 1; depth <= maxDepth && frontier.length > 0; depth++) {
+    results.push(...frontier);
+    if (depth === maxDepth) break;
+    const next: DecodedSegment[] = [];
+    for (const seg of frontier) {
+      for (const inner of decodeOne(seg.text, budget)) {
+        next.push({ encoding: inner.encoding, chain: [...seg.chain, inner.encoding], text: inner.text });
+      }
+    }
+    frontier = next;
+  }
+  return results;
+}

@@ -1,0 +1,228 @@
+import BetterSqlite3 from 'better-sqlite3';
+import { AsyncMutex } from './async-mutex.js';
+import type { Database, Migration, Queryable, Row, SqlValue, TransactionOptions } from './database.js';
+import { applyMigrations } from './migration-runner.js';
+import { toSqlitePlaceholders } from './sql-placeholders.js';
+import { StoreError } from './store-error.js';
+
+/** Options of {@link SqliteDatabase.open}. */
+export interface SqliteOptions {
+  /** Database file (created when missing), or `:memory:`. */
+  path: string;
+  /**
+   * `PRAGMA synchronous`. FULL (default) fsyncs the WAL on every commit, so an
+   * acknowledged write survives power loss; NORMAL only survives process crashes.
+   */
+  synchronous?: 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
+  /**
+   * How long a statement or transaction waits for another connection's lock before
+   * failing with `store.unavailable` (ms, default 30 s).
+   */
+  busyTimeoutMs?: number;
+}
+
+const STATEMENT_CACHE_SIZE = 256;
+
+type Statement = BetterSqlite3.Statement<unknown[], Row>;
+
+/**
+ * The embedded store: better-sqlite3 in WAL mode. The driver is synchronous and
+ * this object holds one connection, so every call goes through an in-process
+ * async mutex; write transactions start with BEGIN IMMEDIATE, which takes the
+ * database write lock up front and so serialises writers across processes.
+ */
+export class SqliteDatabase implements Database {
+  readonly dialect = 'sqlite' as const;
+  private readonly mutex = new AsyncMutex();
+  private readonly statements = new Map<string, Statement>();
+  private closed = false;
+
+  private constructor(
+    private readonly conn: BetterSqlite3.Database,
+    private readonly busyTimeoutMs: number,
+  ) {}
+
+  /** Opens (creating if needed) the database file and sets WAL, busy_timeout and synchronous. */
+  static open(options: SqliteOptions): SqliteDatabase {
+    let conn: BetterSqlite3.Database;
+    try {
+      conn = new BetterSqlite3(options.path);
+      // SQLite's own busy handler sleeps inside the synchronous driver call, which
+      // freezes the event loop, and deadlocks when the lock holder is another handle
+      // in this process awaiting I/O. So the driver fails fast and we wait
+      // asynchronously instead (see `retryBusy`).
+      conn.pragma('busy_timeout = 0');
+      if (options.path !== ':memory:') conn.pragma('journal_mode = WAL');
+      conn.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+      conn.pragma('foreign_keys = ON');
+    } catch (err) {
+      throw toStoreError(err, `cannot open SQLite database ${options.path}`);
+    }
+    return new SqliteDatabase(conn, Math.max(0, options.busyTimeoutMs ?? 30_000));
+  }
+
+  query<T extends Row = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    return this.mutex.run(() => this.retryBusy(() => this.runQuery<T>(sql, params)));
+  }
+
+  execute(sql: string, params: readonly SqlValue[] = []): Promise<{ changes: number }> {
+    return this.mutex.run(() => this.retryBusy(() => this.runExecute(sql, params)));
+  }
+
+  transaction<T>(fn: (tx: Queryable) => Promise<T>, _options?: TransactionOptions): Promise<T> {
+    // `lock` needs nothing extra here: BEGIN IMMEDIATE already serialises all writers.
+    return this.mutex.run(() => this.retryBusy(() => this.runTransaction(fn)));
+  }
+
+  /** Re-runs `op` while the database is locked by another connection, up to the busy timeout. */
+  private async retryBusy<T>(op: () => T | Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.busyTimeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await op();
+      } catch (err) {
+        if (!isBusy(err) || Date.now() > deadline) {
+          throw err instanceof BetterSqlite3.SqliteError ? toStoreError(err, 'transaction failed') : err;
+        }
+        await sleep(Math.min(20, 2 ** attempt) * (0.5 + Math.random()));
+      }
+    }
+  }
+
+  migrate(module: string, migrations: readonly Migration[]): Promise<void> {
+    return applyMigrations(this, module, migrations, async (_tx, sql) => {
+      // Runs inside our transaction (we hold the mutex); exec allows several statements.
+      this.conn.exec(sql);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.mutex.run(() => {
+      if (this.closed) return;
+      this.closed = true;
+      this.statements.clear();
+      this.conn.close();
+    });
+  }
+
+  private async runTransaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    this.assertOpen();
+    this.conn.exec('BEGIN IMMEDIATE');
+    let active = true;
+    const guard = (): void => {
+      if (!active)
+        throw new StoreError('store.query_failed', 'transaction handle used after the transaction ended');
+    };
+    const tx: Queryable = {
+      query: async <R extends Row = Row>(sql: string, params: readonly SqlValue[] = []) => {
+        guard();
+        return this.runQuery<R>(sql, params);
+      },
+      execute: async (sql: string, params: readonly SqlValue[] = []) => {
+        guard();
+        return this.runExecute(sql, params);
+      },
+    };
+    try {
+      const result = await fn(tx);
+      this.conn.exec('COMMIT');
+      return result;
+    } catch (err) {
+      if (this.conn.inTransaction) this.conn.exec('ROLLBACK');
+      throw err;
+    } finally {
+      active = false;
+    }
+  }
+
+  private runQuery<T extends Row>(sql: string, params: readonly SqlValue[]): T[] {
+    const stmt = this.prepare(sql);
+    try {
+      const args = bindArgs(params);
+      if (stmt.reader) return stmt.all(...args) as T[];
+      stmt.run(...args);
+      return [];
+    } catch (err) {
+      throw toStoreError(err, 'query failed');
+    }
+  }
+
+  private runExecute(sql: string, params: readonly SqlValue[]): { changes: number } {
+    const stmt = this.prepare(sql);
+    try {
+      const args = bindArgs(params);
+      if (stmt.reader) {
+        stmt.all(...args);
+        return { changes: 0 };
+      }
+      return { changes: stmt.run(...args).changes };
+    } catch (err) {
+      throw toStoreError(err, 'statement failed');
+    }
+  }
+
+  private prepare(sql: string): Statement {
+    this.assertOpen();
+    let stmt = this.statements.get(sql);
+    if (stmt) return stmt;
+    try {
+      stmt = this.conn.prepare<unknown[], Row>(toSqlitePlaceholders(sql));
+    } catch (err) {
+      throw toStoreError(err, 'invalid statement');
+    }
+    if (this.statements.size >= STATEMENT_CACHE_SIZE) this.statements.clear();
+    this.statements.set(sql, stmt);
+    return stmt;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreError('store.unavailable', 'the SQLite database is closed');
+  }
+}
+
+/** better-sqlite3 binds numbered `?NNN` parameters from an object keyed by number. */
+function bindArgs(params: readonly SqlValue[]): unknown[] {
+  if (params.length === 0) return [];
+  const named: Record<number, unknown> = {};
+  params.forEach((value, i) => {
+    named[i + 1] = toSqliteValue(value);
+  });
+  return [named];
+}
+
+function toSqliteValue(value: SqlValue): unknown {
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (value instanceof Uint8Array && !Buffer.isBuffer(value)) {
+    return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  }
+  return value;
+}
+
+/** True for SQLITE_BUSY/LOCKED, also when already wrapped in a StoreError. */
+function isBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')))
+    return true;
+  return err instanceof StoreError && err.cause !== undefined && isBusy(err.cause);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Maps an error raised by the driver (never by caller code) to a {@link StoreError}. */
+function toStoreError(err: unknown, what: string): StoreError {
+  if (err instanceof StoreError) return err;
+  const message = `${what}: ${err instanceof Error ? err.message : String(err)}`;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code !== 'string') return new StoreError('store.query_failed', message, { cause: err });
+  if (isBusy(err)) return new StoreError('store.unavailable', `${what}: database is locked`, { cause: err });
+  if (code.startsWith('SQLITE_CONSTRAINT')) return new StoreError('store.conflict', message, { cause: err });
+  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') {
+    return new StoreError('store.corrupt', message, { cause: err });
+  }
+  if (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_IOERR') || code === 'SQLITE_FULL') {
+    return new StoreError('store.unavailable', message, { cause: err });
+  }
+  return new StoreError('store.query_failed', message, { cause: err });
+}
