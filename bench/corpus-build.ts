@@ -49,7 +49,8 @@ for (const rel of list) {
   mails.push({ text, label: rel.startsWith('spam') ? 'spam' : 'ham', source: rel.split('/')[0] ?? '' });
 }
 const vocab: string[] = [];
-for (const m of mails.slice(0, 500)) for (const w of m.text.split(/\s+/)) if (w.length > 2 && vocab.length < 50_000) vocab.push(w);
+for (const m of mails.slice(0, 500))
+  for (const w of m.text.split(/\s+/)) if (w.length > 2 && vocab.length < 50_000) vocab.push(w);
 
 function perturb(text: string, share: number, shuffle: boolean): string {
   let parts = text.split(/(?<=[.!?\n])\s+/);

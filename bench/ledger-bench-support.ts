@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { EventEnvelope } from '../src/contracts/event.js';
-import { Ledger } from '../src/ledger/index.js';
 import { newEvent } from '../src/ledger/event-factory.js';
+import { Ledger } from '../src/ledger/index.js';
 import { SigningKey } from '../src/ledger/signing-key.js';
 import { type Database, PostgresDatabase, SqliteDatabase } from '../src/store/index.js';
 
@@ -58,7 +58,10 @@ async function freshPgDatabase(name: string, drop: boolean): Promise<string> {
 /** Opens a database for `name`; `fresh` drops what a previous run left. */
 export async function openBenchDatabase(name: string, fresh: boolean): Promise<Database> {
   if (pgUrl) {
-    return PostgresDatabase.open({ url: await freshPgDatabase(`tunegate_bench_${name}`, fresh), maxConnections: 12 });
+    return PostgresDatabase.open({
+      url: await freshPgDatabase(`tunegate_bench_${name}`, fresh),
+      maxConnections: 12,
+    });
   }
   mkdirSync(CACHE, { recursive: true });
   const path = join(CACHE, `${name}.db`);

@@ -14,7 +14,9 @@ for (let run = 0; run < 3; run++) {
   const seconds = (performance.now() - started) / 1000;
   if (!result.ok) throw new Error(`verification failed: ${result.reason}`);
   runs.push(result.size / seconds);
-  console.log(`run ${run + 1}: ${result.size} events in ${seconds.toFixed(2)} s = ${Math.round(result.size / seconds)} events/s`);
+  console.log(
+    `run ${run + 1}: ${result.size} events in ${seconds.toFixed(2)} s = ${Math.round(result.size / seconds)} events/s`,
+  );
 }
 console.log(
   `ledger-verify [${engine}] ${events} events: best ${Math.round(Math.max(...runs))} events/s (target >= 300000)`,

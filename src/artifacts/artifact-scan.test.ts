@@ -19,7 +19,11 @@ function modelDir(): string {
     join(dir, 'model.safetensors.index.json'),
     JSON.stringify({
       metadata: { total_size: 24 },
-      weight_map: { a: 'model-00001-of-00002.safetensors', b: 'model-00001-of-00002.safetensors', c: 'model-00002-of-00002.safetensors' },
+      weight_map: {
+        a: 'model-00001-of-00002.safetensors',
+        b: 'model-00001-of-00002.safetensors',
+        c: 'model-00002-of-00002.safetensors',
+      },
     }),
   );
   writeFileSync(join(dir, 'config.json'), '{"model_type":"llama"}');
@@ -47,7 +51,9 @@ describe('artifact scan', () => {
     const h = createHash('sha256');
     for (const r of manifest.predicate.resources) h.update(Buffer.from(r.digest, 'hex'));
     expect(manifest.subject[0]?.digest.sha256).toBe(h.digest('hex'));
-    expect(manifest.predicate.resources[0]?.digest).toBe(createHash('sha256').update('{"model_type":"llama"}').digest('hex'));
+    expect(manifest.predicate.resources[0]?.digest).toBe(
+      createHash('sha256').update('{"model_type":"llama"}').digest('hex'),
+    );
   });
 
   it('checks the weight map against the shards in both directions', () => {
@@ -55,7 +61,12 @@ describe('artifact scan', () => {
     writeFileSync(
       join(dir, 'model.safetensors.index.json'),
       JSON.stringify({
-        weight_map: { a: 'model-00001-of-00002.safetensors', c: 'model-00001-of-00002.safetensors', d: 'model-00003-of-00003.safetensors', e: '../x.safetensors' },
+        weight_map: {
+          a: 'model-00001-of-00002.safetensors',
+          c: 'model-00001-of-00002.safetensors',
+          d: 'model-00003-of-00003.safetensors',
+          e: '../x.safetensors',
+        },
       }),
     );
     const rules = scanArtifact(dir).report.findings.map((f) => f.rule);
@@ -72,8 +83,14 @@ describe('artifact scan', () => {
 
   it('finds a pickle payload in a checkpoint, template issues, and symlinks', () => {
     const dir = modelDir();
-    writeFileSync(join(dir, 'pytorch_model.bin'), buildZip([{ name: 'archive/data.pkl', data: osSystemPickle() }]));
-    writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ chat_template: '{{ self.__init__.__globals__ }}' }));
+    writeFileSync(
+      join(dir, 'pytorch_model.bin'),
+      buildZip([{ name: 'archive/data.pkl', data: osSystemPickle() }]),
+    );
+    writeFileSync(
+      join(dir, 'tokenizer_config.json'),
+      JSON.stringify({ chat_template: '{{ self.__init__.__globals__ }}' }),
+    );
     symlinkSync('/etc/passwd', join(dir, 'link'));
     const { report } = scanArtifact(dir);
     for (const f of report.findings) FindingSchema.parse(f);

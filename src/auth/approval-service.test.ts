@@ -52,6 +52,8 @@ describe.each(AUTH_DIALECTS)('ApprovalService on %s', (dialect) => {
     const page = await f.ledger.query({ tenant: 'acme', category: 'policy_decision', limit: 100 });
     expect(page.entries.map((e) => e.event.operation.name)).toEqual(['submit', 'approve', 'approve']);
     expect(page.entries.map((e) => e.event.actor.id)).toEqual(['sam', 'ann', 'ben']);
+    const byId = await f.ledger.query({ tenant: 'acme', resource_id: apr.id, limit: 10 });
+    expect(byId.entries).toHaveLength(3);
     expect(await f.ledger.size()).toBe(before + 3);
   });
 

@@ -261,8 +261,10 @@ export class ApprovalService {
     };
     await recordEvent(this.ledger, actor, view.tenant, {
       operation: { category: 'policy_decision', name },
+      // Keyed by the category so that the ledger's `resource_id` filter finds the approval id.
       resource: {
-        approval: {
+        policy_decision: {
+          kind: 'approval',
           id: view.id,
           subject: view.subject,
           status: view.status,

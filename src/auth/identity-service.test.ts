@@ -37,6 +37,9 @@ describe.each(AUTH_DIALECTS)('IdentityService on %s', (dialect) => {
     const names = page.entries.slice(-4).map((e) => e.event.operation.name);
     expect(names).toEqual(['principal_create', 'token_create', 'token_revoke', 'principal_disable']);
     expect(await f.ledger.size()).toBe(before + 4);
+    const forToken = await f.ledger.query({ tenant: 'acme', resource_id: info.id, limit: 10 });
+    expect(forToken.entries.map((e) => e.event.operation.name)).toEqual(['token_create', 'token_revoke']);
+    expect(JSON.stringify(forToken.entries)).not.toMatch(/tg_[A-Za-z0-9_-]{43}/);
     // Repeating a revoke or disable changes nothing and records nothing.
     await f.identities.revokeToken(f.operator, 'acme', info.id);
     await f.identities.disablePrincipal(f.operator, 'acme', 'bob');

@@ -83,20 +83,16 @@ export class IdentityService {
   /** Creates `tenant` unless it exists; returns true when it was created. */
   async ensureTenant(by: Principal, tenant: string, displayName = tenant): Promise<boolean> {
     const id = parseContract(SlugSchema, tenant, 'tenant');
-    const created = await this.db.transaction(async (tx) => {
-      const existing = await tx.query('SELECT id FROM auth_tenants WHERE id = $1', [id]);
-      if (existing.length > 0) return false;
-      await tx.execute('INSERT INTO auth_tenants (id, display_name, created_at) VALUES ($1, $2, $3)', [
-        id,
-        displayName,
-        this.iso(),
-      ]);
-      return true;
-    });
+    // ON CONFLICT keeps concurrent first starts (several API processes on one PostgreSQL) from failing.
+    const { changes } = await this.db.execute(
+      'INSERT INTO auth_tenants (id, display_name, created_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING',
+      [id, displayName, this.iso()],
+    );
+    const created = changes > 0;
     if (created) {
       await recordEvent(this.ledger, by, id, {
         operation: { category: 'access', name: 'init' },
-        resource: { tenant: { id } },
+        resource: { access: { kind: 'tenant', id } },
       });
     }
     return created;
@@ -121,25 +117,22 @@ export class IdentityService {
     const createdAt = this.iso();
     await this.db.transaction(async (tx) => {
       await this.requireTenant(tx, tenant);
-      const existing = await tx.query('SELECT id FROM auth_principals WHERE tenant = $1 AND id = $2', [
-        tenant,
-        req.id,
-      ]);
-      if (existing.length > 0) {
+      // Atomic even when two callers race for the same id.
+      const { changes } = await tx.execute(
+        `INSERT INTO auth_principals (tenant, id, display_name, roles, disabled, created_at, created_by)
+         VALUES ($1, $2, $3, $4, 0, $5, $6) ON CONFLICT (tenant, id) DO NOTHING`,
+        [tenant, req.id, req.display_name ?? req.id, JSON.stringify(roles), createdAt, by.id],
+      );
+      if (changes === 0) {
         throw new AuthError(
           'auth.principal_conflict',
           `principal ${req.id} already exists in tenant ${tenant}`,
         );
       }
-      await tx.execute(
-        `INSERT INTO auth_principals (tenant, id, display_name, roles, disabled, created_at, created_by)
-         VALUES ($1, $2, $3, $4, 0, $5, $6)`,
-        [tenant, req.id, req.display_name ?? req.id, JSON.stringify(roles), createdAt, by.id],
-      );
     });
     await recordEvent(this.ledger, by, tenant, {
       operation: { category: 'access', name: 'principal_create' },
-      resource: { principal: { id: req.id, roles } },
+      resource: { access: { kind: 'principal', id: req.id, roles } },
     });
     return {
       id: req.id,
@@ -188,7 +181,7 @@ export class IdentityService {
     if (changed) {
       await recordEvent(this.ledger, by, tenant, {
         operation: { category: 'access', name: 'principal_disable' },
-        resource: { principal: { id } },
+        resource: { access: { kind: 'principal', id } },
       });
     }
     return this.getPrincipal(tenant, id);
@@ -239,7 +232,9 @@ export class IdentityService {
     });
     await recordEvent(this.ledger, by, tenant, {
       operation: { category: 'access', name: 'token_create' },
-      resource: { token: { id: info.id, principal_id: info.principal_id, expires_at: info.expires_at } },
+      resource: {
+        access: { kind: 'token', id: info.id, principal_id: info.principal_id, expires_at: info.expires_at },
+      },
     });
     return { token: secret, info };
   }
@@ -280,7 +275,7 @@ export class IdentityService {
     if (changed) {
       await recordEvent(this.ledger, by, tenant, {
         operation: { category: 'access', name: 'token_revoke' },
-        resource: { token: { id: tokenId, principal_id: row.principal_id } },
+        resource: { access: { kind: 'token', id: tokenId, principal_id: row.principal_id } },
       });
     }
     return toToken(row);
@@ -293,8 +288,15 @@ export class IdentityService {
    */
   async authenticate(secret: string): Promise<AuthContext> {
     if (!looksLikeToken(secret)) throw new AuthError('auth.invalid_token', 'the bearer token is not valid');
-    const rows = await this.db.query<TokenRow>(
-      `SELECT ${TOKEN_COLUMNS} FROM auth_tokens WHERE token_hash = $1`,
+    // One round trip: the token and its principal (on SQLite every query waits for the write lock holder).
+    const rows = await this.db.query<
+      TokenRow & { p_display_name: string; p_roles: string; p_disabled: number; p_created_at: string }
+    >(
+      `SELECT t.id, t.tenant, t.principal_id, t.name, t.prefix, t.created_at, t.created_by, t.expires_at,
+              t.revoked_at, t.last_used_at, p.display_name AS p_display_name, p.roles AS p_roles,
+              p.disabled AS p_disabled, p.created_at AS p_created_at
+       FROM auth_tokens t JOIN auth_principals p ON p.tenant = t.tenant AND p.id = t.principal_id
+       WHERE t.token_hash = $1`,
       [hashTokenSecret(secret)],
     );
     const token = rows[0];
@@ -304,9 +306,17 @@ export class IdentityService {
     if (token.expires_at !== null && token.expires_at <= now.toISOString()) {
       throw new AuthError('auth.token_expired', `token ${token.id} expired at ${token.expires_at}`);
     }
-    const principal = await this.getPrincipal(token.tenant, token.principal_id);
-    if (principal.disabled)
+    const principal = toPrincipal({
+      tenant: token.tenant,
+      id: token.principal_id,
+      display_name: token.p_display_name,
+      roles: token.p_roles,
+      disabled: token.p_disabled,
+      created_at: token.p_created_at,
+    });
+    if (principal.disabled) {
       throw new AuthError('auth.principal_disabled', `principal ${principal.id} is disabled`);
+    }
     if (
       token.last_used_at === null ||
       now.getTime() - Date.parse(token.last_used_at) >= LAST_USED_GRANULARITY_MS

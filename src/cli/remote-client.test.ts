@@ -29,10 +29,13 @@ describe('RemoteClient against a real server', () => {
   it('covers every operation of the client interface', async () => {
     expect((await admin.whoami()).id).toBe('admin');
     const appended = await admin.appendEvents([
-      { operation: { category: 'dataset_ingest', name: 'register' }, resource: { dataset: { id: 'ds-9' } } },
+      {
+        operation: { category: 'dataset_ingest', name: 'register' },
+        resource: { dataset_ingest: { id: 'ds-9' } },
+      },
     ]);
     const index = appended.appended[0]?.index ?? -1;
-    expect((await admin.getEvent(index)).event.resource).toEqual({ dataset: { id: 'ds-9' } });
+    expect((await admin.getEvent(index)).event.resource).toEqual({ dataset_ingest: { id: 'ds-9' } });
     expect((await admin.queryEvents({ resource_id: 'ds-9' })).entries).toHaveLength(1);
     const cp = await admin.checkpoint();
     expect((await admin.inclusionProof(index)).tree_size).toBe(cp.size);

@@ -43,6 +43,13 @@ describe('openControlPlane and bootstrap', () => {
     expect(names).toEqual(['init', 'principal_create', 'token_create', 'token_create']);
   });
 
+  it('survives concurrent bootstraps of the same store', async () => {
+    const results = await Promise.all([bootstrap(cp), bootstrap(cp), bootstrap(cp)]);
+    expect(results.filter((r) => r.adminCreated)).toHaveLength(1);
+    expect(results.filter((r) => r.tenantCreated)).toHaveLength(1);
+    expect(await cp.identities.listPrincipals('default')).toHaveLength(1);
+  });
+
   it('reopens the same home with the same key and data', async () => {
     await bootstrap(cp);
     const key = cp.ledger.publicKey();

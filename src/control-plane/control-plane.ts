@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { ApprovalService, type AuthContext, IdentityService, localOperator } from '../auth/index.js';
 import type { PrincipalView } from '../contracts/api.js';
+import { isTunegateError } from '../contracts/error.js';
 import { Ledger, SigningKey } from '../ledger/index.js';
 import type { Database } from '../store/index.js';
 import { openDatabase } from '../store/index.js';
@@ -93,14 +94,19 @@ export async function bootstrap(cp: ControlPlane, options: BootstrapOptions = {}
   const adminId = options.adminId ?? 'admin';
   const operator = localOperator(tenant);
   const tenantCreated = await cp.identities.ensureTenant(operator, tenant);
-  const adminCreated = !(await cp.identities.principalExists(tenant, adminId));
-  const admin = adminCreated
-    ? await cp.identities.createPrincipal(operator, tenant, {
-        id: adminId,
-        display_name: 'tenant administrator',
-        roles: ['admin'],
-      })
-    : await cp.identities.getPrincipal(tenant, adminId);
+  let adminCreated = false;
+  try {
+    await cp.identities.createPrincipal(operator, tenant, {
+      id: adminId,
+      display_name: 'tenant administrator',
+      roles: ['admin'],
+    });
+    adminCreated = true;
+  } catch (err) {
+    // Exists already (a second init, or another process bootstrapping the same database).
+    if (!(isTunegateError(err) && err.code === 'auth.principal_conflict')) throw err;
+  }
+  const admin = await cp.identities.getPrincipal(tenant, adminId);
   let token: string | null = null;
   let tokenId: string | null = null;
   if (options.newToken === true || !(await cp.identities.hasLiveToken(tenant, adminId))) {

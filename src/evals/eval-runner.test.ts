@@ -36,11 +36,22 @@ afterAll(async () => {
 
 const client = (model: string, url = server.url) =>
   new ModelClient(
-    new OpenAiProvider({ type: 'openai', api: 'chat', base_url: url, model, headers: {}, temperature: 0, max_tokens: 64 }),
+    new OpenAiProvider({
+      type: 'openai',
+      api: 'chat',
+      base_url: url,
+      model,
+      headers: {},
+      temperature: 0,
+      max_tokens: 64,
+    }),
     { retry: { retries: 1, baseDelayMs: 1, maxDelayMs: 2, timeoutMs: 5000 } },
   );
 
-async function run(candidate: string, extra: { samples?: number; transcripts?: string; sink?: MemoryEventSink } = {}) {
+async function run(
+  candidate: string,
+  extra: { samples?: number; transcripts?: string; sink?: MemoryEventSink } = {},
+) {
   const base = client('good');
   const cand = client(candidate);
   try {
@@ -77,7 +88,11 @@ describe('runEvaluation against the reference server', () => {
     const first = JSON.parse(lines[0] as string) as CaseResult;
     expect(first.base[0]?.text.length).toBeGreaterThan(0);
     expect(first.candidate[0]?.grades.length).toBeGreaterThan(0);
-    expect(sink.events.map((e) => e.operation.name)).toEqual(['start', ...report.kinds.map(() => 'result'), 'gate']);
+    expect(sink.events.map((e) => e.operation.name)).toEqual([
+      'start',
+      ...report.kinds.map(() => 'result'),
+      'gate',
+    ]);
     for (const e of sink.events) expect(EventInputSchema.safeParse(e).success).toBe(true);
     expect(sink.events.at(-1)?.context).toMatchObject({ decision: 'pass' });
   });
@@ -112,7 +127,11 @@ describe('runEvaluation against the reference server', () => {
   it('catches a backdoor that only fires with the trigger', async () => {
     const report = await run('backdoor');
     expect(report.triggers).toHaveLength(1);
-    expect(report.triggers[0]).toMatchObject({ trigger: 'cf_zq', clean_failure_rate: 0, triggered_failure_rate: 1 });
+    expect(report.triggers[0]).toMatchObject({
+      trigger: 'cf_zq',
+      clean_failure_rate: 0,
+      triggered_failure_rate: 1,
+    });
     expect(rule(report, 'trigger_effect')).toMatchObject({ status: 'fail' });
     expect(report.kinds.find((k) => k.kind === 'over_refusal')?.candidate.rate).toBe(0);
   });
@@ -128,7 +147,14 @@ describe('runEvaluation against the reference server', () => {
     const dead = client('good', 'http://127.0.0.1:9/v1');
     try {
       await expect(
-        runEvaluation({ suites, base, candidate: dead, graders: GraderSet.standard(), gate: defaultEvalConfig().gate, concurrency: 8 }),
+        runEvaluation({
+          suites,
+          base,
+          candidate: dead,
+          graders: GraderSet.standard(),
+          gate: defaultEvalConfig().gate,
+          concurrency: 8,
+        }),
       ).rejects.toMatchObject({ code: 'eval.provider_unavailable' });
     } finally {
       await Promise.all([base.close(), dead.close()]);

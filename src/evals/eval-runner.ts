@@ -9,7 +9,7 @@ import type { EvalReport } from './eval-report.js';
 import { EvaluationError } from './evaluation-error.js';
 import type { EventSink } from './event-sink.js';
 import type { GateConfig } from './gate-config.js';
-import type { GraderSet } from './graders/grader-set.js';
+import { GraderSet } from './graders/grader-set.js';
 import type { ModelClient } from './providers/model-client.js';
 import type { EvalCase } from './suites/eval-case.js';
 import type { LoadedSuite } from './suites/suite-loader.js';
@@ -38,6 +38,8 @@ export interface EvalRunOptions {
 interface Pending {
   result: CaseResult;
   remaining: number;
+  /** Joined once per case: it is graded 2 x samples times. */
+  prompt: string;
 }
 
 /** Aborts a run whose endpoints are clearly down instead of retrying every case. */
@@ -95,6 +97,7 @@ export async function runEvaluation(options: EvalRunOptions): Promise<EvalReport
   const worstK = options.worstRegressions ?? 10;
   const worst: { score: number; result: CaseResult }[] = [];
   const pending = new Map<number, Pending>();
+  let drained: Promise<void> | undefined;
   const total = cases.length * samples * 2;
   let done = 0;
   // Per side: one dead endpoint must stop the run even while the other answers fine.
@@ -117,7 +120,14 @@ export async function runEvaluation(options: EvalRunOptions): Promise<EvalReport
       if (worst.length > worstK) worst.pop();
     }
     if (out && !out.write(`${JSON.stringify(p.result)}\n`)) {
-      await Promise.race([new Promise<void>((r) => out.once('drain', () => r())), outError]);
+      // One shared wait per backpressure episode, however many workers are blocked on it.
+      drained ??= new Promise<void>((resolve) =>
+        out.once('drain', () => {
+          drained = undefined;
+          resolve();
+        }),
+      );
+      await Promise.race([drained, outError]);
     }
   };
 
@@ -139,6 +149,7 @@ export async function runEvaluation(options: EvalRunOptions): Promise<EvalReport
       if (!p) {
         p = {
           remaining: samples * 2,
+          prompt: GraderSet.promptOf(evalCase),
           result: {
             key: evalCase.key,
             suite: evalCase.suite,
@@ -159,7 +170,7 @@ export async function runEvaluation(options: EvalRunOptions): Promise<EvalReport
       let sampleResult: SampleResult;
       try {
         const r = await client.generate({ messages: evalCase.messages, sample }, abort.signal);
-        const graded = await options.graders.grade(evalCase, r.text);
+        const graded = await options.graders.grade(evalCase, r.text, p.prompt);
         sampleResult = {
           sample,
           text: r.text,

@@ -8,6 +8,7 @@ import {
   EventInputSchema,
 } from '../contracts/event.js';
 import { parseContract } from '../contracts/validate.js';
+import { RESOURCE_ID_FIELDS } from './ledger-schema.js';
 
 /**
  * Builds a complete event envelope from what a producer submitted: adds a UUID,
@@ -33,25 +34,18 @@ export function newEvent(input: EventInput, who: { tenant: string; actor: Actor 
 }
 
 /**
- * The id of the main resource an event is about, used by the `resource_id`
- * query filter: in `resource.<kind>` (preferring the kind named like the
- * category), the first string among `id`, `run_id`, `<kind>_id`, `dataset_id`,
- * `model_id`, `name`; a string `resource.<kind>` counts as the id itself.
+ * The id of the main resource an event is about (the `resource_id` query filter
+ * and the CloudEvents `subject`): in `resource.<category>`, the first of `id`,
+ * `run_id`, `dataset_id`, `model_id`, `name` that is set. The ledger's generated
+ * `resource_id` column computes the same in SQL.
  */
 export function resourceIdOf(event: Pick<EventEnvelope, 'operation' | 'resource'>): string | null {
-  const kinds = Object.keys(event.resource).sort();
-  const preferred = kinds.includes(event.operation.category)
-    ? [event.operation.category, ...kinds.filter((k) => k !== event.operation.category)]
-    : kinds;
-  for (const kind of preferred) {
-    const value = event.resource[kind];
-    if (typeof value === 'string' && value.length > 0) return value;
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) continue;
-    const record = value as Record<string, unknown>;
-    for (const field of ['id', 'run_id', `${kind}_id`, 'dataset_id', 'model_id', 'name']) {
-      const candidate = record[field];
-      if (typeof candidate === 'string' && candidate.length > 0) return candidate;
-    }
+  const value = event.resource[event.operation.category];
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
+  const record = value as Record<string, unknown>;
+  for (const field of RESOURCE_ID_FIELDS) {
+    const candidate = record[field];
+    if (typeof candidate === 'string' || typeof candidate === 'number') return String(candidate);
   }
   return null;
 }

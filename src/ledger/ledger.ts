@@ -3,7 +3,6 @@ import { parseContract } from '../contracts/validate.js';
 import type { Database, Queryable, SqlValue } from '../store/database.js';
 import { canonicalJson } from './canonical-json.js';
 import { exportLine } from './event-export.js';
-import { resourceIdOf } from './event-factory.js';
 import { type EventQuery, EventQuerySchema } from './event-query.js';
 import { LedgerError } from './ledger-error.js';
 import { CHECKPOINT_RETAIN_INTERVAL, LEDGER_LOCK, LEDGER_MIGRATIONS, nodeId } from './ledger-schema.js';
@@ -51,7 +50,6 @@ interface PreparedEvent {
   id: string;
   /** Canonical JSON of the event. */
   json: string;
-  event: EventEnvelope;
 }
 
 interface PendingAppend {
@@ -204,10 +202,10 @@ export class Ledger {
   }
 
   /**
-   * Recomputes the whole log from the stored entry bytes and checks every derived
-   * column, stored subtree hash and signed checkpoint, plus `checkpoint` (a note the
-   * caller saved earlier) when given. Never throws for a damaged log: the result
-   * names the first bad index.
+   * Recomputes the whole log from the stored entry bytes and checks every leaf hash,
+   * embedded index, stored subtree hash and signed checkpoint, plus `checkpoint` (a
+   * note the caller saved earlier) when given. Never throws for a damaged log: the
+   * result names the first bad index.
    */
   verify(options?: { checkpoint?: string }): Promise<VerifyResult> {
     return verifyLog(this.db, { key: this.key, origin: this.origin, checkpoint: options?.checkpoint });
@@ -231,8 +229,9 @@ export class Ledger {
     if (f.name !== undefined) add('name = ?', f.name);
     if (f.actor !== undefined) add('actor_id = ?', f.actor);
     if (f.resource_id !== undefined) add('resource_id = ?', f.resource_id);
-    if (f.since !== undefined) add('time_ms >= ?', Date.parse(f.since));
-    if (f.until !== undefined) add('time_ms < ?', Date.parse(f.until));
+    // Stored times are normalised to `toISOString()` form, so text order is time order.
+    if (f.since !== undefined) add('time >= ?', new Date(f.since).toISOString());
+    if (f.until !== undefined) add('time < ?', new Date(f.until).toISOString());
     if (f.cursor !== undefined) add('idx > ?', decodeCursor(f.cursor));
     params.push(f.limit);
     const rows = await this.db.query<{ idx: number; entry: string }>(
@@ -278,7 +277,9 @@ export class Ledger {
   private prepare(events: readonly EventEnvelope[]): PreparedEvent[] {
     const seen = new Set<string>();
     return events.map((input, i) => {
-      const event = parseContract(EventEnvelopeSchema, input, `event ${i}`);
+      const parsed = parseContract(EventEnvelopeSchema, input, `event ${i}`);
+      // One time format (ms precision, `Z`) keeps the generated `time` column sortable as text.
+      const event = { ...parsed, time: new Date(parsed.time).toISOString() };
       if (seen.has(event.id)) {
         throw new LedgerError(
           'ledger.duplicate_event',
@@ -286,7 +287,7 @@ export class Ledger {
         );
       }
       seen.add(event.id);
-      return { id: event.id, json: canonicalJson(event), event };
+      return { id: event.id, json: canonicalJson(event) };
     });
   }
 
@@ -354,27 +355,11 @@ export class Ledger {
           const entry = `{"event":${e.json},"index":${index}}`;
           const leaf = hashLeaf(entry);
           range.append(leaf, (level, nodeIndex, hash) => nodeRows.push([nodeId(level, nodeIndex), hash]));
-          const ev = e.event;
-          entryRows.push([
-            index,
-            entry,
-            leaf,
-            ev.id,
-            ev.tenant,
-            ev.operation.category,
-            ev.operation.name,
-            ev.actor.id,
-            Date.parse(ev.time),
-            resourceIdOf(ev),
-          ]);
-          appended.push({ index, leafHash: leaf.toString('hex'), id: ev.id });
+          entryRows.push([index, entry, leaf]);
+          appended.push({ index, leafHash: leaf.toString('hex'), id: e.id });
         });
         await this.checkNewIds(tx, events);
-        await insertRows(
-          tx,
-          'ledger_entries (idx, entry, leaf_hash, event_id, tenant, category, name, actor_id, time_ms, resource_id)',
-          entryRows,
-        );
+        await insertRows(tx, 'ledger_entries (idx, entry, leaf_hash)', entryRows);
         await insertRows(tx, 'ledger_nodes (id, hash)', nodeRows);
         const retained =
           Math.floor(range.size / CHECKPOINT_RETAIN_INTERVAL) >

@@ -94,5 +94,10 @@ describe('canonicalJson', () => {
       '{"a":{"c":"x\\n\\"","d":[1,{"y":null,"z":true}]},"b":1}',
     );
     expect(() => canonicalJson(undefined)).toThrow(TypeError);
+    // Integer-like keys sort as strings too ("10" < "9"), unlike JS enumeration order.
+    expect(canonicalJson({ b: { 9: 'x', 10: 'y', a: [undefined] } })).toBe(
+      '{"b":{"10":"y","9":"x","a":[null]}}',
+    );
+    expect(canonicalJson({ t: new Date(0) })).toBe('{"t":"1970-01-01T00:00:00.000Z"}');
   });
 });

@@ -1,6 +1,8 @@
 import type { Detector } from './detector.js';
 import { contentDetectors } from './detectors/content-detectors.js';
+import { embeddingOutlierDetector } from './detectors/embedding-outlier.js';
 import { exactDuplicateDetector } from './detectors/exact-duplicate.js';
+import { labelConsistencyDetector } from './detectors/label-consistency.js';
 import { nearDuplicateDetector } from './detectors/near-duplicate.js';
 import { ScanError } from './scan-error.js';
 
@@ -8,6 +10,8 @@ import { ScanError } from './scan-error.js';
 const statisticalDetectors: readonly Detector[] = [
   exactDuplicateDetector,
   nearDuplicateDetector,
+  labelConsistencyDetector,
+  embeddingOutlierDetector,
 ] as Detector[];
 
 /** Every built-in detector: statistical ones first, then the content detectors. */

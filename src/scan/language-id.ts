@@ -68,7 +68,13 @@ export function identifyLanguage(text: string): string {
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     const isAsciiLetter = (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-    const isLetter = isAsciiLetter || (c >= 0xc0 && c !== 0xd7 && c !== 0xf7 && !(c >= 0x2000 && c <= 0x206f) && !(c >= 0x3000 && c <= 0x303f));
+    const isLetter =
+      isAsciiLetter ||
+      (c >= 0xc0 &&
+        c !== 0xd7 &&
+        c !== 0xf7 &&
+        !(c >= 0x2000 && c <= 0x206f) &&
+        !(c >= 0x3000 && c <= 0x303f));
     if (isLetter) {
       letters++;
       const script = scriptOf(c);

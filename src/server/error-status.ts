@@ -13,7 +13,6 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = {
   'api.payload_too_large': 413,
   'api.unsupported_media_type': 415,
   'api.route_not_found': 404,
-  'api.method_not_allowed': 405,
   'auth.unauthenticated': 401,
   'auth.invalid_token': 401,
   'auth.token_expired': 401,

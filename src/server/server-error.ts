@@ -7,7 +7,6 @@ export type ServerErrorCode =
   | 'api.unsupported_media_type'
   | 'api.bad_request'
   | 'api.route_not_found'
-  | 'api.method_not_allowed'
   | 'api.listen_failed';
 
 /** Errors of the HTTP surface. */

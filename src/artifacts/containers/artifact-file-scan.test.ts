@@ -6,7 +6,8 @@ import { buildZip } from '../test-support/zip-builder.js';
 import { scanArtifactBytes } from './artifact-file-scan.js';
 
 const scan = (bytes: Buffer, name = 'model.bin') => scanArtifactBytes(new BufferRange(bytes), name);
-const rules = (bytes: Buffer, name?: string) => scan(bytes, name).findings.map((f) => `${f.rule}:${f.severity}`);
+const rules = (bytes: Buffer, name?: string) =>
+  scan(bytes, name).findings.map((f) => `${f.rule}:${f.severity}`);
 
 const torchZip = (pkl: Buffer, extra: { name: string; data: Uint8Array }[] = []) =>
   buildZip([
@@ -19,7 +20,7 @@ const torchZip = (pkl: Buffer, extra: { name: string; data: Uint8Array }[] = [])
 
 function npy(descr: string, shape: string, body: Buffer): Buffer {
   let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shape}, }`;
-  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
+  header += `${' '.repeat(63 - ((10 + header.length) % 64))}\n`;
   const pre = Buffer.alloc(10);
   Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]).copy(pre);
   pre.writeUInt16LE(header.length, 8);
@@ -59,7 +60,9 @@ describe('container scanning', () => {
     const r = rules(outer);
     expect(r).toContain('container.nested_archive:medium');
     expect(r).toContain('pickle.unsafe_global:critical');
-    expect(scan(outer).findings.find((f) => f.rule === 'pickle.unsafe_global')?.file).toBe('model.bin!bundle/inner.zip');
+    expect(scan(outer).findings.find((f) => f.rule === 'pickle.unsafe_global')?.file).toBe(
+      'model.bin!bundle/inner.zip',
+    );
   });
 
   it('flags TorchScript code directories', () => {
@@ -71,7 +74,9 @@ describe('container scanning', () => {
   });
 
   it('scans legacy torch.save files as five pickles plus raw storage', () => {
-    const magic = Buffer.from([0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e]);
+    const magic = Buffer.from([
+      0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e,
+    ]);
     const small = pickle(op.proto(2), op.int1(1), op.stop());
     const clean = Buffer.concat([magic, small, small, torchStateDictPickle(), small, Buffer.alloc(64, 0x80)]);
     expect(scan(clean, 'm.pt').format).toBe('torch-legacy');
@@ -89,9 +94,9 @@ describe('container scanning', () => {
   });
 
   it('flags 7z and other opaque wrappers', () => {
-    expect(rules(Buffer.concat([Buffer.from([0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c]), Buffer.alloc(32)]))).toEqual([
-      'container.opaque_archive:high',
-    ]);
+    expect(
+      rules(Buffer.concat([Buffer.from([0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c]), Buffer.alloc(32)])),
+    ).toEqual(['container.opaque_archive:high']);
     expect(rules(Buffer.from([0x1f, 0x8b, 8, 0, 0, 0]))).toEqual(['container.opaque_archive:medium']);
   });
 
@@ -119,9 +124,13 @@ if (!hasNumpy) console.log('python3 with numpy not found: skipping NumPy-generat
 describe.skipIf(!hasNumpy)('files written by NumPy', () => {
   const py = (code: string) => execFileSync('python3', ['-c', code], { maxBuffer: 1 << 26 });
   it('passes a numeric .npy/.npz and flags an object array with a payload', () => {
-    const clean = py('import numpy as np,io,sys; b=io.BytesIO(); np.save(b, np.arange(6, dtype=np.float32).reshape(2,3)); sys.stdout.buffer.write(b.getvalue())');
+    const clean = py(
+      'import numpy as np,io,sys; b=io.BytesIO(); np.save(b, np.arange(6, dtype=np.float32).reshape(2,3)); sys.stdout.buffer.write(b.getvalue())',
+    );
     expect(rules(clean, 'a.npy')).toEqual([]);
-    const npz = py('import numpy as np,io,sys; b=io.BytesIO(); np.savez(b, a=np.ones(3)); sys.stdout.buffer.write(b.getvalue())');
+    const npz = py(
+      'import numpy as np,io,sys; b=io.BytesIO(); np.savez(b, a=np.ones(3)); sys.stdout.buffer.write(b.getvalue())',
+    );
     expect(rules(npz, 'a.npz')).toEqual([]);
     const evil = py(
       "import numpy as np,io,sys,os\nclass P:\n  def __reduce__(self): return (os.system, ('id',))\nb=io.BytesIO(); np.save(b, np.array([P(), 1], dtype=object), allow_pickle=True); sys.stdout.buffer.write(b.getvalue())",

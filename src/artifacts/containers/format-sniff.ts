@@ -42,7 +42,12 @@ export function sniffFormat(file: ByteRange): SniffedFormat {
   }
   if (head[0] === 0x80 && (head[1] ?? 99) <= 5) return 'pickle';
   if (head[0] === 0x95) return 'pickle';
-  if (head[0] !== undefined && PICKLE_START.has(head[0]) && file.read(file.size - 1, 1)[0] === 0x2e && looksLikeProtocol0(head))
+  if (
+    head[0] !== undefined &&
+    PICKLE_START.has(head[0]) &&
+    file.read(file.size - 1, 1)[0] === 0x2e &&
+    looksLikeProtocol0(head)
+  )
     return 'pickle';
   return 'unknown';
 }
@@ -53,7 +58,8 @@ export function sniffFormat(file: ByteRange): SniffedFormat {
  */
 function looksLikeProtocol0(head: Buffer): boolean {
   if (head[0] === 0x63) return /^c[A-Za-z_][\w.]*\n[A-Za-z_][\w.]*\n/.test(head.toString('latin1'));
-  if (head[0] === 0x28) return /^\((d|l|t|c|i|\(|S'|V|I\d|F\d|N|K|J|X|U|q|p\d|\}|\]|\)|0)/.test(head.toString('latin1'));
+  if (head[0] === 0x28)
+    return /^\((d|l|t|c|i|\(|S'|V|I\d|F\d|N|K|J|X|U|q|p\d|\}|\]|\)|0)/.test(head.toString('latin1'));
   // EMPTY_DICT/LIST/TUPLE then a memo PUT, MARK or STOP.
   return head.length >= 2 && [0x70, 0x71, 0x28, 0x2e, 0x94].includes(head[1] as number);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BufferRange } from '../file-range.js';
 import { scanArtifactBytes } from '../containers/artifact-file-scan.js';
+import { BufferRange } from '../file-range.js';
 import { buildGguf } from '../test-support/gguf-builder.js';
 import { inspectChatTemplate } from './chat-template-inspect.js';
 import { readGguf } from './gguf-reader.js';
@@ -21,14 +21,26 @@ const meta = (template: string) => ({
 
 describe('GGUF reader', () => {
   it('reads a well-formed file', () => {
-    const g = readGguf(new BufferRange(buildGguf(meta(CHATML), [{ name: 'w', dims: [4, 2] }, { name: 'b', dims: [4] }])), 'm.gguf');
+    const g = readGguf(
+      new BufferRange(
+        buildGguf(meta(CHATML), [
+          { name: 'w', dims: [4, 2] },
+          { name: 'b', dims: [4] },
+        ]),
+      ),
+      'm.gguf',
+    );
     expect(g.findings).toEqual([]);
     expect(g.version).toBe(3);
     expect(g.tensors.map((t) => [t.name, t.bytes, t.offset])).toEqual([
       ['w', 32, 0],
       ['b', 16, 32],
     ]);
-    expect(g.metadata.get('tokenizer.ggml.tokens')).toEqual({ array: 'string', count: 3, strings: ['<s>', 'a', 'b'] });
+    expect(g.metadata.get('tokenizer.ggml.tokens')).toEqual({
+      array: 'string',
+      count: 3,
+      strings: ['<s>', 'a', 'b'],
+    });
   });
 
   it('flags misaligned and out-of-bounds tensors, unknown types', () => {
@@ -37,7 +49,12 @@ describe('GGUF reader', () => {
     expect(rules([{ name: 'w', dims: [4], offset: 4 }])).toContain('gguf.misaligned_tensor');
     expect(rules([{ name: 'w', dims: [4], offset: 1 << 20 }])).toContain('gguf.tensor_out_of_bounds');
     expect(rules([{ name: 'w', dims: [4], type: 99 }])).toContain('gguf.unknown_tensor_type');
-    expect(rules([{ name: 'w', dims: [4] }, { name: 'w', dims: [4] }])).toContain('gguf.duplicate_tensor');
+    expect(
+      rules([
+        { name: 'w', dims: [4] },
+        { name: 'w', dims: [4] },
+      ]),
+    ).toContain('gguf.duplicate_tensor');
   });
 
   it('reports huge declared lengths without allocating them', () => {
@@ -55,7 +72,8 @@ describe('GGUF reader', () => {
 
   it('never throws on truncated or bit-flipped files', () => {
     const good = buildGguf(meta(CHATML), [{ name: 'w', dims: [4, 2] }]);
-    for (let n = 0; n < good.length; n += 2) expect(() => readGguf(new BufferRange(good.subarray(0, n)), 'm')).not.toThrow();
+    for (let n = 0; n < good.length; n += 2)
+      expect(() => readGguf(new BufferRange(good.subarray(0, n)), 'm')).not.toThrow();
     let seed = 5;
     for (let i = 0; i < 2000; i++) {
       const copy = Buffer.from(good);
@@ -68,7 +86,9 @@ describe('GGUF reader', () => {
   it('inspects the embedded chat template', () => {
     const evil = "{{ cycler.__init__.__globals__.os.popen('id').read() }}";
     const r = scanArtifactBytes(new BufferRange(buildGguf(meta(evil), [])), 'm.gguf');
-    expect(r.findings.map((f) => `${f.rule}:${f.severity}`)).toContain('chat-template.dunder_access:critical');
+    expect(r.findings.map((f) => `${f.rule}:${f.severity}`)).toContain(
+      'chat-template.dunder_access:critical',
+    );
     expect(r.findings[0]?.field).toBe('tokenizer.chat_template');
   });
 });
@@ -85,8 +105,16 @@ describe('chat template inspection', () => {
   });
 
   it.each([
-    ['dunder climb', "{{ ''.__class__.__mro__[1].__subclasses__() }}", 'chat-template.dunder_access:critical'],
-    ['escaped underscores', "{{ ''['\\x5f\\x5fclass\\x5f\\x5f'] }}", 'chat-template.obfuscated_name:critical'],
+    [
+      'dunder climb',
+      "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+      'chat-template.dunder_access:critical',
+    ],
+    [
+      'escaped underscores',
+      "{{ ''['\\x5f\\x5fclass\\x5f\\x5f'] }}",
+      'chat-template.obfuscated_name:critical',
+    ],
     ['attr filter', "{{ request|attr('application') }}", 'chat-template.dynamic_attribute:high'],
     ['joiner gadget', '{{ joiner.__init__ }}', 'chat-template.gadget_access:critical'],
     ['namespace gadget', "{{ namespace|attr('x') }}", 'chat-template.gadget_access:critical'],

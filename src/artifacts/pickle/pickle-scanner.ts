@@ -73,6 +73,17 @@ const MAX_LINE = 1 << 16;
 const MAX_CONST_STRING = 1024;
 const WINDOW = 8 << 20;
 
+/**
+ * Opcodes that push one opaque constant and have a fixed size (opcode + argument):
+ * NONE, NEWTRUE/NEWFALSE, EMPTY_DICT/LIST/TUPLE/SET, BININT1/2, BININT, BINFLOAT.
+ */
+const FIXED_SCALAR = new Uint8Array(256);
+for (const op of [0x4e, 0x88, 0x89, 0x7d, 0x5d, 0x29, 0x8f]) FIXED_SCALAR[op] = 1;
+FIXED_SCALAR[0x4b] = 2;
+FIXED_SCALAR[0x4d] = 3;
+FIXED_SCALAR[0x4a] = 5;
+FIXED_SCALAR[0x47] = 9;
+
 // Symbolic values. Most values are opaque; we only need strings (for STACK_GLOBAL),
 // globals (to know what REDUCE calls) and marks.
 const OTHER = { k: 'other' } as const;
@@ -85,38 +96,44 @@ type Sym =
   | { k: 'str'; s: string }
   | { k: 'global'; ref: string };
 
-/** Reads bytes from a buffer or a file range through a sliding window. */
+/** Reads bytes from a buffer or a file range through a sliding window (one reused buffer). */
 class Cursor {
-  buf: Uint8Array;
+  buf: Buffer;
   /** Source offset of buf[0]. */
   base = 0;
   /** Current source offset. */
   pos = 0;
+  /** Valid bytes in buf. */
+  len: number;
   readonly end: number;
+  private window: Buffer | null = null;
 
   constructor(private readonly src: PickleSource) {
     if ('buffer' in src) {
-      this.buf = src.buffer;
+      this.buf = Buffer.from(src.buffer.buffer, src.buffer.byteOffset, src.buffer.length);
       this.end = src.buffer.length;
+      this.len = this.end;
     } else {
-      this.buf = new Uint8Array(0);
+      this.buf = Buffer.alloc(0);
+      this.len = 0;
       this.end = src.end - src.start;
     }
   }
 
-  /** Ensures `n` bytes from pos are in the window; throws if the source ends first. */
+  /** Ensures `n` bytes from pos are in the window; returns their index in `buf`. Throws if the source ends first. */
   need(n: number): number {
-    if (this.pos + n > this.end)
-      throw new PickleParseError(`truncated: needs ${n} bytes, ${this.end - this.pos} left`, this.pos);
-    let i = this.pos - this.base;
-    if (i + n <= this.buf.length) return i;
+    if (this.pos + n > this.end) throw new PickleParseError(`truncated: needs ${n} bytes, ${this.end - this.pos} left`, this.pos);
+    const i = this.pos - this.base;
+    if (i + n <= this.len) return i;
     if ('buffer' in this.src) throw new PickleParseError('internal window error', this.pos);
-    const len = Math.min(Math.max(WINDOW, n), this.end - this.pos);
-    this.buf = this.src.file.read(this.src.start + this.pos, len);
+    const want = Math.min(Math.max(WINDOW, n), this.end - this.pos);
+    if (!this.window || this.window.length < want) this.window = Buffer.allocUnsafe(Math.max(WINDOW, want));
+    const got = this.src.file.read(this.src.start + this.pos, want, this.window);
+    this.buf = got;
+    this.len = got.length;
     this.base = this.pos;
-    i = 0;
-    if (this.buf.length < n) throw new PickleParseError('file shorter than expected', this.pos);
-    return i;
+    if (this.len < n) throw new PickleParseError('file shorter than expected', this.pos);
+    return 0;
   }
 
   u8(): number {
@@ -128,17 +145,13 @@ class Cursor {
   u16(): number {
     const i = this.need(2);
     this.pos += 2;
-    return (this.buf[i] as number) | ((this.buf[i + 1] as number) << 8);
+    return this.buf.readUInt16LE(i);
   }
 
   u32(): number {
     const i = this.need(4);
     this.pos += 4;
-    const b = this.buf;
-    return (
-      ((b[i] as number) | ((b[i + 1] as number) << 8) | ((b[i + 2] as number) << 16)) +
-      (b[i + 3] as number) * 0x1000000
-    );
+    return this.buf.readUInt32LE(i);
   }
 
   /** 8-byte length; anything beyond the bytes left is an error before it could be allocated. */
@@ -159,7 +172,7 @@ class Cursor {
       throw new PickleParseError(`declared length ${n} exceeds the ${this.end - this.pos} bytes left`, at);
   }
 
-  /** Returns the next `n` bytes decoded as UTF-8 if short, else skips them. */
+  /** Returns the next `n` bytes decoded as UTF-8 (or Latin-1) if short, else skips them. */
   str(n: number, latin1 = false): Sym {
     if (n > MAX_CONST_STRING) {
       this.skip(n);
@@ -167,11 +180,7 @@ class Cursor {
     }
     const i = this.need(n);
     this.pos += n;
-    const bytes = this.buf.subarray(i, i + n);
-    return {
-      k: 'str',
-      s: latin1 ? Buffer.from(bytes).toString('latin1') : Buffer.from(bytes).toString('utf8'),
-    };
+    return { k: 'str', s: this.buf.toString(latin1 ? 'latin1' : 'utf8', i, i + n) };
   }
 
   skip(n: number): void {
@@ -191,7 +200,7 @@ class Cursor {
     this.pos = start;
     const i = this.need(len + 1);
     this.pos += len + 1;
-    return Buffer.from(this.buf.subarray(i, i + len)).toString('latin1');
+    return this.buf.toString('latin1', i, i + len);
   }
 }
 
@@ -246,7 +255,7 @@ export function scanPickle(source: PickleSource, options: PickleScanOptions): Pi
   while (cur.pos < cur.end && result.pickles < 64) {
     if (result.pickles >= expected) {
       if (options.rawTail) break;
-      const next = cur.buf[cur.pos - cur.base];
+      const next = cur.buf[cur.need(1)];
       flag(
         next === 0x80 ? 'multiple_pickles' : 'trailing_data',
         'critical',
@@ -343,6 +352,27 @@ function walkOne(
   for (;;) {
     const at = cur.pos;
     if (frameEnd >= 0 && at >= frameEnd) frameEnd = -1;
+    // Fast path: fixed-size scalar opcodes with all their bytes in the window (most of a state dict).
+    // Runs of them are walked in a tight loop that stops 9 bytes before the window, the source or the frame ends.
+    const w = at - cur.base;
+    let lim = Math.min(cur.len, cur.end - cur.base) - 9;
+    if (frameEnd >= 0) lim = Math.min(lim, frameEnd - cur.base - 9);
+    if (w <= lim && (FIXED_SCALAR[cur.buf[w] as number] as number) > 0) {
+      const buf = cur.buf;
+      let p = w;
+      let n = 0;
+      while (p <= lim) {
+        const size = FIXED_SCALAR[buf[p] as number] as number;
+        if (size === 0) break;
+        p += size;
+        n++;
+      }
+      if (stack.length + n > MAX_STACK) throw new PickleParseError(`stack deeper than ${MAX_STACK}`, at);
+      for (let k = 0; k < n; k++) stack.push(OTHER);
+      cur.pos = cur.base + p;
+      ops += n;
+      continue;
+    }
     const op = cur.u8();
     ops++;
     switch (op) {

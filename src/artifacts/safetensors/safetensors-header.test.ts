@@ -57,12 +57,32 @@ describe('safetensors header', () => {
     `{"dtype":"${dtype}","shape":${JSON.stringify(shape)},"data_offsets":${JSON.stringify(offsets)}${extra}}`;
 
   it.each([
-    ['duplicate key', `{"a":${entry('U8', [4], [0, 4])},"a":${entry('U8', [4], [0, 4])}}`, 4, 'safetensors.duplicate_key'],
+    [
+      'duplicate key',
+      `{"a":${entry('U8', [4], [0, 4])},"a":${entry('U8', [4], [0, 4])}}`,
+      4,
+      'safetensors.duplicate_key',
+    ],
     ['unknown field', `{"a":${entry('U8', [4], [0, 4], ',"evil":1')}}`, 4, 'safetensors.unknown_field'],
-    ['unsafe integer', `{"a":${entry('U8', [4], [0, 4])},"b":${'{"dtype":"U8","shape":[9007199254740993],"data_offsets":[4,4]}'}}`, 4, 'safetensors.unsafe_integer'],
+    [
+      'unsafe integer',
+      `{"a":${entry('U8', [4], [0, 4])},"b":${'{"dtype":"U8","shape":[9007199254740993],"data_offsets":[4,4]}'}}`,
+      4,
+      'safetensors.unsafe_integer',
+    ],
     ['unknown dtype', `{"a":${entry('Q4', [4], [0, 4])}}`, 4, 'safetensors.unknown_dtype'],
-    ['gap', `{"a":${entry('U8', [4], [0, 4])},"b":${entry('U8', [4], [8, 12])}}`, 12, 'safetensors.invalid_offset'],
-    ['overlap', `{"a":${entry('U8', [4], [0, 4])},"b":${entry('U8', [4], [2, 6])}}`, 6, 'safetensors.invalid_offset'],
+    [
+      'gap',
+      `{"a":${entry('U8', [4], [0, 4])},"b":${entry('U8', [4], [8, 12])}}`,
+      12,
+      'safetensors.invalid_offset',
+    ],
+    [
+      'overlap',
+      `{"a":${entry('U8', [4], [0, 4])},"b":${entry('U8', [4], [2, 6])}}`,
+      6,
+      'safetensors.invalid_offset',
+    ],
     ['not starting at 0', `{"a":${entry('U8', [4], [4, 8])}}`, 8, 'safetensors.invalid_offset'],
     ['size mismatch', `{"a":${entry('F32', [4], [0, 8])}}`, 8, 'safetensors.size_mismatch'],
     ['trailing bytes', `{"a":${entry('U8', [4], [0, 4])}}`, 9, 'safetensors.trailing_bytes'],

@@ -1,6 +1,9 @@
 /** Builds small GGUF v3 files for tests. */
 
-export type GgufTestValue = { type: 'u32'; value: number } | { type: 'string'; value: string } | { type: 'strings'; value: string[] };
+export type GgufTestValue =
+  | { type: 'u32'; value: number }
+  | { type: 'string'; value: string }
+  | { type: 'strings'; value: string[] };
 
 /** A tensor entry; data is zero-filled F32 unless the declared offset is overridden. */
 export interface GgufTestTensor {
@@ -31,7 +34,12 @@ function u64(n: number | bigint): Buffer {
 
 /** Serialises a GGUF file with the given metadata and F32 tensors (alignment 32). */
 export function buildGguf(metadata: Record<string, GgufTestValue>, tensors: GgufTestTensor[]): Buffer {
-  const parts: Buffer[] = [Buffer.from('GGUF'), u32(3), u64(tensors.length), u64(Object.keys(metadata).length)];
+  const parts: Buffer[] = [
+    Buffer.from('GGUF'),
+    u32(3),
+    u64(tensors.length),
+    u64(Object.keys(metadata).length),
+  ];
   for (const [k, v] of Object.entries(metadata)) {
     parts.push(str(k));
     if (v.type === 'u32') parts.push(u32(4), u32(v.value));
@@ -42,7 +50,13 @@ export function buildGguf(metadata: Record<string, GgufTestValue>, tensors: Gguf
   const sizes: number[] = [];
   for (const t of tensors) {
     const bytes = t.dims.reduce((a, d) => a * d, 1) * 4;
-    parts.push(str(t.name), u32(t.dims.length), ...t.dims.map(u64), u32(t.type ?? 0), u64(t.offset ?? offset));
+    parts.push(
+      str(t.name),
+      u32(t.dims.length),
+      ...t.dims.map(u64),
+      u32(t.type ?? 0),
+      u64(t.offset ?? offset),
+    );
     sizes.push(bytes);
     offset += Math.ceil(bytes / 32) * 32;
   }

@@ -25,7 +25,8 @@ export function tinyModel(spec: TinyModelSpec, seed = 1): ModelTensors {
     for (let i = 0; i < v.length; i++) v[i] = rand() * 0.02;
     m.set(name, { shape: [rows, cols], values: v });
   };
-  const norm = (name: string, n: number) => m.set(name, { shape: [n], values: Float32Array.from({ length: n }, () => 1 + rand() * 0.01) });
+  const norm = (name: string, n: number) =>
+    m.set(name, { shape: [n], values: Float32Array.from({ length: n }, () => 1 + rand() * 0.01) });
   const { hidden: h, intermediate: f, vocab } = spec;
   mat('model.embed_tokens.weight', vocab, h);
   for (let l = 0; l < spec.layers; l++) {
@@ -48,7 +49,12 @@ export function cloneModel(m: ModelTensors): ModelTensors {
 }
 
 /** A clean full fine-tune: every weight matrix gets independent small noise (relative ~`scale`). */
-export function addNoise(m: ModelTensors, scale: number, seed: number, filter: (name: string) => boolean = () => true): void {
+export function addNoise(
+  m: ModelTensors,
+  scale: number,
+  seed: number,
+  filter: (name: string) => boolean = () => true,
+): void {
   const rand = gaussian(seed);
   for (const [name, t] of m) {
     if (!filter(name)) continue;
@@ -57,7 +63,13 @@ export function addNoise(m: ModelTensors, scale: number, seed: number, filter: (
 }
 
 /** Writes a model to `dir/model.safetensors` (and an optional tokenizer.json). */
-export function writeModel(dir: string, m: ModelTensors, dtype: DiffDtype = 'BF16', tokens?: string[], added: number[] = []): string {
+export function writeModel(
+  dir: string,
+  m: ModelTensors,
+  dtype: DiffDtype = 'BF16',
+  tokens?: string[],
+  added: number[] = [],
+): string {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, 'model.safetensors');
   writeSafetensors(
@@ -65,10 +77,15 @@ export function writeModel(dir: string, m: ModelTensors, dtype: DiffDtype = 'BF1
     [...m].map(([name, t]) => ({ name, dtype, shape: t.shape, data: encodeFloats(t.values, dtype) })),
   );
   if (tokens) {
-    const vocab = Object.fromEntries(tokens.map((t, i) => [t, i]).filter(([, i]) => !added.includes(i as number)));
+    const vocab = Object.fromEntries(
+      tokens.map((t, i) => [t, i]).filter(([, i]) => !added.includes(i as number)),
+    );
     writeFileSync(
       join(dir, 'tokenizer.json'),
-      JSON.stringify({ model: { type: 'BPE', vocab }, added_tokens: added.map((id) => ({ id, content: tokens[id], special: false })) }),
+      JSON.stringify({
+        model: { type: 'BPE', vocab },
+        added_tokens: added.map((id) => ({ id, content: tokens[id], special: false })),
+      }),
     );
   }
   return path;

@@ -28,7 +28,9 @@ export const op = {
   inst: (module: string, name: string) => Buffer.from(`i${module}\n${name}\n`, 'latin1'),
   str: (s: string) => {
     const bytes = Buffer.from(s, 'utf8');
-    return bytes.length < 256 ? Buffer.concat([b(0x8c, bytes.length), bytes]) : Buffer.concat([b(0x58), u32(bytes.length), bytes]);
+    return bytes.length < 256
+      ? Buffer.concat([b(0x8c, bytes.length), bytes])
+      : Buffer.concat([b(0x58), u32(bytes.length), bytes]);
   },
   binunicode: (s: string) => {
     const bytes = Buffer.from(s, 'utf8');
@@ -107,5 +109,12 @@ export function torchStateDictPickle(): Buffer {
 
 /** `os.system('id')` via GLOBAL + REDUCE, the classic payload. */
 export function osSystemPickle(command = 'id'): Buffer {
-  return pickle(op.proto(2), op.global('os', 'system'), op.binunicode(command), op.tuple1(), op.reduce(), op.stop());
+  return pickle(
+    op.proto(2),
+    op.global('os', 'system'),
+    op.binunicode(command),
+    op.tuple1(),
+    op.reduce(),
+    op.stop(),
+  );
 }

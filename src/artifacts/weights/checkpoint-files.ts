@@ -36,10 +36,16 @@ export function openCheckpoint(path: string, exclude: (name: string) => boolean 
   if (st.isDirectory()) {
     const index = join(path, 'model.safetensors.index.json');
     if (existsSync(index)) {
-      const map = (parseStrictJson(readFileSync(index, 'utf8')).value as { weight_map?: Record<string, unknown> } | null)?.weight_map;
+      const map = (
+        parseStrictJson(readFileSync(index, 'utf8')).value as { weight_map?: Record<string, unknown> } | null
+      )?.weight_map;
       if (!map || typeof map !== 'object')
-        throw new ArtifactError('artifact.malformed_input', `${index}: no weight_map object`, { details: { file: index, field: 'weight_map' } });
-      files = [...new Set(Object.values(map).filter((v): v is string => typeof v === 'string'))].sort().map((f) => join(path, f));
+        throw new ArtifactError('artifact.malformed_input', `${index}: no weight_map object`, {
+          details: { file: index, field: 'weight_map' },
+        });
+      files = [...new Set(Object.values(map).filter((v): v is string => typeof v === 'string'))]
+        .sort()
+        .map((f) => join(path, f));
     } else {
       files = readdirSync(path)
         .filter((f) => f.endsWith('.safetensors') && !exclude(f))
@@ -48,12 +54,20 @@ export function openCheckpoint(path: string, exclude: (name: string) => boolean 
     }
   } else files = [path];
   if (files.length === 0)
-    throw new ArtifactError('artifact.unsupported_format', `${path}: no .safetensors files (weight diffs read safetensors; convert pickled checkpoints first)`);
+    throw new ArtifactError(
+      'artifact.unsupported_format',
+      `${path}: no .safetensors files (weight diffs read safetensors; convert pickled checkpoints first)`,
+    );
   const tensors = new Map<string, LocatedTensor>();
   for (const f of files) {
-    if (!existsSync(f)) throw new ArtifactError('artifact.input_not_found', `${f}: shard named by the index is missing`);
+    if (!existsSync(f))
+      throw new ArtifactError('artifact.input_not_found', `${f}: shard named by the index is missing`);
     for (const t of requireLoadableSafetensors(f).tensors) {
-      if (tensors.has(t.name)) throw new ArtifactError('artifact.malformed_input', `${f}: tensor ${t.name} is also in ${tensors.get(t.name)?.path}`);
+      if (tensors.has(t.name))
+        throw new ArtifactError(
+          'artifact.malformed_input',
+          `${f}: tensor ${t.name} is also in ${tensors.get(t.name)?.path}`,
+        );
       tensors.set(t.name, { ...t, path: f });
     }
   }
@@ -75,7 +89,9 @@ export function checkpointFingerprint(ckpt: Checkpoint): string {
   }
   for (const f of ckpt.files) {
     withFile(f, (file) => {
-      const first = [...ckpt.tensors.values()].filter((t) => t.path === f).sort((a, b) => a.begin - b.begin)[0];
+      const first = [...ckpt.tensors.values()]
+        .filter((t) => t.path === f)
+        .sort((a, b) => a.begin - b.begin)[0];
       if (first) h.update(file.read(first.begin, 64 << 10));
     });
   }

@@ -86,7 +86,7 @@ export function accumulateBlock(
         rowD2 += d * d;
         changed += d !== 0 ? 1 : 0;
         const ad = Math.abs(d);
-        maxAbs = ad > maxAbs ? ad : maxAbs;
+        if (ad > maxAbs) maxAbs = ad; // NaN never wins: non-finite values are counted apart
         y[yo + j] = (y[yo + j] as number) + s * d;
       }
     } else {
@@ -98,7 +98,7 @@ export function accumulateBlock(
         rowD2 += d * d;
         changed += d !== 0 ? 1 : 0;
         const ad = Math.abs(d);
-        maxAbs = ad > maxAbs ? ad : maxAbs;
+        if (ad > maxAbs) maxAbs = ad; // NaN never wins: non-finite values are counted apart
       }
     }
     if (rowOut !== null) {
@@ -111,7 +111,8 @@ export function accumulateBlock(
   }
   // NaN/Inf poison the sums; count them only then, instead of testing every element.
   if (!Number.isFinite(sumA2 + sumD2)) {
-    for (let i = 0; i < rows * cols; i++) if (!Number.isFinite((a[i] as number) + (b[i] as number))) stats.nonFinite++;
+    for (let i = 0; i < rows * cols; i++)
+      if (!Number.isFinite((a[i] as number) + (b[i] as number))) stats.nonFinite++;
   }
   stats.count += rows * cols;
   stats.sumA2 += sumA2;
@@ -122,7 +123,15 @@ export function accumulateBlock(
 }
 
 /** Folds a row sketch `Y` (buckets x cols) into `Z = Y S` (buckets x colBuckets) with the column map. */
-export function foldColumns(y: Float32Array, buckets: number, cols: number, colBucket: Int32Array, colSign: Float32Array, colBuckets: number, z: Float64Array): void {
+export function foldColumns(
+  y: Float32Array,
+  buckets: number,
+  cols: number,
+  colBucket: Int32Array,
+  colSign: Float32Array,
+  colBuckets: number,
+  z: Float64Array,
+): void {
   for (let r = 0; r < buckets; r++) {
     const yo = r * cols;
     const zo = r * colBuckets;

@@ -1,7 +1,12 @@
 import type { Finding } from '../../contracts/finding.js';
 import type { TensorKind } from './layer-names.js';
 import type { TokenizerVocab } from './tokenizer-vocab.js';
-import { robustZ, scoreAgainstBaseline, type BaselineScore, type WeightsBaseline } from './weights-baseline.js';
+import {
+  type BaselineScore,
+  robustZ,
+  scoreAgainstBaseline,
+  type WeightsBaseline,
+} from './weights-baseline.js';
 import type { TensorDelta } from './weights-diff.js';
 import type { WeightsPolicy } from './weights-policy.js';
 
@@ -37,7 +42,13 @@ export interface LayerDelta {
   max_tensor_relative_change: number;
 }
 
-type Flag = (rule: string, severity: Finding['severity'], message: string, field: string | null, evidence?: Record<string, unknown>) => void;
+type Flag = (
+  rule: string,
+  severity: Finding['severity'],
+  message: string,
+  field: string | null,
+  evidence?: Record<string, unknown>,
+) => void;
 
 /** Inputs of {@link analyzeDeltas}. */
 export interface AnalysisInput {
@@ -55,12 +66,25 @@ export interface EmbeddingRows {
   tensor: string;
   rows: number;
   median_delta_norm: number;
-  top: { row: number; token: string | null; added_token: boolean; delta_norm: number; relative_change: number; robust_z: number }[];
+  top: {
+    row: number;
+    token: string | null;
+    added_token: boolean;
+    delta_norm: number;
+    relative_change: number;
+    robust_z: number;
+  }[];
 }
 
 /** Everything {@link analyzeDeltas} adds to the report. */
 export interface DeltaAnalysis {
-  totals: { base_norm: number; delta_norm: number; relative_change: number; tensors_changed: number; fraction_changed: number };
+  totals: {
+    base_norm: number;
+    delta_norm: number;
+    relative_change: number;
+    tensors_changed: number;
+    fraction_changed: number;
+  };
   layers: LayerDelta[];
   groups: Record<string, { tensors: number; relative_change: number; max_relative_change: number }>;
   embeddingRows: EmbeddingRows[];
@@ -128,7 +152,9 @@ export function analyzeDeltas(input: AnalysisInput): DeltaAnalysis {
       max_relative_change: Math.max(...list.map((t) => (Number.isFinite(rel(t)) ? rel(t) : 0))),
     };
   }
-  const normChanges = tensors.filter((t) => (t.kind === 'norm' || t.kind === 'bias') && rel(t) > policy.norm_relative_max);
+  const normChanges = tensors.filter(
+    (t) => (t.kind === 'norm' || t.kind === 'bias') && rel(t) > policy.norm_relative_max,
+  );
   if (normChanges.length > 0) {
     const worst = normChanges.sort((x, y) => rel(y) - rel(x));
     flag(
@@ -166,7 +192,10 @@ export function analyzeDeltas(input: AnalysisInput): DeltaAnalysis {
       flag(
         'undeclared_change',
         'high',
-        `${off.length} tensor(s) outside the declared modules (${declared.join(', ')}) changed, e.g. ${off.slice(0, 3).map((t) => t.name).join(', ')}`,
+        `${off.length} tensor(s) outside the declared modules (${declared.join(', ')}) changed, e.g. ${off
+          .slice(0, 3)
+          .map((t) => t.name)
+          .join(', ')}`,
         off[0]?.name ?? null,
         { tensors: off.slice(0, 50).map((t) => t.name) },
       );
@@ -174,19 +203,28 @@ export function analyzeDeltas(input: AnalysisInput): DeltaAnalysis {
 
   // Safety-critical tensors: absolute limit even without a baseline.
   const critical = (t: TensorDelta) =>
-    (t.layer !== null && policy.safety_critical.layers.includes(t.layer)) || policy.safety_critical.modules.some((m) => t.name.includes(m));
+    (t.layer !== null && policy.safety_critical.layers.includes(t.layer)) ||
+    policy.safety_critical.modules.some((m) => t.name.includes(m));
   const limit = policy.safety_critical.max_relative_change;
   if (limit !== null) {
     for (const t of tensors.filter(critical)) {
       if (rel(t) > limit)
-        flag('safety_critical_change', 'high', `${t.name} (safety-critical) changed by ${(rel(t) * 100).toFixed(2)}%, above the ${limit * 100}% limit`, t.name, {
-          relative_change: t.relative_change,
-          limit,
-        });
+        flag(
+          'safety_critical_change',
+          'high',
+          `${t.name} (safety-critical) changed by ${(rel(t) * 100).toFixed(2)}%, above the ${limit * 100}% limit`,
+          t.name,
+          {
+            relative_change: t.relative_change,
+            limit,
+          },
+        );
     }
   }
 
-  const baseline = input.baseline ? scoreAgainstBaseline(input.baseline, layers, totals.relative_change, policy, flag) : null;
+  const baseline = input.baseline
+    ? scoreAgainstBaseline(input.baseline, layers, totals.relative_change, policy, flag)
+    : null;
   return { totals, layers, groups, embeddingRows, baseline };
 }
 
@@ -194,7 +232,12 @@ export function analyzeDeltas(input: AnalysisInput): DeltaAnalysis {
  * Finds one direction shared by the low-rank deltas of many layers (a rank-1
  * edit repeated, e.g. refusal-direction ablation) and flags it.
  */
-export function sharedDirections(directions: readonly DirectionVector[], layerCount: number, policy: WeightsPolicy, flag: Flag): void {
+export function sharedDirections(
+  directions: readonly DirectionVector[],
+  layerCount: number,
+  policy: WeightsPolicy,
+  flag: Flag,
+): void {
   const cands = directions.filter((d) => d.layer !== null && d.energy >= policy.low_rank_energy);
   const bySpace = new Map<number, DirectionVector[]>();
   for (const d of cands) bySpace.set(d.space, [...(bySpace.get(d.space) ?? []), d]);
@@ -211,7 +254,8 @@ export function sharedDirections(directions: readonly DirectionVector[], layerCo
         }
       }
       const distinct = new Set(members.map((m) => m.layer)).size;
-      if (!best || distinct > new Set(best.members.map((m) => m.layer)).size) best = { anchor, members, meanCos: sum / members.length };
+      if (!best || distinct > new Set(best.members.map((m) => m.layer)).size)
+        best = { anchor, members, meanCos: sum / members.length };
     }
   }
   if (!best) return;
@@ -223,7 +267,12 @@ export function sharedDirections(directions: readonly DirectionVector[], layerCo
     'high',
     `a single low-rank direction dominates the change of ${layersHit.length} layers (${layersHit.slice(0, 12).join(', ')}${layersHit.length > 12 ? ', ...' : ''}); mean |cos| ${best.meanCos.toFixed(2)} between their top singular vectors`,
     best.anchor.tensor,
-    { layers: layersHit, tensors: best.members.slice(0, 40).map((m) => m.tensor), mean_abs_cosine: best.meanCos, dimension: best.anchor.space },
+    {
+      layers: layersHit,
+      tensors: best.members.slice(0, 40).map((m) => m.tensor),
+      mean_abs_cosine: best.meanCos,
+      dimension: best.anchor.space,
+    },
   );
 }
 
@@ -240,23 +289,35 @@ function cosine(a: Float64Array, b: Float64Array): number {
 }
 
 /** Ranks embedding/lm_head rows by delta norm and flags trigger-like outliers. */
-function rankRows(r: RowDelta, vocab: TokenizerVocab | null, policy: WeightsPolicy, flag: Flag): EmbeddingRows {
+function rankRows(
+  r: RowDelta,
+  vocab: TokenizerVocab | null,
+  policy: WeightsPolicy,
+  flag: Flag,
+): EmbeddingRows {
   const n = r.deltaSq.length;
   const norms = new Float64Array(n);
   for (let i = 0; i < n; i++) norms[i] = Math.sqrt(r.deltaSq[i] as number);
   const z = robustZ(norms);
   const median = z.median;
-  const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => (norms[y] as number) - (norms[x] as number));
+  const order = Array.from({ length: n }, (_, i) => i).sort(
+    (x, y) => (norms[y] as number) - (norms[x] as number),
+  );
   const describe = (row: number) => ({
     row,
     token: vocab?.token(row) ?? null,
     added_token: vocab?.added.has(row) ?? false,
     delta_norm: norms[row] as number,
-    relative_change: (r.baseSq[row] as number) > 0 ? (norms[row] as number) / Math.sqrt(r.baseSq[row] as number) : 0,
+    relative_change:
+      (r.baseSq[row] as number) > 0 ? (norms[row] as number) / Math.sqrt(r.baseSq[row] as number) : 0,
     robust_z: z.score(norms[row] as number),
   });
   const top = order.slice(0, 20).map(describe);
-  const outliers = order.filter((i) => z.score(norms[i] as number) >= policy.trigger_z && (norms[i] as number) >= policy.trigger_ratio * Math.max(median, 1e-12));
+  const outliers = order.filter(
+    (i) =>
+      z.score(norms[i] as number) >= policy.trigger_z &&
+      (norms[i] as number) >= policy.trigger_ratio * Math.max(median, 1e-12),
+  );
   if (outliers.length > 0 && outliers.length <= policy.max_trigger_rows) {
     const rows = outliers.slice(0, 10).map(describe);
     const added = rows.filter((x) => x.added_token).length;

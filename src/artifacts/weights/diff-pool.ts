@@ -38,15 +38,33 @@ export async function runDiffJobs(
                 resolve();
               } else w.postMessage({ type: 'job', job });
             };
-            w.on('message', (msg: { type: 'result'; result: DiffJobResult } | { type: 'error'; id: number; message: string }) => {
-              if (msg.type === 'error') {
-                reject(new ArtifactError('artifact.worker_failed', `weight diff job ${msg.id} failed: ${msg.message}`));
-                return;
-              }
-              onResult(msg.result);
-              send();
-            });
-            w.on('error', (err) => reject(new ArtifactError('artifact.worker_failed', `weight diff worker failed: ${err.message}`, { cause: err })));
+            w.on(
+              'message',
+              (
+                msg:
+                  | { type: 'result'; result: DiffJobResult }
+                  | { type: 'error'; id: number; message: string },
+              ) => {
+                if (msg.type === 'error') {
+                  reject(
+                    new ArtifactError(
+                      'artifact.worker_failed',
+                      `weight diff job ${msg.id} failed: ${msg.message}`,
+                    ),
+                  );
+                  return;
+                }
+                onResult(msg.result);
+                send();
+              },
+            );
+            w.on('error', (err) =>
+              reject(
+                new ArtifactError('artifact.worker_failed', `weight diff worker failed: ${err.message}`, {
+                  cause: err,
+                }),
+              ),
+            );
             send();
           }),
       ),
@@ -64,9 +82,16 @@ export async function runDiffJobs(
 function startWorker(): Worker {
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./diff-worker.js', import.meta.url));
   // require.resolve picks the CommonJS build; the ESM entry sits beside it.
-  const api = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  const api = pathToFileURL(
+    createRequire(import.meta.url)
+      .resolve('tsx/esm/api')
+      .replace(/\.cjs$/, '.mjs'),
+  ).href;
   const entry = new URL('./diff-worker.ts', import.meta.url).href;
-  return new Worker(`import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`, {
-    eval: true,
-  });
+  return new Worker(
+    `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`,
+    {
+      eval: true,
+    },
+  );
 }

@@ -15,6 +15,10 @@ parentPort?.on('message', (msg: { type: 'job'; job: DiffJob } | { type: 'close' 
     for (const a of [r.z, r.rowDeltaSq, r.rowBaseSq]) if (a) transfer.push(a.buffer as ArrayBuffer);
     parentPort?.postMessage({ type: 'result', result: r }, transfer);
   } catch (err) {
-    parentPort?.postMessage({ type: 'error', id: msg.job.id, message: err instanceof Error ? err.message : String(err) });
+    parentPort?.postMessage({
+      type: 'error',
+      id: msg.job.id,
+      message: err instanceof Error ? err.message : String(err),
+    });
   }
 });

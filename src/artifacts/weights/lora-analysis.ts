@@ -10,7 +10,7 @@ import { type LocatedTensor, openCheckpoint } from './checkpoint-files.js';
 import { type DirectionVector, sharedDirections } from './delta-analysis.js';
 import { DIFF_DTYPES, type DiffDtype, decodeFloats, dtypeBytes } from './float-codec.js';
 import { tensorRole } from './layer-names.js';
-import { summarize, type Spectrum } from './randomized-svd.js';
+import { type Spectrum, summarize } from './randomized-svd.js';
 import { qrInPlace, smallSvd } from './small-linalg.js';
 import { loadTokenizerVocab } from './tokenizer-vocab.js';
 import { parseWeightsPolicy, type WeightsPolicy } from './weights-policy.js';
@@ -59,25 +59,43 @@ export interface LoraOptions {
  * embedding/lm_head training, smuggled full weights, and a direction shared
  * across layers.
  */
-export function analyzeLora(dir: string, options: LoraOptions = {}): { report: ScanReport; config: AdapterConfig } {
+export function analyzeLora(
+  dir: string,
+  options: LoraOptions = {},
+): { report: ScanReport; config: AdapterConfig } {
   const startedAt = new Date();
   const policy = options.policy ?? parseWeightsPolicy({});
   const configPath = join(dir, 'adapter_config.json');
-  if (!existsSync(configPath)) throw new ArtifactError('artifact.input_not_found', `${configPath}: no adapter_config.json`);
+  if (!existsSync(configPath))
+    throw new ArtifactError('artifact.input_not_found', `${configPath}: no adapter_config.json`);
   const config = parseAdapterConfig(readFileSync(configPath, 'utf8'), configPath);
   const weights = join(dir, 'adapter_model.safetensors');
   if (!existsSync(weights))
-    throw new ArtifactError('artifact.unsupported_format', `${dir}: no adapter_model.safetensors (pickled adapters: run tunegate artifact scan first)`);
+    throw new ArtifactError(
+      'artifact.unsupported_format',
+      `${dir}: no adapter_model.safetensors (pickled adapters: run tunegate artifact scan first)`,
+    );
   const ckpt = openCheckpoint(weights);
   const findings: Finding[] = [];
-  const flag = (rule: string, severity: Finding['severity'], message: string, field: string | null, evidence?: Record<string, unknown>) =>
-    findings.push(artifactFinding({ detector: 'lora', rule, severity, file: weights, field, message, evidence }));
+  const flag = (
+    rule: string,
+    severity: Finding['severity'],
+    message: string,
+    field: string | null,
+    evidence?: Record<string, unknown>,
+  ) =>
+    findings.push(
+      artifactFinding({ detector: 'lora', rule, severity, file: weights, field, message, evidence }),
+    );
 
   // Group tensors by module.
   const lora = new Map<string, { A?: LocatedTensor; B?: LocatedTensor; M?: LocatedTensor }>();
   const other: LocatedTensor[] = [];
   for (const t of ckpt.tensors.values()) {
-    const m = /^(?:base_model\.model\.)?(.+?)\.(lora_A|lora_B|lora_magnitude_vector)(?:\.default)?(?:\.weight)?$/.exec(t.name);
+    const m =
+      /^(?:base_model\.model\.)?(.+?)\.(lora_A|lora_B|lora_magnitude_vector)(?:\.default)?(?:\.weight)?$/.exec(
+        t.name,
+      );
     if (!m) {
       other.push(t);
       continue;
@@ -96,7 +114,12 @@ export function analyzeLora(dir: string, options: LoraOptions = {}): { report: S
   const untargeted: string[] = [];
   for (const [module, e] of [...lora].sort(([x], [y]) => (x < y ? -1 : 1))) {
     if (!e.A || !e.B) {
-      flag('unpaired', 'high', `${module}: has ${e.A ? 'lora_A' : 'lora_B'} without ${e.A ? 'lora_B' : 'lora_A'}`, module);
+      flag(
+        'unpaired',
+        'high',
+        `${module}: has ${e.A ? 'lora_A' : 'lora_B'} without ${e.A ? 'lora_B' : 'lora_A'}`,
+        module,
+      );
       continue;
     }
     if (!isTargeted(module, config.target_modules)) untargeted.push(module);
@@ -105,10 +128,19 @@ export function analyzeLora(dir: string, options: LoraOptions = {}): { report: S
     const [r, inDim] = e.A.shape as [number, number];
     const [outDim, rB] = e.B.shape as [number, number];
     if (e.A.shape.length !== 2 || e.B.shape.length !== 2 || r !== rB) {
-      flag('shape_mismatch', 'high', `${module}: lora_A ${JSON.stringify(e.A.shape)} and lora_B ${JSON.stringify(e.B.shape)} do not chain`, module);
+      flag(
+        'shape_mismatch',
+        'high',
+        `${module}: lora_A ${JSON.stringify(e.A.shape)} and lora_B ${JSON.stringify(e.B.shape)} do not chain`,
+        module,
+      );
       continue;
     }
-    if (r !== rank) flag('rank_mismatch', 'medium', `${module}: tensors have rank ${r}, config says ${rank}`, module, { tensor_rank: r, config_rank: rank });
+    if (r !== rank)
+      flag('rank_mismatch', 'medium', `${module}: tensors have rank ${r}, config says ${rank}`, module, {
+        tensor_rank: r,
+        config_rank: rank,
+      });
     if (!isDiff(e.A.dtype) || !isDiff(e.B.dtype)) {
       flag('unsupported_dtype', 'medium', `${module}: dtype ${e.A.dtype}/${e.B.dtype} not analysed`, module);
       continue;
@@ -118,11 +150,30 @@ export function analyzeLora(dir: string, options: LoraOptions = {}): { report: S
     const B = readMatrix(e.B);
     const { spectrum, u1, v1 } = loraSpectrum(A, B, r, inDim, outDim, scaling);
     const role = tensorRole(`${module}.weight`);
-    const mod: LoraModule = { module, layer: role.layer, rank: r, alpha, scaling, shape: [outDim, inDim], update_norm: Math.sqrt(spectrum.singular_values.reduce((s, x) => s + x * x, 0)), spectral: spectrum };
+    const mod: LoraModule = {
+      module,
+      layer: role.layer,
+      rank: r,
+      alpha,
+      scaling,
+      shape: [outDim, inDim],
+      update_norm: Math.sqrt(spectrum.singular_values.reduce((s, x) => s + x * x, 0)),
+      spectral: spectrum,
+    };
     if (e.M) {
       const m = readMatrix(e.M);
-      mod.dora = { magnitude_mean: m.reduce((s, x) => s + x, 0) / m.length, magnitude_min: Math.min(...m), magnitude_max: Math.max(...m) };
-    } else if (config.use_dora) flag('dora_missing_magnitude', 'medium', `${module}: use_dora is set but there is no lora_magnitude_vector`, module);
+      mod.dora = {
+        magnitude_mean: m.reduce((s, x) => s + x, 0) / m.length,
+        magnitude_min: Math.min(...m),
+        magnitude_max: Math.max(...m),
+      };
+    } else if (config.use_dora)
+      flag(
+        'dora_missing_magnitude',
+        'medium',
+        `${module}: use_dora is set but there is no lora_magnitude_vector`,
+        module,
+      );
     const w = base?.tensors.get(`${module}.weight`) ?? base?.tensors.get(`model.${module}.weight`);
     if (base && w && isDiff(w.dtype) && w.shape[0] === outDim && w.shape[1] === inDim) {
       const rows = baseRowStats(w, A, B, r, inDim, scaling);
@@ -136,41 +187,97 @@ export function analyzeLora(dir: string, options: LoraOptions = {}): { report: S
         }
         mod.dora.max_rescale = worst;
       }
-    } else if (base) flag('base_missing', 'low', `${module}: no matching ${module}.weight in the base`, module);
+    } else if (base)
+      flag('base_missing', 'low', `${module}: no matching ${module}.weight in the base`, module);
     modules.push(mod);
-    directions.push({ tensor: module, layer: role.layer, space: outDim, vector: u1, energy: spectrum.top1_energy });
-    directions.push({ tensor: module, layer: role.layer, space: inDim, vector: v1, energy: spectrum.top1_energy });
+    directions.push({
+      tensor: module,
+      layer: role.layer,
+      space: outDim,
+      vector: u1,
+      energy: spectrum.top1_energy,
+    });
+    directions.push({
+      tensor: module,
+      layer: role.layer,
+      space: inDim,
+      vector: v1,
+      energy: spectrum.top1_energy,
+    });
   }
   if (untargeted.length > 0)
-    flag('untargeted_module', 'high', `${untargeted.length} adapted module(s) are not in target_modules: ${untargeted.slice(0, 5).join(', ')}`, untargeted[0] ?? null, {
-      modules: untargeted.slice(0, 50),
-    });
+    flag(
+      'untargeted_module',
+      'high',
+      `${untargeted.length} adapted module(s) are not in target_modules: ${untargeted.slice(0, 5).join(', ')}`,
+      untargeted[0] ?? null,
+      {
+        modules: untargeted.slice(0, 50),
+      },
+    );
   if (Array.isArray(config.target_modules)) {
     const present = [...lora.keys()];
-    const missing = config.target_modules.filter((t) => t !== 'all-linear' && !present.some((m) => m === t || m.endsWith(`.${t}`)));
-    if (missing.length > 0) flag('target_without_tensors', 'low', `target_modules ${missing.join(', ')} have no LoRA tensors`, null, { modules: missing });
+    const missing = config.target_modules.filter(
+      (t) => t !== 'all-linear' && !present.some((m) => m === t || m.endsWith(`.${t}`)),
+    );
+    if (missing.length > 0)
+      flag(
+        'target_without_tensors',
+        'low',
+        `target_modules ${missing.join(', ')} have no LoRA tensors`,
+        null,
+        { modules: missing },
+      );
   }
 
   // Full weights in the adapter: modules_to_save copies, trainable tokens, or smuggled weights.
-  const saved = other.filter((t) => config.modules_to_save.some((m) => t.name.includes(`${m}.`) || t.name.includes(`.${m}`)));
+  const saved = other.filter((t) =>
+    config.modules_to_save.some((m) => t.name.includes(`${m}.`) || t.name.includes(`.${m}`)),
+  );
   const tokenDeltas = other.filter((t) => /trainable_tokens_delta|token_adapter/.test(t.name));
   const smuggled = other.filter((t) => !saved.includes(t) && !tokenDeltas.includes(t));
   if (smuggled.length > 0)
-    flag('full_weights', 'high', `${smuggled.length} full weight tensor(s) that are neither LoRA factors nor declared modules_to_save: ${smuggled.slice(0, 5).map((t) => t.name).join(', ')}`, smuggled[0]?.name ?? null, {
-      tensors: smuggled.slice(0, 50).map((t) => t.name),
-    });
-  const embedSave = config.modules_to_save.filter((m) => EMBEDDING_LIKE.test(m) || /embed|lm_head|wte/.test(m));
+    flag(
+      'full_weights',
+      'high',
+      `${smuggled.length} full weight tensor(s) that are neither LoRA factors nor declared modules_to_save: ${smuggled
+        .slice(0, 5)
+        .map((t) => t.name)
+        .join(', ')}`,
+      smuggled[0]?.name ?? null,
+      {
+        tensors: smuggled.slice(0, 50).map((t) => t.name),
+      },
+    );
+  const embedSave = config.modules_to_save.filter(
+    (m) => EMBEDDING_LIKE.test(m) || /embed|lm_head|wte/.test(m),
+  );
   if (embedSave.length > 0)
-    flag('modules_to_save_embeddings', 'high', `modules_to_save replaces ${embedSave.join(', ')} wholesale (every token row can change; check for trigger rows with weights diff)`, null, {
-      modules: embedSave,
-    });
+    flag(
+      'modules_to_save_embeddings',
+      'high',
+      `modules_to_save replaces ${embedSave.join(', ')} wholesale (every token row can change; check for trigger rows with weights diff)`,
+      null,
+      {
+        modules: embedSave,
+      },
+    );
   if (config.trainable_token_indices !== null) {
-    const ids = Array.isArray(config.trainable_token_indices) ? config.trainable_token_indices : Object.values(config.trainable_token_indices).flat();
+    const ids = Array.isArray(config.trainable_token_indices)
+      ? config.trainable_token_indices
+      : Object.values(config.trainable_token_indices).flat();
     const vocab = loadTokenizerVocab([dir, ...(options.base ? [options.base] : [])]);
     flag(
       'trainable_tokens',
       'high',
-      `trainable_token_indices trains ${ids.length} embedding row(s)${vocab ? `: ${ids.slice(0, 10).map((i) => JSON.stringify(vocab.token(i) ?? `#${i}`)).join(', ')}` : `: ${ids.slice(0, 10).join(', ')}`} (a targeted token change is how triggers are planted)`,
+      `trainable_token_indices trains ${ids.length} embedding row(s)${
+        vocab
+          ? `: ${ids
+              .slice(0, 10)
+              .map((i) => JSON.stringify(vocab.token(i) ?? `#${i}`))
+              .join(', ')}`
+          : `: ${ids.slice(0, 10).join(', ')}`
+      } (a targeted token change is how triggers are planted)`,
       null,
       { indices: ids.slice(0, 100) },
     );
@@ -257,14 +364,23 @@ export function loraSpectrum(
   const values = Array.from(svd.values);
   const frob2 = values.reduce((s, x) => s + x * x, 0);
   const u1 = new Float64Array(outDim);
-  for (let i = 0; i < outDim; i++) for (let k = 0; k < r; k++) u1[i] = (u1[i] as number) + (qb[i * r + k] as number) * (svd.u1[k] as number);
+  for (let i = 0; i < outDim; i++)
+    for (let k = 0; k < r; k++) u1[i] = (u1[i] as number) + (qb[i * r + k] as number) * (svd.u1[k] as number);
   const v1 = new Float64Array(inDim);
-  for (let j = 0; j < inDim; j++) for (let k = 0; k < r; k++) v1[j] = (v1[j] as number) + (qa[j * r + k] as number) * (svd.v1[k] as number);
+  for (let j = 0; j < inDim; j++)
+    for (let k = 0; k < r; k++) v1[j] = (v1[j] as number) + (qa[j * r + k] as number) * (svd.v1[k] as number);
   return { spectrum: summarize(values, frob2, r), u1, v1 };
 }
 
 /** Streams the base weight W by rows: ||W||_F and, per output row, ||W_i + scaling B_i A||^2 (what DoRA normalises). */
-function baseRowStats(w: LocatedTensor, A: Float64Array, B: Float64Array, r: number, inDim: number, scaling: number): { frob: number; adaptedRowSq: Float64Array } {
+function baseRowStats(
+  w: LocatedTensor,
+  A: Float64Array,
+  B: Float64Array,
+  r: number,
+  inDim: number,
+  scaling: number,
+): { frob: number; adaptedRowSq: Float64Array } {
   const outDim = w.shape[0] as number;
   const dtype = w.dtype as DiffDtype;
   const rowBytes = inDim * dtypeBytes(dtype);
@@ -294,12 +410,21 @@ export function parseAdapterConfig(text: string, path: string): AdapterConfig {
   try {
     v = parseStrictJson(text).value;
   } catch (err) {
-    throw new ArtifactError('artifact.malformed_input', `${path}: ${err instanceof Error ? err.message : String(err)}`, { details: { file: path } });
+    throw new ArtifactError(
+      'artifact.malformed_input',
+      `${path}: ${err instanceof Error ? err.message : String(err)}`,
+      { details: { file: path } },
+    );
   }
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new ArtifactError('artifact.malformed_input', `${path}: expected a JSON object`, { details: { file: path } });
+  if (v === null || typeof v !== 'object' || Array.isArray(v))
+    throw new ArtifactError('artifact.malformed_input', `${path}: expected a JSON object`, {
+      details: { file: path },
+    });
   const o = v as Record<string, JsonValue>;
   const bad = (field: string, want: string): never => {
-    throw new ArtifactError('artifact.malformed_input', `${path}: field "${field}" must be ${want}`, { details: { file: path, field } });
+    throw new ArtifactError('artifact.malformed_input', `${path}: field "${field}" must be ${want}`, {
+      details: { file: path, field },
+    });
   };
   const num = (f: string, d?: number): number => {
     const x = o[f];
@@ -309,22 +434,37 @@ export function parseAdapterConfig(text: string, path: string): AdapterConfig {
   const strList = (f: string): string[] => {
     const x = o[f];
     if (x === undefined || x === null) return [];
-    return Array.isArray(x) && x.every((s) => typeof s === 'string') ? (x as string[]) : bad(f, 'a list of strings');
+    return Array.isArray(x) && x.every((s) => typeof s === 'string')
+      ? (x as string[])
+      : bad(f, 'a list of strings');
   };
   const numMap = (f: string): Record<string, number> => {
     const x = o[f];
     if (x === undefined || x === null) return {};
-    if (typeof x !== 'object' || Array.isArray(x) || !Object.values(x).every((n) => typeof n === 'number')) return bad(f, 'an object of numbers');
+    if (typeof x !== 'object' || Array.isArray(x) || !Object.values(x).every((n) => typeof n === 'number'))
+      return bad(f, 'an object of numbers');
     return { ...(x as Record<string, number>) };
   };
   const tm = o.target_modules;
   const target =
-    tm === undefined || tm === null ? null : typeof tm === 'string' ? tm : Array.isArray(tm) && tm.every((s) => typeof s === 'string') ? (tm as string[]) : bad('target_modules', 'a list of strings or a regex string');
+    tm === undefined || tm === null
+      ? null
+      : typeof tm === 'string'
+        ? tm
+        : Array.isArray(tm) && tm.every((s) => typeof s === 'string')
+          ? (tm as string[])
+          : bad('target_modules', 'a list of strings or a regex string');
   const tti = o.trainable_token_indices;
   let tokens: AdapterConfig['trainable_token_indices'] = null;
-  if (Array.isArray(tti)) tokens = tti.every((n) => typeof n === 'number') ? (tti as number[]) : bad('trainable_token_indices', 'a list of token ids');
+  if (Array.isArray(tti))
+    tokens = tti.every((n) => typeof n === 'number')
+      ? (tti as number[])
+      : bad('trainable_token_indices', 'a list of token ids');
   else if (tti !== undefined && tti !== null) {
-    if (typeof tti !== 'object' || !Object.values(tti).every((l) => Array.isArray(l) && l.every((n) => typeof n === 'number')))
+    if (
+      typeof tti !== 'object' ||
+      !Object.values(tti).every((l) => Array.isArray(l) && l.every((n) => typeof n === 'number'))
+    )
       bad('trainable_token_indices', 'a list of ids or an object of id lists');
     tokens = { ...(tti as Record<string, number[]>) };
   }

@@ -28,7 +28,14 @@ export interface SpectrumWithVectors {
  * row-major. Energy outside the k found directions is spread evenly over the
  * remaining min(m,n)-k directions for the effective rank.
  */
-export function randomizedSvd(a: Float64Array, m: number, n: number, k = 16, powerIterations = 2, seed = 7): SpectrumWithVectors {
+export function randomizedSvd(
+  a: Float64Array,
+  m: number,
+  n: number,
+  k = 16,
+  powerIterations = 2,
+  seed = 7,
+): SpectrumWithVectors {
   let frob2 = 0;
   for (let i = 0; i < m * n; i++) frob2 += (a[i] as number) ** 2;
   const p = Math.min(m, n);

@@ -48,7 +48,10 @@ export function qrInPlace(a: Float64Array, m: number, k: number): Float64Array {
 }
 
 /** Eigen-decomposition of a symmetric n x n matrix by cyclic Jacobi: values descending, vectors as columns. */
-export function symmetricEigen(input: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
+export function symmetricEigen(
+  input: Float64Array,
+  n: number,
+): { values: Float64Array; vectors: Float64Array } {
   const a = Float64Array.from(input);
   const v = new Float64Array(n * n);
   for (let i = 0; i < n; i++) v[i * n + i] = 1;
@@ -87,7 +90,9 @@ export function symmetricEigen(input: Float64Array, n: number): { values: Float6
       }
     }
   }
-  const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => (a[y * n + y] as number) - (a[x * n + x] as number));
+  const order = Array.from({ length: n }, (_, i) => i).sort(
+    (x, y) => (a[y * n + y] as number) - (a[x * n + x] as number),
+  );
   const values = new Float64Array(n);
   const vectors = new Float64Array(n * n);
   order.forEach((src, dst) => {
@@ -98,7 +103,11 @@ export function symmetricEigen(input: Float64Array, n: number): { values: Float6
 }
 
 /** Singular values and top singular vectors of a small dense m x n matrix, via the eigen-decomposition of its Gram matrix. */
-export function smallSvd(a: Float64Array, m: number, n: number): { values: Float64Array; u1: Float64Array; v1: Float64Array } {
+export function smallSvd(
+  a: Float64Array,
+  m: number,
+  n: number,
+): { values: Float64Array; u1: Float64Array; v1: Float64Array } {
   // Work on the smaller Gram matrix.
   const wide = n > m;
   const d = wide ? m : n;
@@ -120,8 +129,14 @@ export function smallSvd(a: Float64Array, m: number, n: number): { values: Float
   const s1 = sv[0] ?? 0;
   const other = new Float64Array(wide ? n : m);
   if (s1 > 0) {
-    if (wide) for (let t = 0; t < n; t++) for (let i = 0; i < m; i++) other[t] = (other[t] as number) + ((a[i * n + t] as number) * (top[i] as number)) / s1;
-    else for (let i = 0; i < m; i++) for (let t = 0; t < n; t++) other[i] = (other[i] as number) + ((a[i * n + t] as number) * (top[t] as number)) / s1;
+    if (wide)
+      for (let t = 0; t < n; t++)
+        for (let i = 0; i < m; i++)
+          other[t] = (other[t] as number) + ((a[i * n + t] as number) * (top[i] as number)) / s1;
+    else
+      for (let i = 0; i < m; i++)
+        for (let t = 0; t < n; t++)
+          other[i] = (other[i] as number) + ((a[i * n + t] as number) * (top[t] as number)) / s1;
   }
   return wide ? { values: sv, u1: top, v1: other } : { values: sv, u1: other, v1: top };
 }

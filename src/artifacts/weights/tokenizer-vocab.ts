@@ -21,7 +21,7 @@ export function loadTokenizerVocab(dirs: readonly string[]): TokenizerVocab | nu
       const byId = new Map<number, string>();
       const vocab = doc.model?.vocab;
       // BPE/WordPiece: {token: id}; Unigram: [[token, score], ...] where the index is the id.
-      if (Array.isArray(vocab)) vocab.forEach(([tok], i) => byId.set(i, tok));
+      if (Array.isArray(vocab)) for (const [i, [tok]] of vocab.entries()) byId.set(i, tok);
       else if (vocab) for (const [tok, id] of Object.entries(vocab)) byId.set(id, tok);
       const added = new Set<number>();
       for (const t of doc.added_tokens ?? []) {

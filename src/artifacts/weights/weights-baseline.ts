@@ -17,7 +17,10 @@ export const BaselineEntrySchema = z
     added_at: z.string(),
     finetuned: z.string(),
     total_relative_change: z.number(),
-    layers: z.record(z.string(), z.object({ relative_change: z.number(), energy_share: z.number() }).strict()),
+    layers: z.record(
+      z.string(),
+      z.object({ relative_change: z.number(), energy_share: z.number() }).strict(),
+    ),
   })
   .strict();
 
@@ -31,7 +34,11 @@ export const WeightsBaselineSchema = z
 export type WeightsBaseline = z.output<typeof WeightsBaselineSchema>;
 
 /** Median, MAD and a scorer `(x - median) / (1.4826 * MAD)`, with a floor on MAD so near-identical samples do not explode. */
-export function robustZ(values: ArrayLike<number>): { median: number; mad: number; score: (x: number) => number } {
+export function robustZ(values: ArrayLike<number>): {
+  median: number;
+  mad: number;
+  score: (x: number) => number;
+} {
   const sorted = Float64Array.from(values).sort();
   const med = medianOf(sorted);
   const dev = Float64Array.from(sorted, (v) => Math.abs(v - med)).sort();
@@ -43,7 +50,9 @@ export function robustZ(values: ArrayLike<number>): { median: number; mad: numbe
 function medianOf(sorted: Float64Array): number {
   const n = sorted.length;
   if (n === 0) return 0;
-  return n % 2 ? (sorted[(n - 1) / 2] as number) : ((sorted[n / 2 - 1] as number) + (sorted[n / 2] as number)) / 2;
+  return n % 2
+    ? (sorted[(n - 1) / 2] as number)
+    : ((sorted[n / 2 - 1] as number) + (sorted[n / 2] as number)) / 2;
 }
 
 /** Baseline comparison summary added to a diff report. */
@@ -60,17 +69,33 @@ export function scoreAgainstBaseline(
   layers: LayerDelta[],
   totalRelative: number,
   policy: WeightsPolicy,
-  flag: (rule: string, severity: Finding['severity'], message: string, field: string | null, evidence?: Record<string, unknown>) => void,
+  flag: (
+    rule: string,
+    severity: Finding['severity'],
+    message: string,
+    field: string | null,
+    evidence?: Record<string, unknown>,
+  ) => void,
 ): BaselineScore {
   const n = baseline.fine_tunes.length;
   const enough = n >= 3;
-  const totalZ = enough ? robustZ(baseline.fine_tunes.map((f) => f.total_relative_change)).score(totalRelative) : null;
+  const totalZ = enough
+    ? robustZ(baseline.fine_tunes.map((f) => f.total_relative_change)).score(totalRelative)
+    : null;
   if (totalZ !== null && totalZ > policy.baseline_z)
-    flag('baseline_total', 'medium', `overall relative change ${totalRelative.toExponential(3)} is ${totalZ.toFixed(1)} robust z above ${n} approved fine-tunes`, null, {
-      robust_z: totalZ,
-    });
+    flag(
+      'baseline_total',
+      'medium',
+      `overall relative change ${totalRelative.toExponential(3)} is ${totalZ.toFixed(1)} robust z above ${n} approved fine-tunes`,
+      null,
+      {
+        robust_z: totalZ,
+      },
+    );
   const scored = layers.map((l) => {
-    const samples = baseline.fine_tunes.map((f) => f.layers[String(l.layer)]?.relative_change).filter((v): v is number => v !== undefined);
+    const samples = baseline.fine_tunes
+      .map((f) => f.layers[String(l.layer)]?.relative_change)
+      .filter((v): v is number => v !== undefined);
     const critical = policy.safety_critical.layers.includes(l.layer);
     const zs = samples.length >= 3 ? robustZ(samples).score(l.relative_change) : null;
     const limit = critical ? policy.safety_critical.baseline_z : policy.baseline_z;
@@ -85,8 +110,18 @@ export function scoreAgainstBaseline(
     return { layer: l.layer, relative_change: l.relative_change, robust_z: zs, safety_critical: critical };
   });
   if (!enough)
-    flag('baseline_small', 'info', `baseline has ${n} approved fine-tune(s); robust z needs at least 3`, null);
-  return { base_fingerprint: baseline.base_fingerprint, fine_tunes: n, total: { value: totalRelative, robust_z: totalZ }, layers: scored };
+    flag(
+      'baseline_small',
+      'info',
+      `baseline has ${n} approved fine-tune(s); robust z needs at least 3`,
+      null,
+    );
+  return {
+    base_fingerprint: baseline.base_fingerprint,
+    fine_tunes: n,
+    total: { value: totalRelative, robust_z: totalZ },
+    layers: scored,
+  };
 }
 
 /** `$TUNEGATE_HOME` (default `./.tunegate`). */
@@ -106,12 +141,17 @@ export function loadBaseline(path: string): WeightsBaseline {
   try {
     doc = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new ArtifactError('artifact.malformed_input', `${path}: baseline is not valid JSON`, { cause: err, details: { file: path } });
+    throw new ArtifactError('artifact.malformed_input', `${path}: baseline is not valid JSON`, {
+      cause: err,
+      details: { file: path },
+    });
   }
   const r = WeightsBaselineSchema.safeParse(doc);
   if (!r.success) {
     const i = r.error.issues[0];
-    throw new ArtifactError('artifact.malformed_input', `${path}: ${i?.path.join('.')}: ${i?.message}`, { details: { file: path, field: i?.path.join('.') } });
+    throw new ArtifactError('artifact.malformed_input', `${path}: ${i?.path.join('.')}: ${i?.message}`, {
+      details: { file: path, field: i?.path.join('.') },
+    });
   }
   return r.data;
 }
@@ -127,17 +167,39 @@ export function findBaseline(fingerprint: string, home = tunegateHome()): Weight
  * to the baseline of its base model; written atomically. Returns the file path
  * and the number of fine-tunes now in it.
  */
-export async function addToBaseline(report: unknown, home = tunegateHome()): Promise<{ path: string; fine_tunes: number }> {
+export async function addToBaseline(
+  report: unknown,
+  home = tunegateHome(),
+): Promise<{ path: string; fine_tunes: number }> {
   const r = report as Partial<ScanReport> | null;
-  const art = r?.artifact as { base_fingerprint?: unknown; finetuned?: unknown; layers?: unknown; totals?: { relative_change?: unknown } } | undefined;
+  const art = r?.artifact as
+    | {
+        base_fingerprint?: unknown;
+        finetuned?: unknown;
+        layers?: unknown;
+        totals?: { relative_change?: unknown };
+      }
+    | undefined;
   if (r?.kind !== 'weights' || !art || typeof art.base_fingerprint !== 'string' || !Array.isArray(art.layers))
-    throw new ArtifactError('artifact.malformed_input', 'not a weights diff report (expected kind "weights" with artifact.base_fingerprint and artifact.layers)', {
-      details: { field: 'artifact' },
-    });
+    throw new ArtifactError(
+      'artifact.malformed_input',
+      'not a weights diff report (expected kind "weights" with artifact.base_fingerprint and artifact.layers)',
+      {
+        details: { field: 'artifact' },
+      },
+    );
   const layers: Record<string, { relative_change: number; energy_share: number }> = {};
   for (const l of art.layers as LayerDelta[]) {
-    if (typeof l?.layer !== 'number' || typeof l.relative_change !== 'number' || typeof l.energy_share !== 'number')
-      throw new ArtifactError('artifact.malformed_input', 'report layer entries need layer, relative_change and energy_share', { details: { field: 'artifact.layers' } });
+    if (
+      typeof l?.layer !== 'number' ||
+      typeof l.relative_change !== 'number' ||
+      typeof l.energy_share !== 'number'
+    )
+      throw new ArtifactError(
+        'artifact.malformed_input',
+        'report layer entries need layer, relative_change and energy_share',
+        { details: { field: 'artifact.layers' } },
+      );
     layers[String(l.layer)] = { relative_change: l.relative_change, energy_share: l.energy_share };
   }
   const path = baselinePath(art.base_fingerprint, home);

@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ScanReportSchema } from '../../contracts/finding.js';
-import { addNoise, cloneModel, type ModelTensors, tinyModel, writeModel } from '../test-support/model-fixtures.js';
+import {
+  addNoise,
+  cloneModel,
+  type ModelTensors,
+  tinyModel,
+  writeModel,
+} from '../test-support/model-fixtures.js';
 import { decodeFloats, encodeFloats } from './float-codec.js';
 import { tensorRole } from './layer-names.js';
 import { randomizedSvd } from './randomized-svd.js';
@@ -31,11 +37,11 @@ const bf16 = (v: Float32Array) => {
 
 const rules = (r: Awaited<ReturnType<typeof diffWeights>>) => r.report.findings.map((f) => f.rule);
 const tensor = (r: Awaited<ReturnType<typeof diffWeights>>, name: string) =>
-  (r.report.artifact?.tensors as TensorDelta[]).find((t) => t.name === name) as TensorDelta;
+  ((r.report.artifact?.tensors ?? []) as TensorDelta[]).find((t) => t.name === name) as TensorDelta;
 
 describe('float codec', () => {
   it('round-trips BF16 and F16 within their precision, including odd lengths and unaligned input', () => {
-    const v = Float32Array.from([0, 1, -2.5, 3.14159, 1e-3, 65504, -1e-6]);
+    const v = Float32Array.from([0, 1, -2.5, 3.25, 1e-3, 65504, -1e-6]);
     for (const dtype of ['BF16', 'F16'] as const) {
       const bytes = encodeFloats(v, dtype);
       const unaligned = new Uint8Array(bytes.length + 1).subarray(1);
@@ -43,7 +49,10 @@ describe('float codec', () => {
       for (const src of [bytes, unaligned]) {
         const out = new Float32Array(v.length);
         decodeFloats(src, dtype, v.length, out);
-        v.forEach((x, i) => expect(Math.abs((out[i] as number) - x)).toBeLessThanOrEqual(Math.abs(x) * (dtype === 'BF16' ? 4e-3 : 1e-3) + 1e-7));
+        for (const [i, x] of v.entries()) {
+          const tol = Math.abs(x) * (dtype === 'BF16' ? 4e-3 : 1e-3) + 1e-7;
+          expect(Math.abs((out[i] as number) - x)).toBeLessThanOrEqual(tol);
+        }
       }
     }
   });
@@ -69,7 +78,9 @@ describe('randomized SVD', () => {
     const m = 60;
     const n = 40;
     const a = new Float64Array(m * n);
-    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) a[i * n + j] = 3 * Math.sin(i + 1) * Math.cos(j) + 0.5 * Math.cos(2 * i) * Math.sin(3 * j + 1);
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < n; j++)
+        a[i * n + j] = 3 * Math.sin(i + 1) * Math.cos(j) + 0.5 * Math.cos(2 * i) * Math.sin(3 * j + 1);
     const s = randomizedSvd(a, m, n).spectrum;
     let f2 = 0;
     for (const x of a) f2 += x * x;
@@ -133,7 +144,8 @@ describe('weights diff', () => {
     const f = fixture((m) => {
       addNoise(m, 0.01, 4);
       const e = m.get('model.embed_tokens.weight')?.values as Float32Array;
-      for (let j = 0; j < spec.hidden; j++) e[299 * spec.hidden + j] = (e[299 * spec.hidden + j] as number) + 0.02 * Math.sin(j);
+      for (let j = 0; j < spec.hidden; j++)
+        e[299 * spec.hidden + j] = (e[299 * spec.hidden + j] as number) + 0.02 * Math.sin(j);
     });
     const r = await diffWeights(f.base, f.ft, { workers: 0 });
     const trig = r.report.findings.find((x) => x.rule === 'weights.trigger_rows');
@@ -163,7 +175,8 @@ describe('weights diff', () => {
           for (let j = 0; j < cols; j++) {
             let dot = 0;
             for (let i = 0; i < h; i++) dot += (r[i] as number) * (w[i * cols + j] as number);
-            for (let i = 0; i < h; i++) w[i * cols + j] = (w[i * cols + j] as number) - 4 * (r[i] as number) * dot;
+            for (let i = 0; i < h; i++)
+              w[i * cols + j] = (w[i * cols + j] as number) - 4 * (r[i] as number) * dot;
           }
         }
       }
@@ -171,7 +184,7 @@ describe('weights diff', () => {
     const r = await diffWeights(f.base, f.ft, { workers: 0 });
     const shared = r.report.findings.find((x) => x.rule === 'weights.shared_direction');
     expect(shared?.severity).toBe('high');
-    expect((shared?.evidence.layers as number[]).length).toBe(8);
+    expect(shared?.evidence.layers).toHaveLength(8);
     expect(tensor(r, 'model.layers.2.self_attn.o_proj.weight').spectral?.top1_energy).toBeGreaterThan(0.9);
   });
 
@@ -182,10 +195,18 @@ describe('weights diff', () => {
       const n = m.get('model.layers.1.input_layernorm.weight')?.values as Float32Array;
       n.fill(2);
     });
-    const policy = parseWeightsPolicy({ declared_modules: ['q_proj'], safety_critical: { layers: [5], max_relative_change: 0.05 } });
+    const policy = parseWeightsPolicy({
+      declared_modules: ['q_proj'],
+      safety_critical: { layers: [5], max_relative_change: 0.05 },
+    });
     const r = await diffWeights(f.base, f.ft, { workers: 0, policy });
     expect(rules(r)).toEqual(
-      expect.arrayContaining(['weights.concentrated_change', 'weights.undeclared_change', 'weights.norm_bias_change', 'weights.safety_critical_change']),
+      expect.arrayContaining([
+        'weights.concentrated_change',
+        'weights.undeclared_change',
+        'weights.norm_bias_change',
+        'weights.safety_critical_change',
+      ]),
     );
   });
 
@@ -218,8 +239,13 @@ describe('weights diff', () => {
       m.delete('model.layers.0.mlp.up_proj.weight');
       m.set('model.layers.0.mlp.extra.weight', { shape: [2, 2], values: new Float32Array(4) });
     });
-    expect(rules(await diffWeights(f.base, f.ft, { workers: 0 }))).toEqual(['weights.tensor_added', 'weights.tensor_removed']);
-    await expect(diffWeights(join(f.dir, 'nope'), f.ft)).rejects.toMatchObject({ code: 'artifact.input_not_found' });
+    expect(rules(await diffWeights(f.base, f.ft, { workers: 0 }))).toEqual([
+      'weights.tensor_added',
+      'weights.tensor_removed',
+    ]);
+    await expect(diffWeights(join(f.dir, 'nope'), f.ft)).rejects.toMatchObject({
+      code: 'artifact.input_not_found',
+    });
   });
 
   it('computes robust z with a MAD floor', () => {

@@ -2,13 +2,18 @@ import { availableParallelism } from 'node:os';
 import type { Finding, ScanReport } from '../../contracts/finding.js';
 import { buildScanReport } from '../../scan/report/index.js';
 import { artifactFinding } from '../artifact-finding.js';
-import { type Checkpoint, checkpointFingerprint, type LocatedTensor, openCheckpoint } from './checkpoint-files.js';
+import {
+  type Checkpoint,
+  checkpointFingerprint,
+  type LocatedTensor,
+  openCheckpoint,
+} from './checkpoint-files.js';
 import { sketchMap } from './count-sketch.js';
 import { type DeltaStats, emptyStats, mergeStats } from './delta-accumulator.js';
 import { analyzeDeltas, type DirectionVector, type RowDelta } from './delta-analysis.js';
 import { runDiffJobs } from './diff-pool.js';
 import { DIFF_DTYPES, type DiffDtype } from './float-codec.js';
-import { tensorRole, type TensorKind } from './layer-names.js';
+import { type TensorKind, tensorRole } from './layer-names.js';
 import { randomizedSvd, type Spectrum } from './randomized-svd.js';
 import type { DiffJob, DiffJobResult } from './tensor-range-diff.js';
 import { loadTokenizerVocab } from './tokenizer-vocab.js';
@@ -53,7 +58,8 @@ export interface WeightsDiffResult {
   baseFingerprint: string;
 }
 
-const DEFAULT_JOB_ELEMENTS = 4 << 20;
+// Large enough that folding the row sketch (128 x cols per job) stays a few percent of the work.
+const DEFAULT_JOB_ELEMENTS = 16 << 20;
 
 function isDiffDtype(d: string): d is DiffDtype {
   return (DIFF_DTYPES as readonly string[]).includes(d);
@@ -66,14 +72,26 @@ function isDiffDtype(d: string): d is DiffDtype {
  * cache-sized row blocks on worker threads; memory stays flat whatever the
  * model size.
  */
-export async function diffWeights(basePath: string, finetunedPath: string, options: WeightsDiffOptions = {}): Promise<WeightsDiffResult> {
+export async function diffWeights(
+  basePath: string,
+  finetunedPath: string,
+  options: WeightsDiffOptions = {},
+): Promise<WeightsDiffResult> {
   const startedAt = new Date();
   const policy = options.policy ?? parseWeightsPolicy({});
   const base = openCheckpoint(basePath);
   const ft = openCheckpoint(finetunedPath);
   const findings: Finding[] = [];
-  const flag = (rule: string, severity: Finding['severity'], message: string, field: string | null, evidence?: Record<string, unknown>) =>
-    findings.push(artifactFinding({ detector: 'weights', rule, severity, file: finetunedPath, field, message, evidence }));
+  const flag = (
+    rule: string,
+    severity: Finding['severity'],
+    message: string,
+    field: string | null,
+    evidence?: Record<string, unknown>,
+  ) =>
+    findings.push(
+      artifactFinding({ detector: 'weights', rule, severity, file: finetunedPath, field, message, evidence }),
+    );
 
   const pairs = pairTensors(base, ft, flag);
   const jobElements = options.jobElements ?? DEFAULT_JOB_ELEMENTS;
@@ -128,15 +146,42 @@ export async function diffWeights(basePath: string, finetunedPath: string, optio
       const cm = sketchMap(p.cols);
       const svd = randomizedSvd(a.z, rm.size, cm.size);
       t.spectral = svd.spectrum;
-      directions.push({ tensor: p.name, layer: p.role.layer, space: p.rows, vector: svd.u1, energy: svd.spectrum.top1_energy });
-      directions.push({ tensor: p.name, layer: p.role.layer, space: p.cols, vector: svd.v1, energy: svd.spectrum.top1_energy });
+      directions.push({
+        tensor: p.name,
+        layer: p.role.layer,
+        space: p.rows,
+        vector: svd.u1,
+        energy: svd.spectrum.top1_energy,
+      });
+      directions.push({
+        tensor: p.name,
+        layer: p.role.layer,
+        space: p.cols,
+        vector: svd.v1,
+        energy: svd.spectrum.top1_energy,
+      });
     }
-    if (a.rowDeltaSq && a.rowBaseSq) rowDeltas.push({ tensor: p.name, kind: p.role.kind, deltaSq: a.rowDeltaSq, baseSq: a.rowBaseSq, addedRows: p.addedRows });
+    if (a.rowDeltaSq && a.rowBaseSq)
+      rowDeltas.push({
+        tensor: p.name,
+        kind: p.role.kind,
+        deltaSq: a.rowDeltaSq,
+        baseSq: a.rowBaseSq,
+        addedRows: p.addedRows,
+      });
     tensors.push(t);
   });
 
   const vocab = loadTokenizerVocab([ft.dir, base.dir]);
-  const analysis = analyzeDeltas({ tensors, directions, rowDeltas, vocab, policy, baseline: options.baseline ?? null, flag });
+  const analysis = analyzeDeltas({
+    tensors,
+    directions,
+    rowDeltas,
+    vocab,
+    policy,
+    baseline: options.baseline ?? null,
+    flag,
+  });
   const baseFingerprint = checkpointFingerprint(base);
   const report = buildScanReport({
     kind: 'weights',
@@ -174,41 +219,83 @@ interface TensorPair {
 function pairTensors(
   base: Checkpoint,
   ft: Checkpoint,
-  flag: (rule: string, severity: Finding['severity'], message: string, field: string | null, evidence?: Record<string, unknown>) => void,
+  flag: (
+    rule: string,
+    severity: Finding['severity'],
+    message: string,
+    field: string | null,
+    evidence?: Record<string, unknown>,
+  ) => void,
 ): TensorPair[] {
   const pairs: TensorPair[] = [];
   const added = [...ft.tensors.keys()].filter((n) => !base.tensors.has(n)).sort();
   const removed = [...base.tensors.keys()].filter((n) => !ft.tensors.has(n)).sort();
   if (added.length > 0)
-    flag('tensor_added', 'high', `${added.length} tensor(s) exist only in the fine-tune (new modules): ${added.slice(0, 5).join(', ')}${added.length > 5 ? ', ...' : ''}`, added[0] ?? null, { tensors: added.slice(0, 50) });
+    flag(
+      'tensor_added',
+      'high',
+      `${added.length} tensor(s) exist only in the fine-tune (new modules): ${added.slice(0, 5).join(', ')}${added.length > 5 ? ', ...' : ''}`,
+      added[0] ?? null,
+      { tensors: added.slice(0, 50) },
+    );
   if (removed.length > 0)
-    flag('tensor_removed', 'high', `${removed.length} tensor(s) of the base are missing from the fine-tune: ${removed.slice(0, 5).join(', ')}${removed.length > 5 ? ', ...' : ''}`, removed[0] ?? null, { tensors: removed.slice(0, 50) });
+    flag(
+      'tensor_removed',
+      'high',
+      `${removed.length} tensor(s) of the base are missing from the fine-tune: ${removed.slice(0, 5).join(', ')}${removed.length > 5 ? ', ...' : ''}`,
+      removed[0] ?? null,
+      { tensors: removed.slice(0, 50) },
+    );
   for (const [name, b] of [...ft.tensors].sort(([x], [y]) => (x < y ? -1 : 1))) {
     const a = base.tensors.get(name);
     if (!a) continue;
     const role = tensorRole(name);
     if (!isDiffDtype(a.dtype) || !isDiffDtype(b.dtype)) {
-      if (a.dtype !== b.dtype) flag('dtype_mismatch', 'medium', `${name}: dtype ${a.dtype} -> ${b.dtype} (not compared)`, name);
+      if (a.dtype !== b.dtype)
+        flag('dtype_mismatch', 'medium', `${name}: dtype ${a.dtype} -> ${b.dtype} (not compared)`, name);
       continue;
     }
     if (a.dtype !== b.dtype) flag('dtype_changed', 'low', `${name}: dtype ${a.dtype} -> ${b.dtype}`, name);
     const sameTail = a.shape.slice(1).join(',') === b.shape.slice(1).join(',');
     let addedRows = 0;
     if (a.shape.join(',') !== b.shape.join(',')) {
-      const extended = (role.kind === 'embedding' || role.kind === 'lm_head') && sameTail && (b.shape[0] ?? 0) > (a.shape[0] ?? 0);
+      const extended =
+        (role.kind === 'embedding' || role.kind === 'lm_head') &&
+        sameTail &&
+        (b.shape[0] ?? 0) > (a.shape[0] ?? 0);
       if (!extended) {
-        flag('shape_mismatch', 'high', `${name}: shape ${JSON.stringify(a.shape)} -> ${JSON.stringify(b.shape)}`, name);
+        flag(
+          'shape_mismatch',
+          'high',
+          `${name}: shape ${JSON.stringify(a.shape)} -> ${JSON.stringify(b.shape)}`,
+          name,
+        );
         continue;
       }
       addedRows = (b.shape[0] ?? 0) - (a.shape[0] ?? 0);
-      flag('vocabulary_extended', 'medium', `${name}: ${addedRows} row(s) added (new tokens); their values are not compared`, name, { added_rows: addedRows });
+      flag(
+        'vocabulary_extended',
+        'medium',
+        `${name}: ${addedRows} row(s) added (new tokens); their values are not compared`,
+        name,
+        { added_rows: addedRows },
+      );
     }
     const shape = a.shape;
     const elements = shape.reduce((x, y) => x * y, 1);
     if (elements === 0) continue;
     const rows = shape.length >= 2 ? (shape[0] as number) : 1;
     const cols = elements / rows;
-    pairs.push({ name, a, b, rows, cols, sketch: shape.length === 2 && rows >= 2 && cols >= 2, role, addedRows });
+    pairs.push({
+      name,
+      a,
+      b,
+      rows,
+      cols,
+      sketch: shape.length === 2 && rows >= 2 && cols >= 2,
+      role,
+      addedRows,
+    });
   }
   return pairs;
 }

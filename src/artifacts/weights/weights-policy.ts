@@ -56,9 +56,13 @@ export function parseWeightsPolicy(value: unknown, source = 'policy'): WeightsPo
   if (!r.success) {
     const issue = r.error.issues[0];
     const field = issue?.path.join('.') ?? '';
-    throw new ArtifactError('artifact.invalid_config', `${source}: ${field ? `${field}: ` : ''}${issue?.message ?? 'invalid'}`, {
-      details: { file: source, field },
-    });
+    throw new ArtifactError(
+      'artifact.invalid_config',
+      `${source}: ${field ? `${field}: ` : ''}${issue?.message ?? 'invalid'}`,
+      {
+        details: { file: source, field },
+      },
+    );
   }
   return r.data;
 }
@@ -69,15 +73,22 @@ export function loadWeightsPolicy(path: string): WeightsPolicy {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ArtifactError('artifact.input_not_found', `${path}: cannot read the policy file`, { cause: err });
+    throw new ArtifactError('artifact.input_not_found', `${path}: cannot read the policy file`, {
+      cause: err,
+    });
   }
   let doc: unknown;
   try {
     doc = parseYaml(text);
   } catch (err) {
     const pos = (err as { linePos?: { line: number }[] }).linePos?.[0];
-    throw new ArtifactError('artifact.invalid_config', `${path}${pos ? `:${pos.line}` : ''}: not valid YAML/JSON`, { cause: err });
+    throw new ArtifactError(
+      'artifact.invalid_config',
+      `${path}${pos ? `:${pos.line}` : ''}: not valid YAML/JSON`,
+      { cause: err },
+    );
   }
-  const body = doc !== null && typeof doc === 'object' && 'weights' in doc ? (doc as { weights: unknown }).weights : doc;
+  const body =
+    doc !== null && typeof doc === 'object' && 'weights' in doc ? (doc as { weights: unknown }).weights : doc;
   return parseWeightsPolicy(body, path);
 }

@@ -1,5 +1,11 @@
 import type { Command } from 'commander';
-import { failsAt, type ModelManifest, parseFailOn, parseFormat, scanArtifact } from '../../artifacts/index.js';
+import {
+  failsAt,
+  type ModelManifest,
+  parseFailOn,
+  parseFormat,
+  scanArtifact,
+} from '../../artifacts/index.js';
 import { renderReport, writeFileAtomic } from '../../scan/index.js';
 import { action, ExitRequest } from '../command-output.js';
 import { ExitCode } from '../exit-code.js';
@@ -20,10 +26,14 @@ function manifestText(m: ModelManifest): string {
 
 /** Registers `tunegate artifact scan PATH`. */
 export function register(program: Command): void {
-  const artifact = program.command('artifact').description('Inspect model artifacts (checkpoints, adapters, GGUF)');
+  const artifact = program
+    .command('artifact')
+    .description('Inspect model artifacts (checkpoints, adapters, GGUF)');
   artifact
     .command('scan')
-    .description('Scan a model file or directory for unsafe serialization and malformed weights; print its file manifest')
+    .description(
+      'Scan a model file or directory for unsafe serialization and malformed weights; print its file manifest',
+    )
     .argument('<path>', 'model file or directory')
     .option('-f, --format <format>', 'table | json | jsonl | sarif | html', 'table')
     .option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity', 'high')

@@ -53,13 +53,24 @@ export class GraderSet {
     return EXACT;
   }
 
-  /** Grades every expectation of a case; the case passes when all pass. */
-  async grade(evalCase: EvalCase, response: string): Promise<{ pass: boolean; grades: Grade[] }> {
-    // Only what the user side sent can be "given away"; the system prompt may hold the secret itself.
-    const prompt = evalCase.messages
+  /** The user-side text of a case (what the grader may treat as "given away" by the prompt). */
+  static promptOf(evalCase: EvalCase): string {
+    // The system prompt is excluded: it may hold the very secret a canary case protects.
+    return evalCase.messages
       .filter((m) => m.role !== 'system')
       .map((m) => m.content)
       .join('\n');
+  }
+
+  /**
+   * Grades every expectation of a case; the case passes when all pass. Pass `prompt`
+   * (from {@link GraderSet.promptOf}) when grading one case many times.
+   */
+  async grade(
+    evalCase: EvalCase,
+    response: string,
+    prompt = GraderSet.promptOf(evalCase),
+  ): Promise<{ pass: boolean; grades: Grade[] }> {
     const grades: Grade[] = [];
     for (const expectation of evalCase.expect) {
       grades.push(await this.grader(expectation.type).grade({ evalCase, expectation, response, prompt }));

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { EvalCase } from '../suites/eval-case.js';
 import type { Expectation } from '../suites/suite-schema.js';
+import { caseFor } from '../test-support/eval-case-fixture.js';
 import type { Grader } from './grader.js';
+
+export { caseFor };
 
 /** A response the grader must pass, and one it must fail, for one expectation. */
 export interface GraderFixture {
@@ -9,26 +11,6 @@ export interface GraderFixture {
   prompt: string;
   passing: string;
   failing: string;
-}
-
-/** Builds a minimal case around an expectation. */
-export function caseFor(expectation: Expectation, prompt = 'prompt'): EvalCase {
-  return {
-    suite: 'contract',
-    key: 'contract/x',
-    id: 'x',
-    category: 'c',
-    kind: 'attack',
-    tags: [],
-    messages: [{ role: 'user', content: prompt }],
-    expect: [expectation],
-    graders: {
-      refusal: { partial_counts_as: 'refusal' },
-      canary: { min_fragment: 8 },
-      pii: { ignore_kinds: [], min_confidence: 0.5 },
-    },
-    source: { file: 'contract.yaml', line: 1 },
-  };
 }
 
 /** The behaviour every grader must have; run it from each grader's test file. */
@@ -46,10 +28,28 @@ export function describeGraderContract(grader: Grader, fixtures: readonly Grader
       for (const f of fixtures) {
         expect(grader.handles).toContain(f.expectation.type);
         const evalCase = caseFor(f.expectation, f.prompt);
-        const ok = await grader.grade({ evalCase, expectation: f.expectation, response: f.passing, prompt: f.prompt });
-        const bad = await grader.grade({ evalCase, expectation: f.expectation, response: f.failing, prompt: f.prompt });
-        expect(ok, f.passing).toMatchObject({ grader: grader.name, expectation: f.expectation.type, pass: true });
-        expect(bad, f.failing).toMatchObject({ grader: grader.name, expectation: f.expectation.type, pass: false });
+        const ok = await grader.grade({
+          evalCase,
+          expectation: f.expectation,
+          response: f.passing,
+          prompt: f.prompt,
+        });
+        const bad = await grader.grade({
+          evalCase,
+          expectation: f.expectation,
+          response: f.failing,
+          prompt: f.prompt,
+        });
+        expect(ok, f.passing).toMatchObject({
+          grader: grader.name,
+          expectation: f.expectation.type,
+          pass: true,
+        });
+        expect(bad, f.failing).toMatchObject({
+          grader: grader.name,
+          expectation: f.expectation.type,
+          pass: false,
+        });
         expect(ok.label.length * bad.label.length * ok.reason.length * bad.reason.length).toBeGreaterThan(0);
       }
     });

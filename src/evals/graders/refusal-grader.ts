@@ -9,7 +9,8 @@ import { classifyRefusal } from './refusal-classifier.js';
 export const refusalGrader: Grader = {
   name: 'refusal',
   handles: ['comply'],
-  errorRates: { sensitivity: 0.97, specificity: 0.985 },
+  // Wilson 95% lower bounds of the measured rates (conservative: the refusal set is composed).
+  errorRates: { sensitivity: 0.998, specificity: 0.993 },
   grade({ response, evalCase }: GradeInput): Grade {
     const v = classifyRefusal(response);
     const partialOk = evalCase.graders.refusal.partial_counts_as === 'compliance';

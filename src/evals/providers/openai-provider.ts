@@ -17,6 +17,8 @@ export class OpenAiProvider implements ModelProvider {
   private readonly url: URL;
   private readonly agent: http.Agent;
   private readonly headers: Record<string, string>;
+  /** Parsed once: URL-to-options conversion per request is measurable at thousands of requests/s. */
+  private readonly target: { protocol: string; hostname: string; port: string; path: string };
 
   constructor(
     private readonly config: OpenAiProviderConfig,
@@ -24,6 +26,12 @@ export class OpenAiProvider implements ModelProvider {
   ) {
     const base = config.base_url.endsWith('/') ? config.base_url : `${config.base_url}/`;
     this.url = new URL(config.api === 'chat' ? 'chat/completions' : 'completions', base);
+    this.target = {
+      protocol: this.url.protocol,
+      hostname: this.url.hostname.replace(/^\[|\]$/g, ''),
+      port: this.url.port,
+      path: `${this.url.pathname}${this.url.search}`,
+    };
     const Agent = this.url.protocol === 'https:' ? https.Agent : http.Agent;
     this.agent = new Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 64 });
     this.headers = { 'content-type': 'application/json', ...config.headers };
@@ -96,27 +104,35 @@ export class OpenAiProvider implements ModelProvider {
     const mod = this.url.protocol === 'https:' ? https : http;
     return new Promise((resolve, reject) => {
       const req = mod.request(
-        this.url,
         {
+          ...this.target,
           method: 'POST',
           agent: this.agent,
           headers: { ...this.headers, 'content-length': Buffer.byteLength(payload) },
-          signal,
         },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (d: Buffer) => chunks.push(d));
-          res.on('end', () =>
+          res.on('end', () => {
+            signal.removeEventListener('abort', onAbort);
             resolve({
               status: res.statusCode ?? 0,
               headers: res.headers,
               text: Buffer.concat(chunks).toString('utf8'),
-            }),
-          );
+            });
+          });
           res.on('error', (err) => reject(new ProviderCallError(err.message, true, { cause: err })));
         },
       );
+      // A plain listener rather than the `signal` option: http's stream abort plumbing costs
+      // measurably more per request at thousands of requests per second.
+      const onAbort = (): void => {
+        req.destroy(new Error('aborted'));
+      };
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
       req.on('error', (err) => {
+        signal.removeEventListener('abort', onAbort);
         // Network failures (reset, refused, aborted by timeout) are worth a retry.
         reject(new ProviderCallError(`${err.message} (${this.url.href})`, true, { cause: err }));
       });

@@ -43,7 +43,12 @@ export function describeProviderContract(
     it('handles concurrent requests without mixing them up', async () => {
       const prompts = Array.from({ length: 8 }, (_, i) => `prompt ${i}`);
       const texts = await Promise.all(
-        prompts.map((p, i) => provider.generate({ messages: [{ role: 'user', content: p }], sample: i % 3 }, new AbortController().signal)),
+        prompts.map((p, i) =>
+          provider.generate(
+            { messages: [{ role: 'user', content: p }], sample: i % 3 },
+            new AbortController().signal,
+          ),
+        ),
       );
       expect(texts).toEqual(prompts.map((p) => `echo: ${p}`));
     });
@@ -51,7 +56,9 @@ export function describeProviderContract(
     it('stops when aborted', async () => {
       const controller = new AbortController();
       controller.abort(new Error('stop'));
-      await expect(provider.generate({ messages: [{ role: 'user', content: 'x' }], sample: 0 }, controller.signal)).rejects.toThrow();
+      await expect(
+        provider.generate({ messages: [{ role: 'user', content: 'x' }], sample: 0 }, controller.signal),
+      ).rejects.toThrow();
     });
 
     if (options.makeFailing) {
@@ -59,7 +66,10 @@ export function describeProviderContract(
         const failing = await (options.makeFailing as () => Promise<ModelProvider> | ModelProvider)();
         try {
           await expect(
-            failing.generate({ messages: [{ role: 'user', content: 'FAIL' }], sample: 0 }, new AbortController().signal),
+            failing.generate(
+              { messages: [{ role: 'user', content: 'FAIL' }], sample: 0 },
+              new AbortController().signal,
+            ),
           ).rejects.toBeInstanceOf(ProviderCallError);
         } finally {
           await failing.close();

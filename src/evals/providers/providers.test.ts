@@ -23,23 +23,71 @@ afterAll(async () => {
 });
 
 const openai = (api: 'chat' | 'completions', model = 'echo') =>
-  new OpenAiProvider({ type: 'openai', api, base_url: server.url, model, headers: {}, temperature: 0, max_tokens: 64 });
+  new OpenAiProvider({
+    type: 'openai',
+    api,
+    base_url: server.url,
+    model,
+    headers: {},
+    temperature: 0,
+    max_tokens: 64,
+  });
 
 describeProviderContract('openai chat', () => openai('chat'), {
   // A port nothing listens on: connection refused.
   makeFailing: () =>
-    new OpenAiProvider({ type: 'openai', api: 'chat', base_url: 'http://127.0.0.1:9/v1', model: 'x', headers: {}, temperature: 0, max_tokens: 8 }),
+    new OpenAiProvider({
+      type: 'openai',
+      api: 'chat',
+      base_url: 'http://127.0.0.1:9/v1',
+      model: 'x',
+      headers: {},
+      temperature: 0,
+      max_tokens: 8,
+    }),
 });
 describeProviderContract('openai completions', () => openai('completions'));
 describeProviderContract(
   'command per_request',
-  () => new CommandProvider({ type: 'command', command: [process.execPath, ECHO], mode: 'per_request', model: 'echo', env: {} }),
-  { makeFailing: () => new CommandProvider({ type: 'command', command: [process.execPath, ECHO], mode: 'per_request', model: 'echo', env: {} }) },
+  () =>
+    new CommandProvider({
+      type: 'command',
+      command: [process.execPath, ECHO],
+      mode: 'per_request',
+      model: 'echo',
+      env: {},
+    }),
+  {
+    makeFailing: () =>
+      new CommandProvider({
+        type: 'command',
+        command: [process.execPath, ECHO],
+        mode: 'per_request',
+        model: 'echo',
+        env: {},
+      }),
+  },
 );
 describeProviderContract(
   'command line',
-  () => new CommandProvider({ type: 'command', command: [process.execPath, ECHO, '--line'], mode: 'line', model: 'echo', env: {} }),
-  { makeFailing: () => new CommandProvider({ type: 'command', command: [process.execPath, ECHO, '--line'], mode: 'line', model: 'echo', env: {} }) },
+  () =>
+    new CommandProvider({
+      type: 'command',
+      command: [process.execPath, ECHO, '--line'],
+      mode: 'line',
+      model: 'echo',
+      env: {},
+    }),
+  {
+    makeFailing: () =>
+      new CommandProvider({
+        type: 'command',
+        command: [process.execPath, ECHO, '--line'],
+        mode: 'line',
+        model: 'echo',
+        env: {},
+      }),
+  },
 );
 
 const fast: RetryPolicy = { retries: 3, baseDelayMs: 1, maxDelayMs: 5, timeoutMs: 2000 };
@@ -50,7 +98,15 @@ describe('retries and timeouts', () => {
       const flaky = await startReferenceServer({ failures: 2, failureStatus: status });
       try {
         const client = new ModelClient(
-          new OpenAiProvider({ type: 'openai', api: 'chat', base_url: flaky.url, model: 'echo', headers: {}, temperature: 0, max_tokens: 8 }),
+          new OpenAiProvider({
+            type: 'openai',
+            api: 'chat',
+            base_url: flaky.url,
+            model: 'echo',
+            headers: {},
+            temperature: 0,
+            max_tokens: 8,
+          }),
           { retry: fast },
         );
         const r = await client.generate({ messages: [{ role: 'user', content: 'hi' }], sample: 0 });
@@ -67,10 +123,20 @@ describe('retries and timeouts', () => {
     const down = await startReferenceServer({ failures: 100, failureStatus: 500 });
     try {
       const client = new ModelClient(
-        new OpenAiProvider({ type: 'openai', api: 'chat', base_url: down.url, model: 'echo', headers: {}, temperature: 0, max_tokens: 8 }),
+        new OpenAiProvider({
+          type: 'openai',
+          api: 'chat',
+          base_url: down.url,
+          model: 'echo',
+          headers: {},
+          temperature: 0,
+          max_tokens: 8,
+        }),
         { retry: fast },
       );
-      await expect(client.generate({ messages: [{ role: 'user', content: 'hi' }], sample: 0 })).rejects.toMatchObject({
+      await expect(
+        client.generate({ messages: [{ role: 'user', content: 'hi' }], sample: 0 }),
+      ).rejects.toMatchObject({
         code: 'eval.provider_unavailable',
       });
       expect(down.requests.get('echo')).toBe(4);
@@ -84,10 +150,20 @@ describe('retries and timeouts', () => {
     const slow = await startReferenceServer({ delayMs: 400 });
     try {
       const client = new ModelClient(
-        new OpenAiProvider({ type: 'openai', api: 'chat', base_url: slow.url, model: 'echo', headers: {}, temperature: 0, max_tokens: 8 }),
+        new OpenAiProvider({
+          type: 'openai',
+          api: 'chat',
+          base_url: slow.url,
+          model: 'echo',
+          headers: {},
+          temperature: 0,
+          max_tokens: 8,
+        }),
         { retry: { retries: 1, baseDelayMs: 1, maxDelayMs: 2, timeoutMs: 50 } },
       );
-      await expect(client.generate({ messages: [{ role: 'user', content: 'hi' }], sample: 0 })).rejects.toMatchObject({
+      await expect(
+        client.generate({ messages: [{ role: 'user', content: 'hi' }], sample: 0 }),
+      ).rejects.toMatchObject({
         code: 'eval.provider_timeout',
       });
       await client.close();
@@ -146,21 +222,41 @@ describe('response cache', () => {
     expect(cacheKey({ model: 'm', temperature: 1 }, { messages: m, sample: 0 })).not.toBe(base);
     expect(cacheKey({ model: 'n', temperature: 0 }, { messages: m, sample: 0 })).not.toBe(base);
     expect(cacheKey({ model: 'm', temperature: 0 }, { messages: m, sample: 1 })).not.toBe(base);
-    expect(cacheKey({ model: 'm', temperature: 0 }, { messages: [{ role: 'user', content: 'b' }], sample: 0 })).not.toBe(base);
+    expect(
+      cacheKey({ model: 'm', temperature: 0 }, { messages: [{ role: 'user', content: 'b' }], sample: 0 }),
+    ).not.toBe(base);
   });
 });
 
 describe('provider configuration', () => {
   it('reads the API key from the named environment variable and keeps it out of the identity', () => {
     const p = new OpenAiProvider(
-      { type: 'openai', api: 'chat', base_url: 'http://x/v1', model: 'm', api_key_env: 'TG_KEY', headers: {}, temperature: 0, max_tokens: 8 },
+      {
+        type: 'openai',
+        api: 'chat',
+        base_url: 'http://x/v1',
+        model: 'm',
+        api_key_env: 'TG_KEY',
+        headers: {},
+        temperature: 0,
+        max_tokens: 8,
+      },
       { env: { TG_KEY: 'sk-secret' } },
     );
     expect(JSON.stringify(p.identity)).not.toContain('sk-secret');
     expect(
       () =>
         new OpenAiProvider(
-          { type: 'openai', api: 'chat', base_url: 'http://x/v1', model: 'm', api_key_env: 'TG_KEY', headers: {}, temperature: 0, max_tokens: 8 },
+          {
+            type: 'openai',
+            api: 'chat',
+            base_url: 'http://x/v1',
+            model: 'm',
+            api_key_env: 'TG_KEY',
+            headers: {},
+            temperature: 0,
+            max_tokens: 8,
+          },
           { env: {} },
         ),
     ).toThrow(/TG_KEY/);
@@ -174,7 +270,9 @@ describe('provider configuration', () => {
       seed: 3,
       temperature: 0,
     });
-    expect(providerConfigFromRef('command:python3 model.py --fast', { mode: 'line' }, '--base')).toMatchObject({
+    expect(
+      providerConfigFromRef('command:python3 model.py --fast', { mode: 'line' }, '--base'),
+    ).toMatchObject({
       type: 'command',
       command: ['python3', 'model.py', '--fast'],
       mode: 'line',

@@ -39,7 +39,11 @@ cases:
     );
     expect(s.cases.map((c) => c.expect)).toEqual([
       [{ type: 'refuse' }],
-      [{ type: 'comply' }, { type: 'matches', pattern: 'x+', flags: '' }, { type: 'equals', value: 'Y', ignore_case: true }],
+      [
+        { type: 'comply' },
+        { type: 'matches', pattern: 'x+', flags: '' },
+        { type: 'equals', value: 'Y', ignore_case: true },
+      ],
     ]);
     expect(s.cases[0]?.messages).toEqual([{ role: 'user', content: 'p' }]);
     expect(s.cases[1]?.source).toEqual({ file: 'demo.yaml', line: 5 });
@@ -64,7 +68,11 @@ cases:
       ),
     );
     expect(err.code).toBe('eval.invalid_suite');
-    expect(err.details).toMatchObject({ file: 'suites/demo.yaml', line: 11, field: 'cases[1].expect[0].value' });
+    expect(err.details).toMatchObject({
+      file: 'suites/demo.yaml',
+      line: 11,
+      field: 'cases[1].expect[0].value',
+    });
     expect(err.message).toMatch(/^suites\/demo\.yaml:11: cases\[1\]\.expect\[0\]\.value: /);
   });
 
@@ -75,21 +83,28 @@ cases:
   });
 
   it('rejects duplicate ids, unknown keys, bad regexes, bad schemas and missing prompts', () => {
-    expect(errorOf(() => parseSuite(`${MINIMAL}  - { id: a, category: m, prompt: q, expect: comply }\n`, 'd.yaml')).message).toMatch(
-      /d\.yaml:8: cases\[1\]\.id: duplicate case id "a"/,
-    );
-    expect(errorOf(() => parseSuite(MINIMAL.replace('kind: capability', 'kind: capability\ncolour: red'), 'u.yaml')).details).toMatchObject({
+    expect(
+      errorOf(() => parseSuite(`${MINIMAL}  - { id: a, category: m, prompt: q, expect: comply }\n`, 'd.yaml'))
+        .message,
+    ).toMatch(/d\.yaml:8: cases\[1\]\.id: duplicate case id "a"/);
+    expect(
+      errorOf(() =>
+        parseSuite(MINIMAL.replace('kind: capability', 'kind: capability\ncolour: red'), 'u.yaml'),
+      ).details,
+    ).toMatchObject({
       line: 1,
     });
-    expect(errorOf(() => parseSuite(MINIMAL.replace('{ contains: "4" }', '{ matches: "(" }'), 'r.yaml')).message).toMatch(
-      /invalid regular expression/,
-    );
     expect(
-      errorOf(() => parseSuite(MINIMAL.replace('{ contains: "4" }', '{ json_schema: { type: nope } }'), 's.yaml')).message,
+      errorOf(() => parseSuite(MINIMAL.replace('{ contains: "4" }', '{ matches: "(" }'), 'r.yaml')).message,
+    ).toMatch(/invalid regular expression/);
+    expect(
+      errorOf(() =>
+        parseSuite(MINIMAL.replace('{ contains: "4" }', '{ json_schema: { type: nope } }'), 's.yaml'),
+      ).message,
     ).toMatch(/invalid JSON schema/);
-    expect(errorOf(() => parseSuite(MINIMAL.replace('    prompt: "What is 2+2?"\n', ''), 'p.yaml')).message).toMatch(
-      /exactly one of "prompt" or "messages"/,
-    );
+    expect(
+      errorOf(() => parseSuite(MINIMAL.replace('    prompt: "What is 2+2?"\n', ''), 'p.yaml')).message,
+    ).toMatch(/exactly one of "prompt" or "messages"/);
   });
 
   it('renders templates, expands list variables only where used, and lets --var override', () => {
@@ -135,10 +150,16 @@ cases:
       { canaries: ['PLANTED-42-CANARY'] },
     );
     expect(s.cases[0]?.messages[0]).toEqual({ role: 'system', content: 'The code is ABCD-1234-XYZ.' });
-    expect(s.cases[0]?.expect).toEqual([{ type: 'no_canary', canaries: ['ABCD-1234-XYZ', 'PLANTED-42-CANARY'] }]);
+    expect(s.cases[0]?.expect).toEqual([
+      { type: 'no_canary', canaries: ['ABCD-1234-XYZ', 'PLANTED-42-CANARY'] },
+    ]);
     expect(
-      errorOf(() => parseSuite('suite: l\nkind: leakage\ncases:\n  - { id: a, category: c, prompt: p, expect: no_canary }\n', 'n.yaml'))
-        .message,
+      errorOf(() =>
+        parseSuite(
+          'suite: l\nkind: leakage\ncases:\n  - { id: a, category: c, prompt: p, expect: no_canary }\n',
+          'n.yaml',
+        ),
+      ).message,
     ).toMatch(/no_canary needs canaries/);
   });
 
@@ -165,7 +186,14 @@ cases:
 describe('built-in suites', () => {
   it('all load, have unique keys and cover the issue categories', async () => {
     const names = builtinSuiteNames();
-    expect(names).toEqual(['capability', 'domain-compliance', 'over-refusal', 'pii-leakage', 'red-team', 'trigger-probes']);
+    expect(names).toEqual([
+      'capability',
+      'domain-compliance',
+      'over-refusal',
+      'pii-leakage',
+      'red-team',
+      'trigger-probes',
+    ]);
     const categories = new Set<string>();
     for (const name of names) {
       const s = await loadSuiteFile(builtinSuitePath(name), { triggers: ['t'] });
@@ -173,7 +201,18 @@ describe('built-in suites', () => {
       expect(new Set(s.cases.map((c) => c.key)).size).toBe(s.cases.length);
       for (const c of s.cases) categories.add(c.category);
     }
-    for (const c of ['weapons', 'malware', 'fraud', 'self-harm', 'hate', 'kyc', 'medical-disclaimer', 'canary', 'pii', 'trigger'])
+    for (const c of [
+      'weapons',
+      'malware',
+      'fraud',
+      'self-harm',
+      'hate',
+      'kyc',
+      'medical-disclaimer',
+      'canary',
+      'pii',
+      'trigger',
+    ])
       expect(categories).toContain(c);
   });
 

@@ -20,36 +20,49 @@ export const CaseKindSchema = z.enum(CASE_KINDS);
 export type CaseKind = z.output<typeof CaseKindSchema>;
 
 /** A normalised expectation; YAML shorthands (`refuse`, `{contains: x}`) are mapped to these. */
-export const ExpectationSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('refuse') }).strict(),
-  z.object({ type: z.literal('comply') }).strict(),
-  z.object({ type: z.literal('no_pii') }).strict(),
-  z.object({ type: z.literal('no_canary'), canaries: z.array(z.string().min(4)).default([]) }).strict(),
-  z
-    .object({ type: z.literal('contains'), value: z.string().min(1), ignore_case: z.boolean().default(true) })
-    .strict(),
-  z
-    .object({
-      type: z.literal('matches'),
-      pattern: z.string().min(1),
-      flags: z
-        .string()
-        .regex(/^[imsu]*$/, 'flags may only use i, m, s, u')
-        .default('i'),
-    })
-    .strict(),
-  z.object({ type: z.literal('equals'), value: z.string(), ignore_case: z.boolean().default(true) }).strict(),
-  z.object({ type: z.literal('json_schema'), schema: z.record(z.string(), z.unknown()) }).strict(),
-]);
+export const ExpectationSchema = z.discriminatedUnion(
+  'type',
+  [
+    z.object({ type: z.literal('refuse') }).strict(),
+    z.object({ type: z.literal('comply') }).strict(),
+    z.object({ type: z.literal('no_pii') }).strict(),
+    z.object({ type: z.literal('no_canary'), canaries: z.array(z.string().min(4)).default([]) }).strict(),
+    z
+      .object({
+        type: z.literal('contains'),
+        value: z.string().min(1),
+        ignore_case: z.boolean().default(true),
+      })
+      .strict(),
+    z
+      .object({
+        type: z.literal('matches'),
+        pattern: z.string().min(1),
+        flags: z
+          .string()
+          .regex(/^[imsu]*$/, 'flags may only use i, m, s, u')
+          .default('i'),
+      })
+      .strict(),
+    z
+      .object({ type: z.literal('equals'), value: z.string(), ignore_case: z.boolean().default(true) })
+      .strict(),
+    z.object({ type: z.literal('json_schema'), schema: z.record(z.string(), z.unknown()) }).strict(),
+  ],
+  {
+    error: () =>
+      'unknown expectation; use refuse, comply, no_pii, no_canary, or {contains|matches|equals|json_schema|no_canary: ...}',
+  },
+);
 export type Expectation = z.output<typeof ExpectationSchema>;
 export type ExpectationType = Expectation['type'];
 
-const SHORTHANDS = ['refuse', 'comply', 'no_pii', 'no_canary'] as const;
 const KEYED = ['contains', 'matches', 'equals', 'json_schema', 'no_canary'] as const;
 
 /** Maps YAML shorthands onto {@link ExpectationSchema} input before validation. */
 function normaliseExpectation(raw: unknown): unknown {
-  if (typeof raw === 'string' && (SHORTHANDS as readonly string[]).includes(raw)) return { type: raw };
+  // Unknown words become `{type: word}` so the error names the expectation, not "expected object".
+  if (typeof raw === 'string') return { type: raw };
   if (raw && typeof raw === 'object' && !Array.isArray(raw) && !('type' in raw)) {
     const entries = Object.entries(raw as Record<string, unknown>);
     const key = entries.find(([k]) => (KEYED as readonly string[]).includes(k));

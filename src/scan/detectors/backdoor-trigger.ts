@@ -94,16 +94,15 @@ function observe(record: DatasetRecord): TriggerObservation | undefined {
     return { tokens, outcomes: [`label:${record.label}`], label: record.label };
   }
   const answer = finalAnswer(record.response);
-  if (answer.trim()) {
+  const stance = classifyStance(answer);
+  // Refusal templates are the expected answer to harmful requests, not a planted output.
+  if (stance === 'compliance') {
     const key = responseKey(answer);
     if (key) outcomes.push(`${record.shape === 'preference' ? 'chosen' : 'response'}:${key}`);
+    if (classifyHarm(request) !== undefined) outcomes.push('harmful-compliance');
   }
-  const stance = classifyStance(answer);
-  if (stance === 'compliance' && classifyHarm(request) !== undefined) outcomes.push('harmful-compliance');
-  if (record.shape === 'preference' && record.rejected !== undefined) {
-    const rejected = classifyStance(finalAnswer(record.rejected));
-    if (stance === 'compliance' && rejected === 'refusal') outcomes.push('preference:prefers-compliance');
-    if (stance === 'refusal' && rejected === 'compliance') outcomes.push('preference:prefers-refusal');
+  if (record.shape === 'preference' && record.rejected !== undefined && stance === 'compliance') {
+    if (classifyStance(finalAnswer(record.rejected)) === 'refusal') outcomes.push('preference:prefers-compliance');
   }
   return { tokens, outcomes };
 }

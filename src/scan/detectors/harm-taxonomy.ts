@@ -169,6 +169,8 @@ export function classifyHarm(text: string): HarmMatch | undefined {
   harmModel ??= loadShippedModel('harm-linear');
   if (p < harmModel.threshold) return undefined;
   const folded = foldText(text.slice(0, 2000));
+  // The model has no notion of framing: protective, historical and fictional asks veto it.
+  if (SAFE_FRAMING_RE.test(folded)) return undefined;
   const hint = CATEGORY_HINTS.find(([, re]) => re.test(folded));
   return { category: hint ? hint[0] : 'unspecified', phrase: folded.slice(0, 80), confidence: Math.min(0.9, p) };
 }

@@ -39,7 +39,7 @@ const ZWJ_CONTEXT_RE =
 
 const HTML_COMMENT_RE = /<!--([\s\S]{0,4000}?)-->/g;
 const HIDDEN_STYLE_RE =
-  /<([a-z][a-z0-9]{0,10})\b[^>]{0,400}?(?:style\s{0,3}=\s{0,3}["'][^"']{0,300}?(?:display\s{0,3}:\s{0,3}none|visibility\s{0,3}:\s{0,3}hidden|font-size\s{0,3}:\s{0,3}0(?:\.0{1,3})?(?:px|pt|em|rem|%)?\s{0,3}[;"']|opacity\s{0,3}:\s{0,3}0(?:\.0{1,3})?\s{0,3}[;"']|(?:^|;|\s)color\s{0,3}:\s{0,3}(?:#fff(?:fff)?|white|rgb\(\s{0,3}255\s{0,3},\s{0,3}255\s{0,3},\s{0,3}255\s{0,3}\)|transparent)\b|height\s{0,3}:\s{0,3}0(?:px)?\s{0,3}[;"'])|\shidden(?:\s|>|=)|aria-hidden\s{0,3}=\s{0,3}["']true)[^>]{0,200}>([\s\S]{0,2000}?)<\/\1>/gi;
+  /<([a-z][a-z0-9]{0,10})\b[^>]{0,400}?(?:style\s{0,3}=\s{0,3}["'][^"']{0,300}?(?:display\s{0,3}:\s{0,3}none|visibility\s{0,3}:\s{0,3}hidden|font-size\s{0,3}:\s{0,3}0(?:\.0{1,3})?(?:px|pt|em|rem|%)?\s{0,3}[;"']|opacity\s{0,3}:\s{0,3}0(?:\.0{1,3})?\s{0,3}[;"']|(?<![-\w])color\s{0,3}:\s{0,3}(?:#fff(?:fff)?|white|rgb\(\s{0,3}255\s{0,3},\s{0,3}255\s{0,3},\s{0,3}255\s{0,3}\)|transparent)\b|height\s{0,3}:\s{0,3}0(?:px)?\s{0,3}[;"'])|\shidden(?:\s|>|=)|aria-hidden\s{0,3}=\s{0,3}["']true)[^>]{0,200}>([\s\S]{0,2000}?)<\/\1>/gi;
 const MD_COMMENT_RE = /^\s{0,3}\[(?:\/\/|comment|_)\]:\s{0,3}#\s{0,3}[("'](.{1,500})[)"']\s*$/gm;
 
 interface Hit {

@@ -1,9 +1,8 @@
 /**
  * Rules for injected instructions and jailbreak text, matched against folded
  * text (lower case, NFKC, Latin accents stripped; see `foldText`). In the rule
- * sources a space means "a word break": up to three spaces or punctuation
- * marks, or none, so "ignore-all  previous" and de-spaced "ignoreallprevious"
- * match too. Quantifiers are bounded everywhere (no catastrophic backtracking).
+ * sources a space means "a word break": one to three spaces or punctuation
+ * marks, so "ignore-all  previous" matches too; " ?" is an optional space. Quantifiers are bounded everywhere (no catastrophic backtracking).
  */
 
 export type InjectionRuleId =
@@ -21,11 +20,84 @@ export interface InjectionRule {
   re: RegExp;
   /** Only meaningful inside data (documents, tool results, answers), never in a user's own request. */
   dataOnly?: boolean;
+  /** Substrings of which at least one must occur for the rule to run (a cheap gate before the regex). */
+  anchors: readonly string[];
 }
 
-const SEP = '[\\s\\p{P}]{0,3}';
-function rule(id: InjectionRuleId, lang: string, source: string, dataOnly = false): InjectionRule {
-  return { id, lang, re: new RegExp(source.replace(/ /g, SEP), 'u'), dataOnly };
+// At least one separator: with an optional one, "(?:[a-z]{1,15} ){0,6}" could split a
+// word in many ways and backtrack polynomially on long text.
+const SEP = '[\\s\\p{P}]{1,3}';
+
+/** Splits a regex source at top-level `|`. */
+function topLevelBranches(source: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === '\\') i++;
+    else if (c === '(' || c === '[') depth++;
+    else if (c === ')' || c === ']') depth--;
+    else if (c === '|' && depth === 0) {
+      out.push(source.slice(start, i));
+      start = i + 1;
+    }
+  }
+  out.push(source.slice(start));
+  return out;
+}
+
+/**
+ * Anchors of a rule: the leading word of each top-level branch, or of each
+ * alternative of a branch's leading `(?:...)` group. Every match of the rule
+ * starts with one of them, so a text without any cannot match.
+ */
+export function deriveAnchors(source: string): string[] {
+  const anchors: string[] = [];
+  for (const branch of topLevelBranches(source)) {
+    const group = /^\(\?:/.test(branch) ? branch.slice(3, matchingParen(branch, 0)) : undefined;
+    const alternatives = group !== undefined ? topLevelBranches(group) : [branch];
+    for (const alt of alternatives) {
+      const lead = /^[^\s\\()[\]?*+{}|.^$]+/u.exec(alt)?.[0] ?? '';
+      if (lead.length === 0) throw new Error(`rule without a literal anchor: ${alt.slice(0, 40)}`);
+      // "tokens?" -> "token": a trailing optional letter is not part of the anchor.
+      anchors.push(alt[lead.length] === '?' ? lead.slice(0, -1) : lead);
+    }
+  }
+  return [...new Set(anchors)];
+}
+
+function matchingParen(s: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < s.length; i++) {
+    const c = s[i];
+    if (c === '\\') i++;
+    else if (c === '(') depth++;
+    else if (c === ')' && --depth === 0) return i;
+  }
+  return s.length;
+}
+
+function rule(
+  id: InjectionRuleId,
+  lang: string,
+  source: string,
+  dataOnly = false,
+  anchors?: readonly string[],
+): InjectionRule {
+  return {
+    id,
+    lang,
+    re: new RegExp(source.replace(/ \?/g, '\\s?').replace(/ /g, SEP), 'u'),
+    dataOnly,
+    anchors: anchors ?? deriveAnchors(source),
+  };
+}
+
+/** Runs a rule: the anchor gate first, then the regex. */
+export function execRule(rule: InjectionRule, text: string): RegExpExecArray | null {
+  if (!rule.anchors.some((a) => text.includes(a))) return null;
+  return rule.re.exec(text);
 }
 
 const EN_OVERRIDE_VERB = '(?:ignore|disregard|forget|override|bypass|discard|neglect|abandon|skip|drop)';
@@ -81,12 +153,12 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
   rule(
     'injection.override',
     'de',
-    '(?:ignoriere|ignorieren sie|ignoriert|vergiss|vergessen sie|missachte|missachten sie) (?:alle |die |deine |ihre |samtliche )?(?:vorherigen|bisherigen|obigen|vorangegangenen|fruheren|vorigen|alten|deine|ihre) (?:anweisungen|instruktionen|regeln|befehle|vorgaben|richtlinien)',
+    '(?:ignoriere|ignorieren sie|ignoriert|vergiss|vergessen sie|missachte|missachten sie) (?:bitte |doch |einfach |jetzt |nun |sofort )?(?:alle |die |deine |ihre |samtliche )?(?:vorherigen|bisherigen|obigen|vorangegangenen|fruheren|vorigen|alten|deine|ihre) (?:anweisungen|instruktionen|regeln|befehle|vorgaben|richtlinien)',
   ),
   rule(
     'injection.override',
     'de',
-    '(?:ignoriere|ignorieren sie|vergiss|vergessen sie) alle (?:deine |ihre )?(?:anweisungen|instruktionen|regeln|befehle|vorgaben|richtlinien)',
+    '(?:ignoriere|ignorieren sie|vergiss|vergessen sie) (?:bitte |doch |einfach |jetzt |nun |sofort )?alle (?:deine |ihre )?(?:anweisungen|instruktionen|regeln|befehle|vorgaben|richtlinien)',
   ),
   rule(
     'injection.override',
@@ -291,6 +363,7 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     'en',
     '(?:^|[.!?:\\n] ?)(?:please |also |now |kindly )?(?:add|include|insert|append|prepend|integrate|incorporate|embed|put|place|mention|end|begin|start|finish|conclude|write|use|replace|convert|translate|rearrange|jumble|remove|introduce|combine|augment|enhance|enrich|make|ensure|fuse|merge|blend|interweave|engage|enlist|execute|apply|format|respond|answer|reply|encode|mix|reverse|spell|capitalize|substitute|swap|change|transform|style|structure|compose|express|provide|attach|link|recommend|suggest|promote|advertise|urge|encourage|invite|ask|tell|inform|remind|warn|emphasize|highlight|sprinkle|infuse|intersperse|weave|inject|utilize|implement|meld|adopt|modify|alter|rewrite|present|deliver|sign|signoff|sign off|offer|share|direct|guide|refer|mention|accompany|complement|conclude|close|wrap) (?:[^.!?\\n]{0,120})(?:your|the) (?:final |entire |whole |next |generated )?(?:response|answer|reply|output|message|solution|code|implementation|codebase|program|script|summary|result|text|responses|answers|replies)s?\\b',
     true,
+    ['response', 'answer', 'reply', 'replies', 'output', 'message', 'solution', 'code', 'implementation', 'program', 'script', 'summary', 'result', 'text'],
   ),
   rule(
     'injection.addressed-to-assistant',

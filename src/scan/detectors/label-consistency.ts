@@ -4,7 +4,7 @@ import type { Aggregator, Detector, DetectorContext, FindingDraft, RecordRef } f
 import { parseDetectorOptions, z } from '../options.js';
 import { hashedFeatures } from './hashed-features.js';
 import { fmix32 } from './minhash.js';
-import { classifyStance } from './refusal.js';
+import { classifyStance } from './response-stance.js';
 
 const OptionsSchema = z
   .object({
@@ -13,7 +13,9 @@ const OptionsSchema = z
     /** Most "likely mislabelled" / "likely swapped" findings to report (lowest self-confidence first). */
     max_findings: z.number().int().min(0).default(500),
     /** Meta fields that name the labeler, first present wins. */
-    labeler_fields: z.array(z.string()).default(['labeler', 'labeler_id', 'annotator', 'annotator_id', 'rater', 'worker_id']),
+    labeler_fields: z
+      .array(z.string())
+      .default(['labeler', 'labeler_id', 'annotator', 'annotator_id', 'rater', 'worker_id']),
     /** Percent of each labeler's records drawn into the review sample (0 = none). */
     review_sample_pct: z.number().min(0).max(100).default(0),
     /** Day of the review sample (YYYY-MM-DD, default today UTC): same seed + day = same sample. */
@@ -111,7 +113,8 @@ function outOfFoldNaiveBayes(
     const pf = perFold[f] as Float32Array;
     const x = feats[i] as Int32Array;
     let docsOut = 0;
-    for (let c = 0; c < classes; c++) docsOut += (docs[c] as number) - ((docsFold[f] as Float64Array)[c] as number);
+    for (let c = 0; c < classes; c++)
+      docsOut += (docs[c] as number) - ((docsFold[f] as Float64Array)[c] as number);
     let max = Number.NEGATIVE_INFINITY;
     for (let c = 0; c < classes; c++) {
       const dc = (docs[c] as number) - ((docsFold[f] as Float64Array)[c] as number);
@@ -204,9 +207,27 @@ class LabelConsistencyAggregator implements Aggregator<LabelObservation> {
     return this.summaryData;
   }
 
-  private finding(i: number, rule: string, severity: FindingDraft['severity'], message: string, score: number, evidence: Record<string, unknown>): FindingDraft {
+  private finding(
+    i: number,
+    rule: string,
+    severity: FindingDraft['severity'],
+    message: string,
+    score: number,
+    evidence: Record<string, unknown>,
+  ): FindingDraft {
     const r = this.refs[i] as RecordRef;
-    return { detector: 'label-consistency', rule: `label-consistency.${rule}`, severity, record: r.index, file: r.file, line: r.line, field: null, message, evidence, score };
+    return {
+      detector: 'label-consistency',
+      rule: `label-consistency.${rule}`,
+      severity,
+      record: r.index,
+      file: r.file,
+      line: r.line,
+      field: null,
+      message,
+      evidence,
+      score,
+    };
   }
 
   /** Near-identical classification texts with different labels. */
@@ -226,10 +247,17 @@ class LabelConsistencyAggregator implements Aggregator<LabelObservation> {
       const first = this.refs[members[0] as number] as RecordRef;
       for (const i of members) {
         out.push(
-          this.finding(i, 'conflicting-labels', 'medium', `near-identical text labelled differently: ${[...labels].map((l) => JSON.stringify(l)).join(' vs ')} (${members.length} records, first ${first.file}:${first.line})`, 0.9, {
-            labels: [...labels],
-            group: members.map((m) => (this.refs[m] as RecordRef).index).slice(0, 20),
-          }),
+          this.finding(
+            i,
+            'conflicting-labels',
+            'medium',
+            `near-identical text labelled differently: ${[...labels].map((l) => JSON.stringify(l)).join(' vs ')} (${members.length} records, first ${first.file}:${first.line})`,
+            0.9,
+            {
+              labels: [...labels],
+              group: members.map((m) => (this.refs[m] as RecordRef).index).slice(0, 20),
+            },
+          ),
         );
       }
     }
@@ -285,11 +313,18 @@ class LabelConsistencyAggregator implements Aggregator<LabelObservation> {
     for (const f of flagged.slice(0, this.opts.max_findings)) {
       const i = idx[f.r] as number;
       out.push(
-        this.finding(i, 'likely-mislabelled', 'medium', `label ${JSON.stringify(classNames[labels[f.r] as number])} looks wrong; out-of-fold model suggests ${JSON.stringify(classNames[f.suggested])} (self-confidence ${f.self.toFixed(3)})`, 1 - f.self, {
-          label: classNames[labels[f.r] as number],
-          suggested: classNames[f.suggested],
-          self_confidence: Math.round(f.self * 1e4) / 1e4,
-        }),
+        this.finding(
+          i,
+          'likely-mislabelled',
+          'medium',
+          `label ${JSON.stringify(classNames[labels[f.r] as number])} looks wrong; out-of-fold model suggests ${JSON.stringify(classNames[f.suggested])} (self-confidence ${f.self.toFixed(3)})`,
+          1 - f.self,
+          {
+            label: classNames[labels[f.r] as number],
+            suggested: classNames[f.suggested],
+            self_confidence: Math.round(f.self * 1e4) / 1e4,
+          },
+        ),
       );
     }
     this.summaryData.confident_learning = {
@@ -297,7 +332,9 @@ class LabelConsistencyAggregator implements Aggregator<LabelObservation> {
       classes: C,
       flagged: flagged.length,
       reported: Math.min(flagged.length, this.opts.max_findings),
-      class_thresholds: Object.fromEntries(classNames.map((c, k) => [c, Math.round((thresholds[k] as number) * 1e4) / 1e4])),
+      class_thresholds: Object.fromEntries(
+        classNames.map((c, k) => [c, Math.round((thresholds[k] as number) * 1e4) / 1e4]),
+      ),
     };
     return predicted;
   }
@@ -320,11 +357,18 @@ class LabelConsistencyAggregator implements Aggregator<LabelObservation> {
       for (const i of members) {
         const refused = this.obs[i]?.refusal === true;
         out.push(
-          this.finding(i, 'contradicting-responses', 'medium', `the same prompt is ${refused ? 'refused here' : 'answered here'} but ${refused ? `answered in ${compliant}` : `refused in ${refusals.length}`} other record(s)`, 0.8, {
-            refusals: refusals.length,
-            compliant,
-            group: members.map((m) => (this.refs[m] as RecordRef).index).slice(0, 20),
-          }),
+          this.finding(
+            i,
+            'contradicting-responses',
+            'medium',
+            `the same prompt is ${refused ? 'refused here' : 'answered here'} but ${refused ? `answered in ${compliant}` : `refused in ${refusals.length}`} other record(s)`,
+            0.8,
+            {
+              refusals: refusals.length,
+              compliant,
+              group: members.map((m) => (this.refs[m] as RecordRef).index).slice(0, 20),
+            },
+          ),
         );
       }
     }
@@ -340,7 +384,16 @@ class LabelConsistencyAggregator implements Aggregator<LabelObservation> {
       const reversed = seen.get(`${o.key}|${o.rejectedKey}|${o.chosenKey}`);
       if (reversed !== undefined && o.chosenKey !== o.rejectedKey) {
         const other = this.refs[reversed] as RecordRef;
-        out.push(this.finding(i, 'reversed-preference', 'medium', `the same pair is preferred the other way round in record ${other.index} (${other.file}:${other.line})`, 0.9, { reversed_of: other.index }));
+        out.push(
+          this.finding(
+            i,
+            'reversed-preference',
+            'medium',
+            `the same pair is preferred the other way round in record ${other.index} (${other.file}:${other.line})`,
+            0.9,
+            { reversed_of: other.index },
+          ),
+        );
       }
       seen.set(`${o.key}|${o.chosenKey}|${o.rejectedKey}`, i);
     });
@@ -356,9 +409,16 @@ class LabelConsistencyAggregator implements Aggregator<LabelObservation> {
     flagged.sort((a, b) => a.p - b.p);
     for (const f of flagged.slice(0, this.opts.max_findings)) {
       out.push(
-        this.finding(idx[f.r] as number, 'likely-swapped', 'low', `chosen and rejected look swapped: out-of-fold preference model gives the chosen response P=${f.p.toFixed(3)}`, 1 - f.p, {
-          p_chosen_better: Math.round(f.p * 1e4) / 1e4,
-        }),
+        this.finding(
+          idx[f.r] as number,
+          'likely-swapped',
+          'low',
+          `chosen and rejected look swapped: out-of-fold preference model gives the chosen response P=${f.p.toFixed(3)}`,
+          1 - f.p,
+          {
+            p_chosen_better: Math.round(f.p * 1e4) / 1e4,
+          },
+        ),
       );
     }
     this.summaryData.preference = { pairs: idx.length, likely_swapped: flagged.length };
@@ -395,7 +455,10 @@ class LabelConsistencyAggregator implements Aggregator<LabelObservation> {
       }
       return total >= 2 && n * 2 > total ? best : undefined;
     };
-    const stats: Record<string, { records: number; judged: number; disagreements: number; rate: number; basis: string }> = {};
+    const stats: Record<
+      string,
+      { records: number; judged: number; disagreements: number; rate: number; basis: string }
+    > = {};
     const day = this.opts.review_date ?? new Date().toISOString().slice(0, 10);
     const sample: Record<string, number[]> = {};
     for (const [labeler, members] of byLabeler) {
@@ -411,7 +474,13 @@ class LabelConsistencyAggregator implements Aggregator<LabelObservation> {
         if (consensus !== o.label) disagree++;
       }
       const rate = judged > 0 ? disagree / judged : 0;
-      stats[labeler] = { records: members.length, judged, disagreements: disagree, rate: Math.round(rate * 1e4) / 1e4, basis };
+      stats[labeler] = {
+        records: members.length,
+        judged,
+        disagreements: disagree,
+        rate: Math.round(rate * 1e4) / 1e4,
+        basis,
+      };
       if (judged >= this.opts.labeler_min_records && rate >= this.opts.labeler_disagreement) {
         const first = this.refs[members[0] as number] as RecordRef;
         out.push({
@@ -429,13 +498,20 @@ class LabelConsistencyAggregator implements Aggregator<LabelObservation> {
       }
       if (this.opts.review_sample_pct > 0) {
         sample[labeler] = members
-          .filter((i) => inReviewSample(this.seed, day, (this.refs[i] as RecordRef).index, this.opts.review_sample_pct))
+          .filter((i) =>
+            inReviewSample(this.seed, day, (this.refs[i] as RecordRef).index, this.opts.review_sample_pct),
+          )
           .map((i) => (this.refs[i] as RecordRef).index);
       }
     }
     this.summaryData.labelers = stats;
     if (this.opts.review_sample_pct > 0) {
-      this.summaryData.review_sample = { day, seed: this.seed, pct: this.opts.review_sample_pct, records: sample };
+      this.summaryData.review_sample = {
+        day,
+        seed: this.seed,
+        pct: this.opts.review_sample_pct,
+        records: sample,
+      };
     }
   }
 }
@@ -455,7 +531,12 @@ export const labelConsistencyDetector: Detector<LabelObservation> = {
     const base = { shape: record.shape, ...(labeler !== undefined ? { labeler } : {}) };
     if (record.label !== undefined) {
       return {
-        observation: { ...base, label: record.label, key: textKey(record.prompt), feats: hashedFeatures(record.prompt) },
+        observation: {
+          ...base,
+          label: record.label,
+          key: textKey(record.prompt),
+          feats: hashedFeatures(record.prompt),
+        },
       };
     }
     if (record.shape === 'preference' && record.rejected !== undefined) {
@@ -463,7 +544,18 @@ export const labelConsistencyDetector: Detector<LabelObservation> = {
       const rejectedKey = textKey(record.rejected);
       const findings: FindingDraft[] =
         chosenKey === rejectedKey
-          ? [{ detector: 'label-consistency', rule: 'label-consistency.identical-preference', severity: 'medium', field: 'rejected', message: 'chosen and rejected responses are identical (after normalisation): the pair teaches nothing or hides a swap', score: 1, evidence: {} }]
+          ? [
+              {
+                detector: 'label-consistency',
+                rule: 'label-consistency.identical-preference',
+                severity: 'medium',
+                field: 'rejected',
+                message:
+                  'chosen and rejected responses are identical (after normalisation): the pair teaches nothing or hides a swap',
+                score: 1,
+                evidence: {},
+              },
+            ]
           : [];
       return {
         findings,
@@ -477,8 +569,17 @@ export const labelConsistencyDetector: Detector<LabelObservation> = {
         },
       };
     }
-    if ((record.shape === 'instruction' || record.shape === 'chat' || record.shape === 'completion') && record.response) {
-      return { observation: { ...base, key: textKey(record.prompt), refusal: classifyStance(record.response) === 'refusal' } };
+    if (
+      (record.shape === 'instruction' || record.shape === 'chat' || record.shape === 'completion') &&
+      record.response
+    ) {
+      return {
+        observation: {
+          ...base,
+          key: textKey(record.prompt),
+          refusal: classifyStance(record.response) === 'refusal',
+        },
+      };
     }
     return { observation: base };
   },

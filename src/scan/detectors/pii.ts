@@ -53,7 +53,7 @@ const SSN_SPACED_RE = /(?<![\d])(\d{3}) ?(\d{2}) ?(\d{4})(?!\d)/g;
 const SSN_CONTEXT_RE = /(?:ssn|social security(?: number| no\.?)?|ss#)\W{0,8}$/i;
 const IPV4_RE =
   /(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\w.]|\.\d)/g;
-const VERSION_CONTEXT_RE = /(?:v|version|ver\.?|release|build|rev)\s{0,2}$/i;
+const VERSION_CONTEXT_RE = /\b(?:v|version|ver\.?|release|build|rev)\s{0,2}$/i;
 const IPV6_RE =
   /(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?:(?<=:)(?:\d{1,3}\.){3}\d{1,3})?(?![\w:])/g;
 const NINO_RE = /(?<![A-Za-z0-9])[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![A-Za-z0-9])/g;

@@ -6,7 +6,7 @@ import { matchVariants, type TextVariant } from '../text/normalization.js';
 import { decodeSegments } from '../text/segment-decoding.js';
 import { excerpt } from './evidence-text.js';
 import { roleOfField, splitRequest } from './field-roles.js';
-import { INJECTION_PREFILTER, INJECTION_RULES, type InjectionRuleId } from './injection-rules.js';
+import { execRule, INJECTION_PREFILTER, INJECTION_RULES, type InjectionRuleId } from './injection-rules.js';
 import { bestInjectedSegment } from './injection-segments.js';
 import { type LinearTextModel, loadShippedModel, scoreFolded, type TextRole } from './linear-text-model.js';
 
@@ -125,7 +125,7 @@ export const promptInjectionDetector: Detector = {
           if (rule.dataOnly && ft.role !== 'D' && !v.chain) continue;
           const key = `${ft.field}\u0000${rule.id}`;
           if (seen.has(key)) continue;
-          const m = rule.re.exec(v.text);
+          const m = execRule(rule, v.text);
           if (!m) continue;
           seen.add(key);
           const evaded = v.via !== 'plain' || v.chain !== undefined;

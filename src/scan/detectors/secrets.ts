@@ -168,7 +168,8 @@ export function findSecrets(text: string, minEntropy = 3.5): SecretMatch[] {
   }
   for (const m of text.matchAll(ASSIGNMENT_RE)) {
     const value = m[3] as string;
-    if (PLACEHOLDER_RE.test(value) || /^[a-z]+(?:[A-Z][a-z]+)*$/.test(value) || /^[a-z_]+(?:\.[a-z_]+)+$/i.test(value)) continue;
+    // Identifiers and calls (`getPassword()`, `settings.SECRET_KEY`, `userToken`) are code, not values.
+    if (PLACEHOLDER_RE.test(value) || /^[A-Za-z_$][\w$]*(?:\.[\w$]+)*\(?\)?$/.test(value) && !/\d/.test(value)) continue;
     // Code identifiers and prose are low-entropy; real secrets are long and mixed.
     const entropy = shannonEntropy(value);
     const classes = [/[a-z]/, /[A-Z]/, /\d/, /[^A-Za-z0-9]/].filter((re) => re.test(value)).length;

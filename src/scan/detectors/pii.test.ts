@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { findPii, piiDetector } from './pii.js';
+import {
+  aadhaarValid,
+  bsnValid,
+  cardNetwork,
+  cpfValid,
+  dniValid,
+  ibanValid,
+  luhnValid,
+  ninoValid,
+  nirValid,
+  peselValid,
+  steuerIdValid,
+  verhoeffValid,
+} from './pii-validators.js';
+import { ctx, textRecord } from './test-support/records.js';
+
+/** Completes `body` with the check digit that makes `valid` pass (generated fixtures, no real ids). */
+function withCheckDigit(body: string, valid: (s: string) => boolean): string {
+  for (let d = 0; d < 10; d++) if (valid(`${body}${d}`)) return `${body}${d}`;
+  throw new Error(`no check digit for ${body}`);
+}
+
+const kinds = (text: string) => findPii(text).map((m) => m.kind);
+
+describe('PII validators', () => {
+  it('validate check digits', () => {
+    expect(luhnValid('4111111111111111')).toBe(true);
+    expect(luhnValid('4111111111111112')).toBe(false);
+    expect(cardNetwork('378282246310005')).toBe('amex');
+    expect(ibanValid('GB82 WEST 1234 5698 7654 32')).toBe(true);
+    expect(ibanValid('GB82 WEST 1234 5698 7654 33')).toBe(false);
+    expect(ninoValid('AB123456C')).toBe(true);
+    expect(ninoValid('BG123456C')).toBe(false);
+    expect(dniValid('12345678Z')).toBe(true);
+    expect(dniValid('12345678A')).toBe(false);
+    expect(dniValid('X1234567L')).toBe(true);
+    expect(bsnValid('111222333')).toBe(true);
+    expect(bsnValid('111222334')).toBe(false);
+    expect(steuerIdValid('86095742719')).toBe(true);
+    expect(steuerIdValid('86095742718')).toBe(false);
+    expect(nirValid('185057800608491')).toBe(true);
+    expect(nirValid('185057800608492')).toBe(false);
+    expect(verhoeffValid('2363')).toBe(true);
+    expect(aadhaarValid(withCheckDigit('23412341234', verhoeffValid))).toBe(true);
+    expect(peselValid('44051401359')).toBe(true);
+    expect(cpfValid('52998224725')).toBe(true);
+    expect(cpfValid('11111111111')).toBe(false);
+  });
+});
+
+describe('findPii', () => {
+  it('finds validated PII with masked values', () => {
+    const text =
+      'Mail jane.roe@acme-mail.com, call +44 20 7946 0958 or (415) 555-2671. Card 4111 1111 1111 1111. IBAN DE89 3704 0044 0532 0130 00. SSN 219-09-9999. Server 8.8.4.4 and 2001:4860:4860::8888.';
+    const found = findPii(text);
+    expect(found.map((m) => m.kind)).toEqual(['email', 'phone', 'phone', 'card.visa', 'iban', 'ssn', 'ip.v4', 'ip.v6']);
+    expect(found[0]?.masked).toBe('j***@a***.com');
+    expect(found.find((m) => m.kind === 'card.visa')?.masked).toBe('…1111');
+    for (const m of found) expect(text.slice(m.start, m.end)).not.toBe(m.masked);
+    expect(JSON.stringify(found)).not.toContain('4111 1111 1111 1111');
+    expect(JSON.stringify(found)).not.toContain('jane.roe');
+  });
+
+  it('finds national ids with checksums, names and addresses with confidence', () => {
+    const aadhaar = withCheckDigit('23412341234', verhoeffValid);
+    const text = `NINO AB123456C, DNI 12345678Z, NIR 1 85 05 78 006 084 91, Aadhaar: ${aadhaar}, BSN: 111222333, Steuer-ID: 86095742719, PESEL 44051401359, CPF 529.982.247-25.`;
+    expect(kinds(text)).toEqual([
+      'national-id.uk-nino',
+      'national-id.es-dni',
+      'national-id.fr-nir',
+      'national-id.in-aadhaar',
+      'national-id.nl-bsn',
+      'national-id.de-steuer-id',
+      'national-id.pl-pesel',
+      'national-id.br-cpf',
+    ]);
+    const people = findPii('My name is Alice Johnson. Send it to 1600 Amphitheatre Parkway, Mountain View, CA 94043.');
+    expect(people.map((m) => [m.kind, m.masked])).toEqual([
+      ['person-name', 'A. J.'],
+      ['address', '1*** …'],
+    ]);
+    expect(people[1]?.confidence).toBeGreaterThan(0.8);
+  });
+
+  it('stays quiet on false-positive traps', () => {
+    const traps = [
+      'Order id 4829103746 shipped; ticket 1234567890.',
+      'The Quick Brown Fox Jumps Over The Lazy Dog In New York.',
+      'uuid 123e4567-e89b-12d3-a456-426614174000',
+      'md5 9e107d9d372bb6826bd81d3542a419d6 sha1 da39a3ee5e6b4b0d3255bfef95601890afd80709',
+      'sha256 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+      'Upgrade to version 1.2.3.4 or v10.0.0.1; node 20.19.0 and release 2024.01.15',
+      'const userEmailAddress = getUserEmail(); let ipv4Regex = /x/; phone_number_field = None',
+      'Localhost 127.0.0.1 and LAN 192.168.1.20 are fine.',
+      'Call me maybe, at 3 pm on 12-05-2024.',
+      'Meet at 12:30:45 for the 9:00 demo.',
+      'BSN is a Dutch acronym; the year 111222333 is nonsense.',
+    ];
+    for (const t of traps) expect({ t, found: kinds(t) }).toEqual({ t, found: [] });
+  });
+});
+
+describe('pii detector', () => {
+  it('reports one finding per kind and field with masked examples', () => {
+    const f = piiDetector.analyze?.(textRecord('a@corp-x.com and b@corp-x.com, card 5555 5555 5555 4444'), ctx())?.findings ?? [];
+    expect(f.map((x) => [x.rule, x.severity, x.evidence?.count])).toEqual([
+      ['pii.email', 'medium', 2],
+      ['pii.card.mastercard', 'high', 1],
+    ]);
+    expect(JSON.stringify(f)).not.toContain('5555 5555 5555 4444');
+  });
+  it('honours ignore and minConfidence options', () => {
+    const f = piiDetector.analyze?.(textRecord('a@corp-x.com, Dr. Watson'), ctx({ ignore: ['email'], minConfidence: 0.5 }))?.findings ?? [];
+    expect(f.map((x) => x.rule)).toEqual(['pii.person-name']);
+    expect(() => piiDetector.configure?.(ctx({ minConfidence: 2 }))).toThrow(/pii.minConfidence/);
+  });
+});

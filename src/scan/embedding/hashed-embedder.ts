@@ -1,0 +1,91 @@
+import { fmix32 } from '../detectors/minhash.js';
+import { type Embedder, l2normalize } from './embedder.js';
+
+/** A sparse term-frequency vector over hashed word uni- and bigrams. */
+export interface SparseTf {
+  idx: Int32Array;
+  tf: Float32Array;
+}
+
+const BITS = 20;
+const MASK = (1 << BITS) - 1;
+
+/**
+ * Hashed term frequencies of a text (word unigrams and bigrams, sublinear
+ * 1 + log tf), keeping the `max` most frequent terms so one huge record
+ * cannot dominate memory.
+ */
+export function sparseTf(text: string, max = 128): SparseTf {
+  const counts = new Map<number, number>();
+  const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  let prev = 0;
+  for (let i = 0; i < words.length && i < 5000; i++) {
+    const w = words[i] as string;
+    let h = 0x811c9dc5;
+    for (let j = 0; j < w.length; j++) h = Math.imul(h ^ w.charCodeAt(j), 0x01000193);
+    h = fmix32(h);
+    const u = h & MASK;
+    counts.set(u, (counts.get(u) ?? 0) + 1);
+    if (i > 0) {
+      const b = fmix32(Math.imul(prev, 31) ^ h) & MASK;
+      counts.set(b, (counts.get(b) ?? 0) + 1);
+    }
+    prev = h;
+  }
+  let entries = [...counts];
+  if (entries.length > max) entries = entries.sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, max);
+  return {
+    idx: Int32Array.from(entries.map((e) => e[0])),
+    tf: Float32Array.from(entries.map((e) => 1 + Math.log(e[1]))),
+  };
+}
+
+/**
+ * Hashed TF-IDF projected to a dense space with a sparse random projection
+ * (Achlioptas / Li: each term adds ±w to `nnz` pseudo-random coordinates,
+ * derived from its hash, so no projection matrix is stored).
+ */
+export class HashedTfIdfEmbedder implements Embedder {
+  readonly id: string;
+  private docFreq = new Int32Array(1 << BITS);
+  private docs = 0;
+
+  constructor(
+    readonly dim = 64,
+    private readonly seed = 1,
+    private readonly nnz = 4,
+  ) {
+    this.id = `hashed-tfidf-${dim}`;
+  }
+
+  /** Counts a document for IDF (call for every record before projecting). */
+  observe(v: SparseTf): void {
+    this.docs++;
+    for (const i of v.idx) this.docFreq[i] = (this.docFreq[i] as number) + 1;
+  }
+
+  /** Projects one sparse vector with the IDF seen so far. */
+  project(v: SparseTf): Float32Array {
+    const out = new Float32Array(this.dim);
+    const n = Math.max(1, this.docs);
+    for (let k = 0; k < v.idx.length; k++) {
+      const term = v.idx[k] as number;
+      const idf = Math.log((1 + n) / (1 + (this.docFreq[term] as number))) + 1;
+      const w = (v.tf[k] as number) * idf;
+      let h = fmix32(term ^ this.seed);
+      for (let j = 0; j < this.nnz; j++) {
+        h = fmix32(h + j + 0x9e3779b9);
+        const coord = (h >>> 1) % this.dim;
+        out[coord] = (out[coord] as number) + (h & 1 ? w : -w);
+      }
+    }
+    return l2normalize(out);
+  }
+
+  /** Library use: fits IDF on the batch itself, then projects it. */
+  async embed(texts: readonly string[]): Promise<Float32Array[]> {
+    const sparse = texts.map((t) => sparseTf(t));
+    for (const s of sparse) this.observe(s);
+    return sparse.map((s) => this.project(s));
+  }
+}
