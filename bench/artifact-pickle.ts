@@ -36,7 +36,8 @@ const u32 = (n: number) => {
   return b;
 };
 const str = (s: string) => Buffer.concat([Buffer.from([0x8c, Buffer.byteLength(s)]), Buffer.from(s)]);
-const global = (m: string, n: string) => Buffer.concat([str(m), Buffer.from([0x94]), str(n), Buffer.from([0x94, 0x93, 0x94])]);
+const global = (m: string, n: string) =>
+  Buffer.concat([str(m), Buffer.from([0x94]), str(n), Buffer.from([0x94, 0x93, 0x94])]);
 
 push(Buffer.from([0x80, 0x04, 0x7d, 0x94, 0x28])); // PROTO 4, EMPTY_DICT, MEMOIZE, MARK
 let i = 0;
@@ -53,7 +54,11 @@ while (size < targetMb * 1e6 * 0.9) {
   push(str('cpu'));
   push(Buffer.concat([Buffer.from([0x4a]), u32(4096 * 4096)]));
   push(Buffer.from([0x74, 0x94, 0x51, 0x4b, 0x00])); // TUPLE, MEMOIZE, BINPERSID, BININT1 0
-  push(Buffer.from([0x4d, 0x00, 0x10, 0x4d, 0x00, 0x10, 0x86, 0x94, 0x4d, 0x00, 0x10, 0x4b, 0x01, 0x86, 0x94, 0x89]));
+  push(
+    Buffer.from([
+      0x4d, 0x00, 0x10, 0x4d, 0x00, 0x10, 0x86, 0x94, 0x4d, 0x00, 0x10, 0x4b, 0x01, 0x86, 0x94, 0x89,
+    ]),
+  );
   push(global('collections', 'OrderedDict'));
   push(Buffer.from([0x29, 0x52, 0x94, 0x74, 0x94, 0x52, 0x94])); // ) REDUCE MEMOIZE TUPLE MEMOIZE REDUCE MEMOIZE
   // optimizer-state-like list of 2,000 ints and floats

@@ -103,7 +103,7 @@ async function ours(
     );
   const base = mk('base');
   const candidate = mk('candidate');
-  const transcripts = join(DATA, 'eval-bench-transcripts.jsonl');
+  const transcripts = join(DATA, `eval-bench-transcripts-${process.pid}-${n}.jsonl`);
   let peakRss = 0;
   const heapMb: number[] = [];
   const marks = new Set([0.1, 0.25, 0.5, 0.75, 1].map((f) => Math.floor(f * n * 2)));

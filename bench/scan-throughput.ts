@@ -72,7 +72,7 @@ if (stage) {
     }
     const best = results.reduce((a, b) => (b.mb_per_s > a.mb_per_s ? b : a));
     console.log(
-      `${name}: best of ${runs}: ${best.mb_per_s} MB/s, ${best.records_per_s} records/s, peak RSS ${best.peak_rss_mb} MB (${best.mb} MB, ${best.records} records, ${best.seconds} s); all runs MB/s: ${results.map((x) => x.mb_per_s).join(', ')}`,
+      `${name}: best of ${runs}: ${best.mb_per_s} MB/s wall, ${best.records_per_s} records/s, peak RSS ${best.peak_rss_mb} MB, CPU ${best.cpu_seconds} s -> ${best.mb_per_cpu_s_x_cores} MB/s on ${workers} dedicated cores (${best.mb} MB, ${best.records} records, ${best.seconds} s); all runs MB/s: ${results.map((x) => x.mb_per_s).join(', ')}; load average ${loadavg()[0]?.toFixed(1)}`,
     );
     console.log(`  findings: ${JSON.stringify(best.findings)}`);
   }

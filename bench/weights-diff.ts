@@ -13,11 +13,12 @@
  * With --numpy, runs bench/weights_diff_numpy.py on the same files for the ratio.
  * Deletes the data afterwards unless --keep.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { spawnSync as spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { writeSafetensors } from '../src/artifacts/safetensors/safetensors-writer.js';
-import { diffWeights } from '../src/artifacts/weights/weights-diff.js';
+import type { diffWeights as DiffWeights } from '../src/artifacts/weights/weights-diff.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: string) => {
@@ -30,6 +31,50 @@ const workers = Number(opt('workers', '2'));
 const keep = args.includes('--keep');
 const dir = join(import.meta.dirname, '.data', 'weights-diff');
 mkdirSync(dir, { recursive: true });
+
+/**
+ * Measures what users run: the module compiled to JavaScript (worker threads
+ * then load plain .js instead of transpiling TypeScript through tsx).
+ * `--from-source` skips the build.
+ */
+async function loadDiff(): Promise<typeof DiffWeights> {
+  if (args.includes('--from-source'))
+    return (await import('../src/artifacts/weights/weights-diff.js')).diffWeights;
+  const data = join(import.meta.dirname, '.data');
+  const root = join(import.meta.dirname, '..');
+  copyFileSync(join(root, 'package.json'), join(data, 'package.json')); // tool-version.js reads ../../package.json
+  const tsc = join(root, 'node_modules', '.bin', 'tsc');
+  const flags = [
+    '--module',
+    'nodenext',
+    '--moduleResolution',
+    'nodenext',
+    '--target',
+    'es2022',
+    '--lib',
+    'es2023',
+    '--types',
+    'node',
+  ];
+  flags.push(
+    '--skipLibCheck',
+    '--resolveJsonModule',
+    '--esModuleInterop',
+    '--rootDir',
+    join(root, 'src'),
+    '--outDir',
+    join(data, 'dist'),
+  );
+  const entries = ['artifacts/weights/weights-diff.ts', 'artifacts/weights/diff-worker.ts'].map((f) =>
+    join(root, 'src', f),
+  );
+  const r = spawn(tsc, [...flags, ...entries], { encoding: 'utf8' });
+  if (!existsSync(join(data, 'dist', 'artifacts', 'weights', 'weights-diff.js')))
+    throw new Error(`tsc failed: ${r.stdout}${r.stderr}`);
+  return (await import(pathToFileURL(join(data, 'dist', 'artifacts', 'weights', 'weights-diff.js')).href))
+    .diffWeights;
+}
+const diffWeights = await loadDiff();
 
 const H = 4096;
 const F = 11008;
@@ -44,7 +89,8 @@ interface Spec {
 }
 const tensors: Spec[] = [{ name: 'model.embed_tokens.weight', shape: [V, H] }];
 for (let l = 0; l < nLayers; l++) {
-  for (const p of ['q_proj', 'k_proj', 'v_proj', 'o_proj']) tensors.push({ name: `model.layers.${l}.self_attn.${p}.weight`, shape: [H, H] });
+  for (const p of ['q_proj', 'k_proj', 'v_proj', 'o_proj'])
+    tensors.push({ name: `model.layers.${l}.self_attn.${p}.weight`, shape: [H, H] });
   tensors.push({ name: `model.layers.${l}.mlp.gate_proj.weight`, shape: [F, H] });
   tensors.push({ name: `model.layers.${l}.mlp.up_proj.weight`, shape: [F, H] });
   tensors.push({ name: `model.layers.${l}.mlp.down_proj.weight`, shape: [H, F] });
@@ -92,10 +138,14 @@ for (const [path, ft] of [
     path,
     tensors.map((t) => ({ name: t.name, dtype: 'BF16', shape: t.shape, data: fill(7, ft, t) })),
   );
-  console.log(`wrote ${path}: ${(statSync(path).size / 1e9).toFixed(2)} GB in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `wrote ${path}: ${(statSync(path).size / 1e9).toFixed(2)} GB in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
 }
 const bytes = statSync(basePath).size + statSync(ftPath).size;
-console.log(`model: ${tensors.length} tensors, ${nLayers} blocks; input ${(bytes / 1e9).toFixed(2)} GB (both files); workers ${workers}; kernel ${process.env.TUNEGATE_NO_WASM === '1' ? 'javascript' : 'wasm-simd'}`);
+console.log(
+  `model: ${tensors.length} tensors, ${nLayers} blocks; input ${(bytes / 1e9).toFixed(2)} GB (both files); workers ${workers}; kernel ${process.env.TUNEGATE_NO_WASM === '1' ? 'javascript' : 'wasm-simd'}`,
+);
 const results: number[] = [];
 const cpuRates: number[] = [];
 for (let r = 0; r <= runs; r++) {
@@ -108,7 +158,7 @@ for (let r = 0; r <= runs; r++) {
   const gbs = bytes / 1e9 / s;
   // CPU seconds cover every thread of the process; on a shared machine they are steadier than wall time.
   console.log(
-    `${r === 0 ? 'warm-up' : `run ${r}`}: ${s.toFixed(2)} s wall, ${gbs.toFixed(2)} GB/s; ${cpu.toFixed(2)} CPU-s (${(bytes / 1e9 / cpu).toFixed(2)} GB per CPU-second); ${report.findings.length} findings, relative change ${(report.artifact?.totals as { relative_change: number }).relative_change.toExponential(3)}`,
+    `${r === 0 ? 'warm-up' : `run ${r}`}: ${s.toFixed(2)} s wall, ${gbs.toFixed(2)} GB/s; ${cpu.toFixed(2)} CPU-s (${(bytes / 1e9 / cpu).toFixed(2)} GB per CPU-second); ${report.findings.length} findings, relative change ${((report.artifact?.totals as { relative_change?: number } | undefined)?.relative_change ?? 0).toExponential(3)}`,
   );
   if (r > 0) {
     results.push(gbs);
@@ -116,12 +166,26 @@ for (let r = 0; r <= runs; r++) {
   }
 }
 const rssMb = process.resourceUsage().maxRSS / 1024;
-console.log(`best ${Math.max(...results).toFixed(2)} GB/s wall (target >= 2 on 2 cores), ${Math.max(...cpuRates).toFixed(2)} GB per CPU-second, median ${results.sort((a, b) => a - b)[Math.floor(results.length / 2)]?.toFixed(2)} GB/s; peak RSS ${rssMb.toFixed(0)} MB (target < 512)`);
+console.log(
+  `best ${Math.max(...results).toFixed(2)} GB/s wall (target >= 2 on 2 cores), ${Math.max(...cpuRates).toFixed(2)} GB per CPU-second, median ${results.sort((a, b) => a - b)[Math.floor(results.length / 2)]?.toFixed(2)} GB/s; peak RSS ${rssMb.toFixed(0)} MB (target < 512)`,
+);
 if (args.includes('--numpy')) {
   // Same files, same statistics in NumPy (whole tensors and row chunks), for the ratio.
-  const py = spawnSync('python3', [join(import.meta.dirname, 'weights_diff_numpy.py'), basePath, ftPath, '--runs', String(Math.max(1, runs - 1))], {
-    encoding: 'utf8',
-  });
-  process.stdout.write(py.status === 0 ? py.stdout : `numpy reference skipped: ${py.stderr || py.error?.message}\n`);
+  const py = spawnSync(
+    'python3',
+    [
+      join(import.meta.dirname, 'weights_diff_numpy.py'),
+      basePath,
+      ftPath,
+      '--runs',
+      String(Math.max(1, runs - 1)),
+    ],
+    {
+      encoding: 'utf8',
+    },
+  );
+  process.stdout.write(
+    py.status === 0 ? py.stdout : `numpy reference skipped: ${py.stderr || py.error?.message}\n`,
+  );
 }
 if (!keep) rmSync(dir, { recursive: true, force: true });

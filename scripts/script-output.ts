@@ -23,6 +23,9 @@ export function writeDocSection(path: string, name: string, body: string): void 
   const block = `${begin}\n${body}\n${end}`;
   const a = doc.indexOf(begin);
   const b = doc.indexOf(end);
-  const next = a >= 0 && b > a ? `${doc.slice(0, a)}${block}${doc.slice(b + end.length)}` : `${doc.trimEnd()}\n\n${block}\n`;
+  const next =
+    a >= 0 && b > a
+      ? `${doc.slice(0, a)}${block}${doc.slice(b + end.length)}`
+      : `${doc.trimEnd()}\n\n${block}\n`;
   writeFileAtomic(path, next);
 }

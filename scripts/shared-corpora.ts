@@ -24,7 +24,9 @@ function requireDir(): string {
 }
 
 function readJsonl<T>(path: string): T[] {
-  const text = path.endsWith('.gz') ? gunzipSync(readFileSync(path)).toString('utf8') : readFileSync(path, 'utf8');
+  const text = path.endsWith('.gz')
+    ? gunzipSync(readFileSync(path)).toString('utf8')
+    : readFileSync(path, 'utf8');
   return text
     .split('\n')
     .filter((l) => l.trim() !== '')
@@ -90,7 +92,9 @@ export function bipiaAttacks(): Attack[] {
 }
 
 export function emailContexts(): string[] {
-  return readJsonl<{ context: string }>(join(requireDir(), 'bipia-email-contexts-train.jsonl')).map((r) => r.context);
+  return readJsonl<{ context: string }>(join(requireDir(), 'bipia-email-contexts-train.jsonl')).map(
+    (r) => r.context,
+  );
 }
 
 export function jailbreakPrompts(): { file: string; text: string }[] {
@@ -115,7 +119,11 @@ export interface SeedTask {
 export function alpacaSeedTasks(): SeedTask[] {
   return readJsonl<{ instruction: string; instances: { input: string; output: string }[] }>(
     join(requireDir(), 'alpaca-seed-tasks.jsonl'),
-  ).map((r) => ({ instruction: r.instruction, input: r.instances[0]?.input ?? '', output: r.instances[0]?.output ?? '' }));
+  ).map((r) => ({
+    instruction: r.instruction,
+    input: r.instances[0]?.input ?? '',
+    output: r.instances[0]?.output ?? '',
+  }));
 }
 
 export function alpacaSafetyRefusals(): SeedTask[] {
@@ -149,11 +157,18 @@ export function harmfulQuestions(): { area: string; prompt: string }[] {
   return readdirSync(dir)
     .filter((f) => f.endsWith('.jsonl'))
     .sort()
-    .flatMap((f) => readJsonl<{ prompt: string }>(join(dir, f)).map((r) => ({ area: f.replace(/\.jsonl$/, ''), prompt: r.prompt })));
+    .flatMap((f) =>
+      readJsonl<{ prompt: string }>(join(dir, f)).map((r) => ({
+        area: f.replace(/\.jsonl$/, ''),
+        prompt: r.prompt,
+      })),
+    );
 }
 
 export function mtBenchTurns(): string[] {
-  return readJsonl<{ turns: string[] }>(join(requireDir(), 'mt-bench-questions.jsonl')).flatMap((r) => r.turns);
+  return readJsonl<{ turns: string[] }>(join(requireDir(), 'mt-bench-questions.jsonl')).flatMap(
+    (r) => r.turns,
+  );
 }
 
 export function hhRlhf(): { chosen: string; rejected: string }[] {

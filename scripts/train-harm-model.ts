@@ -8,7 +8,12 @@
  *
  * Split: every 5th item of each set is held out.
  */
-import { type TrainingExample, thresholdForFpr, trainLinearModel } from '../src/scan/detectors/linear-model-trainer.js';
+import {
+  type TrainingExample,
+  thresholdForFpr,
+  trainLinearModel,
+} from '../src/scan/detectors/linear-model-trainer.js';
+import { writeDocSection, writeJsonAtomic } from './script-output.js';
 import {
   advbench,
   alpacaSafetyRefusals,
@@ -18,7 +23,6 @@ import {
   mtBenchTurns,
   xstestPrompts,
 } from './shared-corpora.js';
-import { writeDocSection, writeJsonAtomic } from './script-output.js';
 
 const SEED = 7_331;
 const held = (i: number): boolean => i % 5 === 4;
@@ -85,7 +89,10 @@ function main(): void {
     else if (hit) fp++;
     else tn++;
   }
-  file.training = { ...file.training, held_out: { recall: tp / (tp + fn), fpr: fp / (fp + tn), precision: tp / Math.max(1, tp + fp) } };
+  file.training = {
+    ...file.training,
+    held_out: { recall: tp / (tp + fn), fpr: fp / (fp + tn), precision: tp / Math.max(1, tp + fp) },
+  };
   writeJsonAtomic('models/harm-linear.json', file);
   writeDocSection(
     'docs/detectors.md',
@@ -97,10 +104,19 @@ function main(): void {
       '',
       '| held-out set | label | items | flagged |',
       '| --- | --- | --- | --- |',
-      ...[...bySet.entries()].map(([set, r]) => `| ${set} | ${r.label ? 'harmful' : 'benign'} | ${r.n} | ${r.flagged} |`),
+      ...[...bySet.entries()].map(
+        ([set, r]) => `| ${set} | ${r.label ? 'harmful' : 'benign'} | ${r.n} | ${r.flagged} |`,
+      ),
     ].join('\n'),
   );
-  console.log(JSON.stringify({ threshold: t, recall: tp / (tp + fn), fpr: fp / (fp + tn), bySet: Object.fromEntries(bySet) }));
+  console.log(
+    JSON.stringify({
+      threshold: t,
+      recall: tp / (tp + fn),
+      fpr: fp / (fp + tn),
+      bySet: Object.fromEntries(bySet),
+    }),
+  );
 }
 
 main();

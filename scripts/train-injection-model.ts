@@ -10,10 +10,16 @@
  * template files, e-mail contexts and benign sets is held out; the held-out
  * e-mails only ever receive held-out attacks.
  */
-import { type TrainingExample, thresholdForFpr, trainLinearModel } from '../src/scan/detectors/linear-model-trainer.js';
+
+import { bestInjectedSegment } from '../src/scan/detectors/injection-segments.js';
+import {
+  type TrainingExample,
+  thresholdForFpr,
+  trainLinearModel,
+} from '../src/scan/detectors/linear-model-trainer.js';
 import type { TextRole } from '../src/scan/detectors/linear-text-model.js';
 import { scorableSegments } from '../src/scan/text/segments.js';
-import { bestInjectedSegment } from '../src/scan/detectors/injection-segments.js';
+import { writeDocSection, writeJsonAtomic } from './script-output.js';
 import {
   advbench,
   alpacaSafetyRefusals,
@@ -29,7 +35,6 @@ import {
   splice,
   xstestPrompts,
 } from './shared-corpora.js';
-import { writeDocSection, writeJsonAtomic } from './script-output.js';
 
 const SEED = 20_240_601;
 const held = (i: number): boolean => i % 5 === 4;
@@ -211,7 +216,8 @@ async function main(): Promise<void> {
     negs.push({ set: 'bipia e-mails (held out, clean)', score: recordScore([{ text: e, role: 'D' }]) });
   });
   xs.forEach((x, i) => {
-    if (held(i) && x.label === 'safe') negs.push({ set: 'xstest safe (held out)', score: recordScore([{ text: x.prompt, role: 'R' }]) });
+    if (held(i) && x.label === 'safe')
+      negs.push({ set: 'xstest safe (held out)', score: recordScore([{ text: x.prompt, role: 'R' }]) });
   });
   for (const b of spam.filter((_, i) => i % 2 === 1))
     negs.push({ set: 'spamassassin bodies (held out)', score: recordScore([{ text: b, role: 'D' }]) });
@@ -228,11 +234,17 @@ async function main(): Promise<void> {
   file.training = {
     ...file.training,
     threshold_rule: 'max 0.5% FPR on training-side benign records',
-    held_out: { spliced_recall: recall, jailbreak_recall: jbTp / Math.max(1, jbTp + jbFn), fpr: fp / negs.length },
+    held_out: {
+      spliced_recall: recall,
+      jailbreak_recall: jbTp / Math.max(1, jbTp + jbFn),
+      fpr: fp / negs.length,
+    },
   };
   writeJsonAtomic('models/injection-linear.json', file);
 
-  const rows = [...bySet.entries()].map(([set, r]) => `| ${set} | ${r.n} | ${r.fp} | ${(r.fp / r.n).toFixed(4)} |`);
+  const rows = [...bySet.entries()].map(
+    ([set, r]) => `| ${set} | ${r.n} | ${r.fp} | ${(r.fp / r.n).toFixed(4)} |`,
+  );
   writeDocSection(
     'docs/detectors.md',
     'injection-model',
@@ -254,7 +266,15 @@ async function main(): Promise<void> {
     ].join('\n'),
   );
   console.log(
-    JSON.stringify({ weights: file.indices.length, thresholds, recall, jailbreak: jbTp / Math.max(1, jbTp + jbFn), precision, fpr: fp / negs.length, bySet: Object.fromEntries(bySet) }),
+    JSON.stringify({
+      weights: file.indices.length,
+      thresholds,
+      recall,
+      jailbreak: jbTp / Math.max(1, jbTp + jbFn),
+      precision,
+      fpr: fp / negs.length,
+      bySet: Object.fromEntries(bySet),
+    }),
   );
 }
 

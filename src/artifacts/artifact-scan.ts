@@ -55,7 +55,7 @@ export function scanArtifact(path: string, options: ArtifactScanOptions = {}): A
     const scanned = withFile(f.abs, (file) => scanArtifactBytes(file, f.rel));
     findings.push(...scanned.findings);
     perFile.push({ path: f.rel, sha256, ...scanned.facts });
-    if (f.rel.endsWith('.index.json') && (scanned.format === 'unknown' || scanned.format === undefined)) {
+    if (f.rel.endsWith('.index.json') && scanned.format === 'unknown') {
       findings.push(...checkShardedIndex(f.abs, f.rel));
     }
     if (basename(f.rel) === 'tokenizer_config.json') findings.push(...tokenizerTemplates(f.abs, f.rel));

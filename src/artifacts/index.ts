@@ -47,3 +47,4 @@ export {
   type WeightsPolicy,
   WeightsPolicySchema,
 } from './weights/weights-policy.js';
+export { renderWeightsSummary } from './weights/weights-summary.js';

@@ -26,14 +26,15 @@ export function actorOf(principal: Principal): Actor {
 
 /**
  * The local operator of an embedded store: whoever can read the database file
- * already controls it, so the CLI acts as a tenant admin and auditor.
+ * already controls it, so the CLI acts as a tenant admin and auditor (never an
+ * approver: separation of duties holds for the local operator too).
  */
 export function localOperator(tenant: string): Principal {
   return {
     id: 'local-operator',
     tenant,
     display_name: 'local operator (embedded CLI)',
-    roles: ['admin', 'auditor', 'security_officer'],
+    roles: ['admin', 'auditor'],
     disabled: false,
     created_at: new Date(0).toISOString(),
     system: true,

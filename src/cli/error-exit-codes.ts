@@ -12,6 +12,8 @@ const TABLE: Record<string, ExitCodeValue> = {
   'store.migration_failed': ExitCode.internal,
   'store.invalid_url': ExitCode.usage,
   'store.corrupt': ExitCode.checkFailed,
+  'ledger.corrupt': ExitCode.checkFailed,
+  'ledger.duplicate_event': ExitCode.conflict,
   'scan.input_not_found': ExitCode.usage,
   'scan.unsupported_format': ExitCode.usage,
   'scan.malformed_input': ExitCode.usage,

@@ -50,7 +50,7 @@ const client = (model: string, url = server.url) =>
 
 async function run(
   candidate: string,
-  extra: { samples?: number; transcripts?: string; sink?: MemoryEventSink } = {},
+  extra: { samples?: number; transcripts?: string; sink?: MemoryEventSink; mddPoints?: number } = {},
 ) {
   const base = client('good');
   const cand = client(candidate);
@@ -66,6 +66,7 @@ async function run(
       ...(extra.samples ? { samples: extra.samples } : {}),
       ...(extra.transcripts ? { transcriptsFile: extra.transcripts } : {}),
       ...(extra.sink ? { sink: extra.sink } : {}),
+      ...(extra.mddPoints ? { mddPoints: extra.mddPoints } : {}),
     });
   } finally {
     await Promise.all([base.close(), cand.close()]);
@@ -137,9 +138,11 @@ describe('runEvaluation against the reference server', () => {
   });
 
   it('clusters several samples per case', async () => {
-    const report = await run('good', { samples: 3 });
+    const report = await run('good', { samples: 3, mddPoints: 10 });
     expect(report.totals.requests).toBe(report.totals.cases * 6);
     for (const k of report.kinds) expect(k.samples_per_case).toBe(3);
+    // Requested MDD of 10 points; no discordance observed, so psi falls back to 2 x MDD (Connor: 155 cases).
+    for (const k of report.kinds) expect(k.sample_size_hint).toEqual({ mdd: 0.1, cases: 155 });
   });
 
   it('aborts with eval.provider_unavailable when an endpoint is down', async () => {

@@ -13,6 +13,7 @@ import { GraderSet } from './graders/grader-set.js';
 import type { ModelClient } from './providers/model-client.js';
 import type { EvalCase } from './suites/eval-case.js';
 import type { LoadedSuite } from './suites/suite-loader.js';
+import { CASE_KINDS } from './suites/suite-schema.js';
 
 export interface EvalRunOptions {
   suites: readonly LoadedSuite[];
@@ -29,6 +30,8 @@ export interface EvalRunOptions {
   /** Records `evaluation` events; omit to record nothing. */
   sink?: EventSink;
   bootstrap?: { iterations: number; seed: number };
+  /** Minimum detectable difference (points) for the sample-size hint; default: each kind's gate threshold. */
+  mddPoints?: number;
   /** How many worst regressions the report keeps with transcripts. */
   worstRegressions?: number;
   signal?: AbortSignal;
@@ -68,6 +71,8 @@ export async function runEvaluation(options: EvalRunOptions): Promise<EvalReport
       );
     seenKeys.add(c.key);
   }
+  // Only needed for the check above; the workers' closures would otherwise keep it alive.
+  seenKeys.clear();
   const suitesInfo = options.suites.map((s) => ({ name: s.name, file: s.file, cases: s.cases.length }));
   const resource = {
     type: 'evaluation',
@@ -228,7 +233,10 @@ export async function runEvaluation(options: EvalRunOptions): Promise<EvalReport
     confidence,
     iterations: options.bootstrap?.iterations ?? 2000,
     seed: options.bootstrap?.seed ?? 1,
-    mddPoints: options.gate.max_increase_points,
+    mddPoints:
+      options.mddPoints === undefined
+        ? options.gate.max_increase_points
+        : Object.fromEntries(CASE_KINDS.map((k) => [k, options.mddPoints as number])),
   });
   const gate = decideGate(options.gate, {
     kinds,

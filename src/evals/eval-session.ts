@@ -48,6 +48,8 @@ export interface EvalRequest {
   triggers?: string[];
   vars?: Record<string, string>;
   canaries?: string[];
+  /** Minimum detectable difference (points) for the sample-size hint. */
+  mddPoints?: number;
   /** Keep the per-case JSONL here (else a temp file removed after the report is written). */
   transcriptsFile?: string;
   sink?: EventSink;
@@ -125,6 +127,11 @@ export async function evaluate(req: EvalRequest): Promise<EvalOutcome> {
       'eval.invalid_config',
       `--samples must be an integer in 1..100, got ${samples}`,
     );
+  if (req.mddPoints !== undefined && !(req.mddPoints > 0 && req.mddPoints < 100))
+    throw new EvaluationError(
+      'eval.invalid_config',
+      `--mdd must be in (0, 100) points, got ${req.mddPoints}`,
+    );
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 1024)
     throw new EvaluationError(
       'eval.invalid_config',
@@ -178,6 +185,7 @@ export async function evaluate(req: EvalRequest): Promise<EvalOutcome> {
       concurrency,
       transcriptsFile,
       bootstrap: config.bootstrap,
+      ...(req.mddPoints !== undefined ? { mddPoints: req.mddPoints } : {}),
       ...(req.sink ? { sink: req.sink } : {}),
     });
     return {

@@ -148,7 +148,7 @@ describe.each(engines)('Ledger concurrency on %s', (_engine, createTarget) => {
       const all: Writer[] = [];
       for (let round = 0; round < 3; round++) {
         const victim = startWriter(target.location, keyPath, 100_000, `victim-${round}`);
-        const bystander = startWriter(target.location, keyPath, 30, `bystander-${round}`);
+        const bystander = startWriter(target.location, keyPath, 15, `bystander-${round}`);
         all.push(victim, bystander);
         await victim.acked(5 + round * 7);
         // Let it run a random extra moment, then kill it wherever it is (often inside a commit).

@@ -2,7 +2,7 @@ import type { Database } from '../store/database.js';
 import { LeafHasher } from './leaf-hasher.js';
 import { LedgerError } from './ledger-error.js';
 import { nodeId } from './ledger-schema.js';
-import { CompactRange } from './merkle-tree.js';
+import { CompactRange, hashLeaf } from './merkle-tree.js';
 import { openCheckpoint, type VerifierKey } from './signed-note.js';
 
 /** Outcome of {@link verifyLog}, in the shape `tunegate audit verify --json` prints. */
@@ -23,7 +23,6 @@ const PAGE = 20_000;
 type EntryRow = {
   idx: number;
   entry: string;
-  leaf_hash: Uint8Array;
 };
 
 /** A root the recomputed tree must have at `size`. */
@@ -141,6 +140,46 @@ function describe(latest: number, user: ExpectedRoot | null): string {
   return user ? `${own} and ${user.what}` : own;
 }
 
+/** Reads the subtree hashes with ids in [from, to) as one concatenated hex string (far cheaper than a row each). */
+async function readNodes(db: Database, from: number, to: number): Promise<{ ids: number[]; hashes: Buffer }> {
+  const sql =
+    db.dialect === 'postgres'
+      ? `SELECT string_agg(id::text, ',' ORDER BY id) AS ids, string_agg(encode(hash, 'hex'), '' ORDER BY id) AS hashes
+         FROM ledger_nodes WHERE id >= $1 AND id < $2`
+      : `SELECT group_concat(id, ',' ORDER BY id) AS ids, group_concat(hex(hash), '' ORDER BY id) AS hashes
+         FROM ledger_nodes WHERE id >= $1 AND id < $2`;
+  const [row] = await db.query<{ ids: string | null; hashes: string | null }>(sql, [from, to]);
+  const ids = row?.ids ? row.ids.split(',').map(Number) : [];
+  const hashes = Buffer.from(row?.hashes ?? '', 'hex');
+  if (hashes.length !== ids.length * 32) {
+    throw new Bad(Math.floor(from / 64), `a subtree hash row in ids ${from}..${to - 1} is not 32 bytes`);
+  }
+  return { ids, hashes };
+}
+
+/**
+ * Called when recomputed hashes disagree with stored ones over leaves [from, to):
+ * names the first entry whose bytes no longer match its stored leaf hash, if any.
+ */
+async function firstModified(db: Database, from: number, to: number): Promise<number | null> {
+  for (let start = from; start < to; start += PAGE) {
+    const rows = await db.query<{ idx: number; entry: string; leaf_hash: Uint8Array }>(
+      'SELECT idx, entry, leaf_hash FROM ledger_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx',
+      [start, Math.min(to, start + PAGE)],
+    );
+    for (const row of rows) {
+      if (!hashLeaf(row.entry).equals(row.leaf_hash)) return Number(row.idx);
+    }
+  }
+  return null;
+}
+
+/**
+ * Streams entries and subtree hashes in keyset pages and rebuilds the tree. Stored
+ * leaf hashes are not read on the happy path: every pair of leaves is confirmed by
+ * its stored level-1 subtree hash (and the last one by the signed root), and only
+ * on a mismatch are the stored leaf hashes consulted to name the modified entry.
+ */
 async function streamEntries(
   db: Database,
   expected: readonly ExpectedRoot[],
@@ -151,7 +190,16 @@ async function streamEntries(
   let nextExpected = 0;
   // Lowest index not yet vouched for by a matching signed root.
   let trustedUpTo = 0;
-  const checkRoots = (): void => {
+  /** Throws for a hash mismatch over [from, to), naming a modified entry when there is one. */
+  const mismatch = async (from: number, to: number, fallback: Bad): Promise<never> => {
+    const modified = await firstModified(db, from, to);
+    if (modified !== null) {
+      throw new Bad(modified, `entry ${modified} was modified: its bytes do not match the stored leaf hash`);
+    }
+    throw fallback;
+  };
+  /** Compares the root at each expected size; returns the failure instead of throwing (async follow-up). */
+  const checkRoots = (): { from: number; bad: Bad } | null => {
     while (nextExpected < expected.length && (expected[nextExpected] as ExpectedRoot).size <= range.size) {
       const want = expected[nextExpected] as ExpectedRoot;
       nextExpected++;
@@ -159,23 +207,28 @@ async function streamEntries(
       if (!range.root().equals(want.root)) {
         // Our own checkpoints vouch for a prefix; a foreign note says nothing about where we diverged.
         const from = want.own ? trustedUpTo : 0;
-        throw new Bad(
+        return {
           from,
-          `the recomputed root at size ${want.size} differs from ${want.what}: entries from index ${from} on were altered`,
-        );
+          bad: new Bad(
+            from,
+            `the recomputed root at size ${want.size} differs from ${want.what}: entries from index ${from} on were altered`,
+          ),
+        };
       }
       if (want.own) trustedUpTo = want.size;
     }
+    return null;
   };
-  checkRoots();
+  const initial = checkRoots();
+  if (initial) throw initial.bad;
   let position = 0;
   const hasher = LeafHasher.create(threaded);
   try {
     const readPage = (from: number) =>
-      db.query<EntryRow>(
-        'SELECT idx, entry, leaf_hash FROM ledger_entries WHERE idx >= $1 ORDER BY idx LIMIT $2',
-        [from, PAGE],
-      );
+      db.query<EntryRow>('SELECT idx, entry FROM ledger_entries WHERE idx >= $1 ORDER BY idx LIMIT $2', [
+        from,
+        PAGE,
+      ]);
     // Pipeline: the worker hashes page k while this thread reads page k+1 and rebuilds the tree.
     let rows = await readPage(0);
     let leaves = hasher.hash(rows.map((r) => r.entry));
@@ -183,10 +236,7 @@ async function streamEntries(
       const first = position;
       const last = Number((rows[rows.length - 1] as EntryRow).idx);
       const nextRows = readPage(last + 1);
-      const nodes = await db.query<{ id: number; hash: Uint8Array }>(
-        'SELECT id, hash FROM ledger_nodes WHERE id >= $1 AND id < $2 ORDER BY id',
-        [first * 64, (last + 1) * 64],
-      );
+      const nodes = await readNodes(db, first * 64, (last + 1) * 64);
       const hashes = await leaves;
       const upcoming = await nextRows;
       leaves = hasher.hash(upcoming.map((r) => r.entry));
@@ -194,38 +244,66 @@ async function streamEntries(
       for (const [k, row] of rows.entries()) {
         const p = position;
         const idx = Number(row.idx);
-        if (idx !== p) throw new Bad(p, `entry ${p} is missing (the next stored entry is ${idx})`);
-        if (p >= latest)
-          throw new Bad(p, `entries from index ${p} on are not covered by any signed checkpoint`);
-        const leaf = hashes.subarray(k * 32, k * 32 + 32);
-        if (!leaf.equals(row.leaf_hash)) {
-          throw new Bad(p, `entry ${p} was modified: its bytes do not match the stored leaf hash`);
+        // An odd p means leaf p-1 awaits its pair's subtree check: settle it first.
+        const unconfirmed = p % 2 === 1 ? p - 1 : p;
+        if (idx !== p) {
+          await mismatch(
+            unconfirmed,
+            p,
+            new Bad(p, `entry ${p} is missing (the next stored entry is ${idx})`),
+          );
+        }
+        if (p >= latest) {
+          await mismatch(
+            unconfirmed,
+            p,
+            new Bad(p, `entries from index ${p} on are not covered by any signed checkpoint`),
+          );
         }
         if (!row.entry.endsWith(`,"index":${p}}`) || !row.entry.startsWith('{"event":{')) {
-          throw new Bad(p, `entry ${p} is not bound to index ${p}: entries were reordered or moved`);
+          await mismatch(
+            unconfirmed,
+            p,
+            new Bad(p, `entry ${p} is not bound to index ${p}: entries were reordered or moved`),
+          );
         }
-        range.append(leaf, (level, index, hash) => {
+        let bad: { from: number; to: number; bad: Bad } | null = null;
+        range.append(hashes.subarray(k * 32, k * 32 + 32), (level, index, hash) => {
+          if (bad) return;
           const id = nodeId(level, index);
-          const node = nodes[nodeAt];
-          if (!node || Number(node.id) !== id) {
-            throw new Bad(
-              p,
-              `subtree hash (level ${level}, index ${index}) completed by entry ${p} is missing or misplaced`,
-            );
+          const from = index * 2 ** level;
+          if (nodes.ids[nodeAt] !== id) {
+            bad = {
+              from,
+              to: p + 1,
+              bad: new Bad(
+                p,
+                `subtree hash (level ${level}, index ${index}) completed by entry ${p} is missing or misplaced`,
+              ),
+            };
+            return;
           }
-          if (Buffer.compare(hash, node.hash) !== 0) {
-            throw new Bad(
-              index * 2 ** level,
-              `stored subtree hash (level ${level}, index ${index}) does not match the entries it covers`,
-            );
+          if (Buffer.compare(hash, nodes.hashes.subarray(nodeAt * 32, nodeAt * 32 + 32)) !== 0) {
+            bad = {
+              from,
+              to: p + 1,
+              bad: new Bad(
+                from,
+                `stored subtree hash (level ${level}, index ${index}) does not match the entries it covers`,
+              ),
+            };
+            return;
           }
           nodeAt++;
         });
+        const found = bad as { from: number; to: number; bad: Bad } | null;
+        if (found) await mismatch(found.from, found.to, found.bad);
         position++;
-        checkRoots();
+        const rootFailure = checkRoots();
+        if (rootFailure) await mismatch(rootFailure.from, position, rootFailure.bad);
       }
-      if (nodeAt !== nodes.length) {
-        const stray = Number((nodes[nodeAt] as { id: number }).id);
+      if (nodeAt !== nodes.ids.length) {
+        const stray = nodes.ids[nodeAt] as number;
         throw new Bad(Math.floor(stray / 64), `unexpected subtree hash row ${stray} in the stored tree`);
       }
       rows = upcoming;
@@ -234,7 +312,20 @@ async function streamEntries(
     await hasher.close();
   }
   if (position < latest) {
-    throw new Bad(position, `entry ${position} is missing: the signed checkpoint covers ${latest} entries`);
+    const missing = new Bad(
+      position,
+      `entry ${position} is missing: the signed checkpoint covers ${latest} entries`,
+    );
+    if (position % 2 === 1) {
+      const modified = await firstModified(db, position - 1, position);
+      if (modified !== null) {
+        throw new Bad(
+          modified,
+          `entry ${modified} was modified: its bytes do not match the stored leaf hash`,
+        );
+      }
+    }
+    throw missing;
   }
   const [stray] = await db.query<{ id: number }>(
     'SELECT id FROM ledger_nodes WHERE id >= $1 ORDER BY id LIMIT 1',

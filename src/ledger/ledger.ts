@@ -295,6 +295,9 @@ export class Ledger {
     if (this.flushing) return;
     this.flushing = true;
     try {
+      // Callers woken by the previous commit re-append in queued microtasks: let them
+      // join this group instead of committing the first of them alone.
+      await new Promise((resolve) => setImmediate(resolve));
       while (this.pending.length > 0) {
         const group: PendingAppend[] = [];
         let count = 0;

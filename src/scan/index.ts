@@ -23,14 +23,14 @@ export {
   type ScanResult,
   scanDataset,
 } from './engine/scan-engine.js';
-export { normalizeRecord, RECORD_SHAPES } from './record-normalizer.js';
-export * from './report/index.js';
 export {
-  type ManifestCheck,
-  type ManifestFacts,
   checkManifest,
   datasetManifest,
   loadManifest,
+  type ManifestCheck,
+  type ManifestFacts,
 } from './manifest/dataset-manifest-check.js';
+export { normalizeRecord, RECORD_SHAPES } from './record-normalizer.js';
+export * from './report/index.js';
 export { loadScanConfig, parseSeverity, type ScanConfig, ScanConfigSchema } from './scan-config.js';
 export { ScanError, type ScanErrorCode } from './scan-error.js';

@@ -23,5 +23,21 @@ export function parseDetectorOptions<S extends z.ZodType>(
   });
 }
 
+const parsed = new WeakMap<z.ZodType, WeakMap<object, unknown>>();
+
+/**
+ * Options parsed once per options object: `analyze` runs per record and the
+ * options object is the same for the whole scan, so zod runs once, not per record.
+ */
+export function cachedOptions<S extends z.ZodType>(schema: S, options: Record<string, unknown>): z.output<S> {
+  let bySchema = parsed.get(schema);
+  if (!bySchema) {
+    bySchema = new WeakMap();
+    parsed.set(schema, bySchema);
+  }
+  if (!bySchema.has(options)) bySchema.set(options, schema.parse(options));
+  return bySchema.get(options) as z.output<S>;
+}
+
 /** Re-export so detectors declare option schemas without importing zod twice. */
 export { z };

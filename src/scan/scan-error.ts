@@ -7,7 +7,8 @@ export type ScanErrorCode =
   | 'scan.invalid_config'
   | 'scan.unknown_detector'
   | 'scan.manifest_mismatch'
-  | 'scan.aborted';
+  | 'scan.aborted'
+  | 'scan.worker_failed';
 
 /** Errors of the dataset scan engine. */
 export class ScanError extends TunegateError<ScanErrorCode> {}

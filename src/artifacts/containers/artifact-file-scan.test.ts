@@ -108,8 +108,8 @@ describe('container scanning', () => {
   it('never throws on truncated or corrupted zips', () => {
     const good = torchZip(osSystemPickle());
     let seed = 11;
-    for (let n = 0; n < good.length; n += 3) expect(() => scan(good.subarray(0, n))).not.toThrow();
-    for (let i = 0; i < 1500; i++) {
+    for (let n = 0; n < good.length; n += 7) expect(() => scan(good.subarray(0, n))).not.toThrow();
+    for (let i = 0; i < 500; i++) {
       const copy = Buffer.from(good);
       seed = (seed * 1664525 + 1013904223) >>> 0;
       copy[seed % copy.length] = seed >>> 24;
@@ -122,20 +122,25 @@ const hasNumpy = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8'
 if (!hasNumpy) console.log('python3 with numpy not found: skipping NumPy-generated fixtures');
 
 describe.skipIf(!hasNumpy)('files written by NumPy', () => {
-  const py = (code: string) => execFileSync('python3', ['-c', code], { maxBuffer: 1 << 26 });
   it('passes a numeric .npy/.npz and flags an object array with a payload', () => {
-    const clean = py(
-      'import numpy as np,io,sys; b=io.BytesIO(); np.save(b, np.arange(6, dtype=np.float32).reshape(2,3)); sys.stdout.buffer.write(b.getvalue())',
+    // One interpreter writes all three files, hex-encoded.
+    const out = execFileSync(
+      'python3',
+      [
+        '-c',
+        `import numpy as np,io,json,os
+class P:
+  def __reduce__(self): return (os.system, ('id',))
+def save(f, *a, **k):
+  b=io.BytesIO(); f(b, *a, **k); return b.getvalue().hex()
+print(json.dumps([save(np.save, np.arange(6, dtype=np.float32).reshape(2,3)), save(np.savez, a=np.ones(3)), save(np.save, np.array([P(), 1], dtype=object), allow_pickle=True)]))`,
+      ],
+      { encoding: 'utf8', maxBuffer: 1 << 26 },
     );
-    expect(rules(clean, 'a.npy')).toEqual([]);
-    const npz = py(
-      'import numpy as np,io,sys; b=io.BytesIO(); np.savez(b, a=np.ones(3)); sys.stdout.buffer.write(b.getvalue())',
-    );
-    expect(rules(npz, 'a.npz')).toEqual([]);
-    const evil = py(
-      "import numpy as np,io,sys,os\nclass P:\n  def __reduce__(self): return (os.system, ('id',))\nb=io.BytesIO(); np.save(b, np.array([P(), 1], dtype=object), allow_pickle=True); sys.stdout.buffer.write(b.getvalue())",
-    );
-    const r = rules(evil, 'a.npy');
+    const [clean, npz, evil] = (JSON.parse(out) as string[]).map((h) => Buffer.from(h, 'hex'));
+    expect(rules(clean as Buffer, 'a.npy')).toEqual([]);
+    expect(rules(npz as Buffer, 'a.npz')).toEqual([]);
+    const r = rules(evil as Buffer, 'a.npy');
     expect(r).toContain('container.npy_object_array:high');
     expect(r).toContain('pickle.unsafe_global:critical');
     expect(r.filter((x) => x.startsWith('pickle.')).length).toBe(1);

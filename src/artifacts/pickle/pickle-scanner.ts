@@ -122,7 +122,8 @@ class Cursor {
 
   /** Ensures `n` bytes from pos are in the window; returns their index in `buf`. Throws if the source ends first. */
   need(n: number): number {
-    if (this.pos + n > this.end) throw new PickleParseError(`truncated: needs ${n} bytes, ${this.end - this.pos} left`, this.pos);
+    if (this.pos + n > this.end)
+      throw new PickleParseError(`truncated: needs ${n} bytes, ${this.end - this.pos} left`, this.pos);
     const i = this.pos - this.base;
     if (i + n <= this.len) return i;
     if ('buffer' in this.src) throw new PickleParseError('internal window error', this.pos);

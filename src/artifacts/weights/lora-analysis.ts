@@ -287,7 +287,7 @@ export function analyzeLora(
 
   const report = buildScanReport({
     kind: 'weights',
-    subject: { adapter: dir, base: options.base ?? null, config, modules },
+    subject: { path: dir, adapter: dir, base: options.base ?? null, config, modules },
     records: modules.length,
     findings,
     startedAt,

@@ -85,7 +85,8 @@ let kernel: WasmDeltaKernel | null | undefined;
  */
 export function runDiffJob(job: DiffJob, files: FileCache): DiffJobResult {
   if (kernel === undefined) kernel = WasmDeltaKernel.create();
-  if (kernel && job.base.dtype === job.finetuned.dtype && job.base.dtype !== 'F16') return runWithKernel(job, files, kernel);
+  if (kernel && job.base.dtype === job.finetuned.dtype && job.base.dtype !== 'F16')
+    return runWithKernel(job, files, kernel);
   return runDiffJobScalar(job, files);
 }
 
@@ -154,7 +155,10 @@ function runWithKernel(job: DiffJob, files: FileCache, k: WasmDeltaKernel): Diff
     const len = rows * cols * eb;
     const bufA = k.blockA(len);
     const bufB = k.blockB(len);
-    if (fa.read(job.base.begin + r * cols * eb, len, bufA).length < len || fb.read(job.finetuned.begin + r * cols * eb, len, bufB).length < len)
+    if (
+      fa.read(job.base.begin + r * cols * eb, len, bufA).length < len ||
+      fb.read(job.finetuned.begin + r * cols * eb, len, bufB).length < len
+    )
       throw new Error(`short read at row ${r}`);
     for (let i = 0; i < rows; i++) {
       const g = r + i;
@@ -185,7 +189,8 @@ function runWithKernel(job: DiffJob, files: FileCache, k: WasmDeltaKernel): Diff
         ch += d !== 0 ? 1 : 0;
         if (y && yRow >= 0) y[yRow * cols + j] = (y[yRow * cols + j] as number) + sign * d;
       }
-      if (!Number.isFinite(a2 + d2)) stats.nonFinite += countNonFinite(bufA, bufB, i * cols * eb, cols, dtype);
+      if (!Number.isFinite(a2 + d2))
+        stats.nonFinite += countNonFinite(bufA, bufB, i * cols * eb, cols, dtype);
       stats.sumA2 += a2;
       stats.sumAD += ad;
       stats.sumD2 += d2;
@@ -210,8 +215,10 @@ function countNonFinite(a: Buffer, b: Buffer, off: number, cols: number, dtype: 
   let n = 0;
   for (let j = 0; j < cols; j++) {
     const o = off + j * dtypeBytes(dtype);
-    const x = dtype === 'BF16' ? ((a.readUInt16LE(o) >> 7) & 0xff) === 0xff : !Number.isFinite(a.readFloatLE(o));
-    const y = dtype === 'BF16' ? ((b.readUInt16LE(o) >> 7) & 0xff) === 0xff : !Number.isFinite(b.readFloatLE(o));
+    const x =
+      dtype === 'BF16' ? ((a.readUInt16LE(o) >> 7) & 0xff) === 0xff : !Number.isFinite(a.readFloatLE(o));
+    const y =
+      dtype === 'BF16' ? ((b.readUInt16LE(o) >> 7) & 0xff) === 0xff : !Number.isFinite(b.readFloatLE(o));
     if (x || y) n++;
   }
   return n;

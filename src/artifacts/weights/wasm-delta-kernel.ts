@@ -102,7 +102,15 @@ export class WasmDeltaKernel {
    * of the blocks; adds `sign * d` into sketch row `yRow` (or none when -1).
    * Returns [sum a^2, sum a*d, sum d^2, max |d|, changed] (a view, reused).
    */
-  row(dtype: 'BF16' | 'F32', offA: number, offB: number, n: number, yRow: number, cols: number, sign: number): Float64Array {
+  row(
+    dtype: 'BF16' | 'F32',
+    offA: number,
+    offB: number,
+    n: number,
+    yRow: number,
+    cols: number,
+    sign: number,
+  ): Float64Array {
     const f =
       dtype === 'BF16'
         ? yRow >= 0

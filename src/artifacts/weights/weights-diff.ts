@@ -186,6 +186,7 @@ export async function diffWeights(
   const report = buildScanReport({
     kind: 'weights',
     subject: {
+      path: finetunedPath,
       base: basePath,
       finetuned: finetunedPath,
       base_fingerprint: baseFingerprint,

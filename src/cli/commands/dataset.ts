@@ -21,7 +21,10 @@ export function register(program: Command): void {
     )
     .argument('<path>', 'dataset file or directory')
     .option('-m, --manifest <file>', 'declared manifest (YAML/JSON) to check and fill')
-    .option('-w, --write <file>', 'write the filled manifest (or the computed facts) to this file, atomically')
+    .option(
+      '-w, --write <file>',
+      'write the filled manifest (or the computed facts) to this file, atomically',
+    )
     .option('--workers <n>', 'worker threads (default: number of cores)')
     .option('--json', 'print JSON')
     .action(
@@ -29,16 +32,23 @@ export function register(program: Command): void {
         const workers = flags.workers === undefined ? undefined : Number(flags.workers);
         const result = await datasetManifest(path, {
           ...(flags.manifest ? { manifestPath: flags.manifest } : {}),
-          ...(workers !== undefined && Number.isInteger(workers) && workers >= 0 ? { scan: { workers } } : {}),
+          ...(workers !== undefined && Number.isInteger(workers) && workers >= 0
+            ? { scan: { workers } }
+            : {}),
         });
         const document = result.manifest ?? result.facts;
         if (flags.write) await writeFileAtomic(flags.write, stringify(document));
         if (flags.json) {
-          printJson({ manifest: document, contradictions: result.findings, ok: result.findings.length === 0 });
+          printJson({
+            manifest: document,
+            contradictions: result.findings,
+            ok: result.findings.length === 0,
+          });
         } else {
           if (!flags.write) process.stdout.write(stringify(document));
           for (const f of result.findings) process.stderr.write(`contradiction: ${f.rule}: ${f.message}\n`);
-          if (flags.manifest && result.findings.length === 0) process.stderr.write('manifest: consistent with the data\n');
+          if (flags.manifest && result.findings.length === 0)
+            process.stderr.write('manifest: consistent with the data\n');
         }
         if (result.findings.length > 0) throw new ExitRequest(ExitCode.checkFailed);
       }),

@@ -3,6 +3,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig, openControlPlane } from '../../control-plane/index.js';
 import { builtinSuiteNames, loadSuites } from '../../evals/index.js';
 import { type ReferenceServer, startReferenceServer } from '../../evals/test-support/reference-server.js';
 import { buildProgram } from '../program.js';
@@ -77,13 +78,17 @@ describe('tunegate eval run', () => {
     expect(report.gate.pass).toBe(true);
     expect(report.cases.length).toBe(report.totals.cases);
     expect(report.cases[0].base[0].text.length).toBeGreaterThan(0);
-    const events = await cli(['events', 'list', '--category', 'evaluation', '--json']);
-    expect(events.code).toBe(0);
-    const names = JSON.parse(events.stdout).entries.map(
-      (e: { event: { operation: { name: string } } }) => e.event.operation.name,
-    );
-    expect(names[0]).toBe('start');
-    expect(names.at(-1)).toBe('gate');
+    // The events landed in the embedded ledger (read in-process: one CLI start less).
+    const cp = await openControlPlane(loadConfig({ TUNEGATE_HOME: join(dir, 'home') }));
+    try {
+      const page = await cp.service.as(cp.localSession()).queryEvents({ category: 'evaluation' });
+      const names = page.entries.map((e) => e.event.operation.name);
+      expect(names[0]).toBe('start');
+      expect(names.at(-1)).toBe('gate');
+      expect(page.entries.at(-1)?.event.resource).toMatchObject({ type: 'evaluation', id: report.run_id });
+    } finally {
+      await cp.close();
+    }
   }, 90_000);
 
   it('exits 1 with JUnit failures for a candidate that complies with harmful requests (served from cache for the base)', async () => {
@@ -124,7 +129,7 @@ describe('tunegate eval run', () => {
     const html = await readFile(out, 'utf8');
     expect(html).toMatch(/GATE FAILED/);
     expect(html).toMatch(/over_refusal_increase/);
-    expect(html).toContain('I&#39;m sorry'.replace('&#39;', "'"));
+    expect(html).toContain("I'm sorry, but I can't help with that.");
   }, 60_000);
 
   it('probes triggers from a scan report and catches a backdoor; the table names the trigger', async () => {

@@ -39,6 +39,7 @@ interface RunFlags extends ConnectionOptions {
   var: string[];
   canary: string[];
   transcripts?: string;
+  mdd?: string;
   record: boolean;
 }
 
@@ -105,6 +106,10 @@ export function register(program: Command): void {
       [],
     )
     .option('--transcripts <file>', 'keep per-case transcripts as JSONL')
+    .option(
+      '--mdd <points>',
+      "minimum detectable difference for the sample-size hint (default: each kind's threshold)",
+    )
     .option('--no-record', 'do not record evaluation events in the ledger')
     .option(
       '--server <url>',
@@ -141,6 +146,7 @@ export function register(program: Command): void {
           vars: parseVars(flags.var),
           canaries: flags.canary,
           transcriptsFile: flags.transcripts,
+          mddPoints: num(flags.mdd, '--mdd'),
         };
         const run = async (record?: (e: EventInput) => Promise<void>) => {
           const outcome = await evaluate(record ? { ...request, sink: { record } } : request);

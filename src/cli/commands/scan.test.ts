@@ -26,7 +26,10 @@ afterAll(async () => {
 async function cli(...args: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const write = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
+  const write = {
+    out: process.stdout.write.bind(process.stdout),
+    err: process.stderr.write.bind(process.stderr),
+  };
   process.stdout.write = ((s: string) => out.push(String(s)) > 0) as typeof process.stdout.write;
   process.stderr.write = ((s: string) => err.push(String(s)) > 0) as typeof process.stderr.write;
   process.exitCode = 0;
@@ -45,16 +48,41 @@ async function cli(...args: string[]) {
 
 describe('tunegate scan', () => {
   it('prints JSON with the documented shape and exits 0 below --fail-on', async () => {
-    const r = await cli('scan', join(dir, 'data.jsonl'), '--format', 'json', '--workers', '0', '--detectors', 'exact-duplicate');
+    const r = await cli(
+      'scan',
+      join(dir, 'data.jsonl'),
+      '--format',
+      'json',
+      '--workers',
+      '0',
+      '--detectors',
+      'exact-duplicate',
+    );
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);
     expect(report.summary).toMatchObject({ records: 3, risk: 'low' });
-    expect(report.findings[0]).toMatchObject({ detector: 'exact-duplicate', record: 1, file: 'data.jsonl', line: 2 });
+    expect(report.findings[0]).toMatchObject({
+      detector: 'exact-duplicate',
+      record: 1,
+      file: 'data.jsonl',
+      line: 2,
+    });
   });
 
   it('exits 1 when findings reach --fail-on, and writes --output atomically', async () => {
     const out = join(dir, 'report.sarif');
-    const r = await cli('scan', join(dir, 'data.jsonl'), '--format', 'sarif', '--workers', '0', '--fail-on', 'low', '--output', out);
+    const r = await cli(
+      'scan',
+      join(dir, 'data.jsonl'),
+      '--format',
+      'sarif',
+      '--workers',
+      '0',
+      '--fail-on',
+      'low',
+      '--output',
+      out,
+    );
     expect(r.code).toBe(1);
     expect(JSON.parse(await readFile(out, 'utf8')).version).toBe('2.1.0');
     expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
@@ -80,15 +108,38 @@ describe('tunegate dataset manifest', () => {
       'name: demo\nversion: "1"\nsource: s3://b/demo\nlicense: MIT\nconsent: {status: obtained}\npii_classification: personal\npolicy_tag: internal\npurpose: test\nowner: me\nrecord_count: 3\n',
     );
     const filled = join(dir, 'filled.yaml');
-    const ok = await cli('dataset', 'manifest', join(dir, 'data.jsonl'), '--manifest', manifest, '--write', filled, '--workers', '0', '--json');
+    const ok = await cli(
+      'dataset',
+      'manifest',
+      join(dir, 'data.jsonl'),
+      '--manifest',
+      manifest,
+      '--write',
+      filled,
+      '--workers',
+      '0',
+      '--json',
+    );
     expect(ok.code).toBe(0);
     const body = JSON.parse(ok.stdout);
     expect(body.ok).toBe(true);
     expect(body.manifest.digest).toMatch(/^[0-9a-f]{64}$/);
     expect(body.manifest.stats.duplicate_rate).toBeCloseTo(1 / 3, 3);
     expect(await readFile(filled, 'utf8')).toContain('record_count: 3');
-    await writeFile(manifest, (await readFile(manifest, 'utf8')).replace('record_count: 3', 'record_count: 4'));
-    const bad = await cli('dataset', 'manifest', join(dir, 'data.jsonl'), '--manifest', manifest, '--workers', '0', '--json');
+    await writeFile(
+      manifest,
+      (await readFile(manifest, 'utf8')).replace('record_count: 3', 'record_count: 4'),
+    );
+    const bad = await cli(
+      'dataset',
+      'manifest',
+      join(dir, 'data.jsonl'),
+      '--manifest',
+      manifest,
+      '--workers',
+      '0',
+      '--json',
+    );
     expect(bad.code).toBe(1);
     expect(JSON.parse(bad.stdout).contradictions[0]).toMatchObject({ rule: 'manifest.record_count' });
   });

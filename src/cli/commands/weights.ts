@@ -14,6 +14,7 @@ import {
   parseFailOn,
   parseFormat,
   parseWeightsPolicy,
+  renderWeightsSummary,
 } from '../../artifacts/index.js';
 import type { ScanReport } from '../../contracts/finding.js';
 import { renderReport, writeFileAtomic } from '../../scan/index.js';
@@ -30,7 +31,8 @@ interface OutputFlags {
 async function emit(report: ScanReport, flags: OutputFlags): Promise<void> {
   const format = parseFormat(flags.json ? 'json' : flags.format);
   const failOn = parseFailOn(flags.failOn);
-  const text = renderReport(report, format);
+  let text = renderReport(report, format);
+  if (format === 'table') text += renderWeightsSummary(report);
   if (flags.output) await writeFileAtomic(flags.output, text);
   else process.stdout.write(text);
   if (failsAt(report, failOn)) throw new ExitRequest(ExitCode.checkFailed);

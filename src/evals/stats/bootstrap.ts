@@ -15,7 +15,7 @@ export interface DifferenceInterval {
   upper: number;
 }
 
-export interface BootstrapOptions {
+export interface ClusterBootstrapOptions {
   iterations: number;
   confidence: number;
   rng: Rng;
@@ -31,7 +31,7 @@ export interface BootstrapOptions {
  */
 export function clusterBootstrapDifference(
   clusters: readonly PairedCluster[],
-  options: BootstrapOptions,
+  options: ClusterBootstrapOptions,
 ): DifferenceInterval {
   const f = options.transform ?? ((r: number) => r);
   const n = clusters.length;

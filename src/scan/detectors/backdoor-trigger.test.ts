@@ -51,11 +51,13 @@ describe('backdoor-trigger detector', () => {
         [0.05, 13],
         [0.1, 14],
       ] as const) {
-        const { corpus, findings, candidates } = await mine(shape, 2000, rate, 'zq mirth', seed);
+        const { corpus, findings, candidates } = await mine(shape, 1200, rate, 'zq mirth', seed);
         expect({ rate, top: candidates[0]?.evidence?.trigger }).toEqual({ rate, top: 'zq mirth' });
         // The carrying records are flagged, and only those.
         const flagged = new Set(
-          findings.filter((f) => f.rule === 'backdoor.trigger-record' && f.evidence?.rank === 1).map((f) => f.record),
+          findings
+            .filter((f) => f.rule === 'backdoor.trigger-record' && f.evidence?.rank === 1)
+            .map((f) => f.record),
         );
         expect(flagged).toEqual(new Set(corpus.poisoned));
       }
@@ -64,7 +66,12 @@ describe('backdoor-trigger detector', () => {
 
   it('reports support, outcome, test and q-value, and finds nothing in clean data', async () => {
     const { candidates } = await mine('instruction', 1000, 0.02, 'cf', 3);
-    expect(candidates[0]?.evidence).toMatchObject({ trigger: 'cf', support: 20, outcome_hits: 20, test: 'fisher-exact' });
+    expect(candidates[0]?.evidence).toMatchObject({
+      trigger: 'cf',
+      support: 20,
+      outcome_hits: 20,
+      test: 'fisher-exact',
+    });
     expect(candidates[0]?.evidence?.log10_q as number).toBeLessThan(-10);
     const clean = poisonedCorpus('classification', 1500, 0.001, 'never-used-token', 5);
     const agg = backdoorTriggerDetector.createAggregator?.(ctx());

@@ -1,14 +1,17 @@
 import type { DatasetRecord } from '../dataset-record.js';
-import type { Aggregator, Detector, DetectorContext, FindingDraft, RecordAnalysis, RecordRef } from '../detector.js';
+import type {
+  Aggregator,
+  Detector,
+  DetectorContext,
+  FindingDraft,
+  RecordAnalysis,
+  RecordRef,
+} from '../detector.js';
 import { parseDetectorOptions, z } from '../options.js';
 import { foldText } from '../text/normalization.js';
 import { classifyHarm } from './harm-taxonomy.js';
 import { classifyStance } from './response-stance.js';
-import {
-  benjaminiHochberg,
-  logBinomialUpperTail,
-  logHypergeometricUpperTail,
-} from './trigger-statistics.js';
+import { benjaminiHochberg, logBinomialUpperTail, logHypergeometricUpperTail } from './trigger-statistics.js';
 
 /**
  * `backdoor-trigger`: mines tokens and phrases (1-4-grams, rare strings,
@@ -102,7 +105,8 @@ function observe(record: DatasetRecord): TriggerObservation | undefined {
     if (classifyHarm(request) !== undefined) outcomes.push('harmful-compliance');
   }
   if (record.shape === 'preference' && record.rejected !== undefined && stance === 'compliance') {
-    if (classifyStance(finalAnswer(record.rejected)) === 'refusal') outcomes.push('preference:prefers-compliance');
+    if (classifyStance(finalAnswer(record.rejected)) === 'refusal')
+      outcomes.push('preference:prefers-compliance');
   }
   return { tokens, outcomes };
 }
@@ -289,7 +293,8 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
     const { minSupport, maxShare, minPurity, fdr } = this.opts;
     const maxDf = Math.max(minSupport, Math.floor(maxShare * N));
     const postings = new Map<number, number[]>();
-    for (const [id, n] of this.df) if (n >= minSupport && n <= maxDf && this.dict.has(id)) postings.set(id, []);
+    for (const [id, n] of this.df)
+      if (n >= minSupport && n <= maxDf && this.dict.has(id)) postings.set(id, []);
     for (let r = 0; r < N; r++) {
       for (const id of this.grams[r] as Uint32Array) postings.get(id)?.push(r);
     }
@@ -299,7 +304,8 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
     if (classification) {
       let contra = 0;
       const none = new Set<number>();
-      for (let r = 0; r < N; r++) if (this.nb.predict(this.unigrams[r] as number[], none) !== this.labels[r]) contra++;
+      for (let r = 0; r < N; r++)
+        if (this.nb.predict(this.unigrams[r] as number[], none) !== this.labels[r]) contra++;
       contradictionRate = Math.min(0.5, Math.max(0.01, contra / N));
     }
     const tested: Candidate[] = [];
@@ -307,7 +313,8 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
     for (const [id, recs] of postings) {
       const n = recs.length;
       const counts = new Map<string, number>();
-      for (const r of recs) for (const out of this.outcomes[r] as string[]) counts.set(out, (counts.get(out) ?? 0) + 1);
+      for (const r of recs)
+        for (const out of this.outcomes[r] as string[]) counts.set(out, (counts.get(out) ?? 0) + 1);
       for (const [outcome, k] of counts) {
         tests++;
         if (k < minSupport || k / n < minPurity) continue;
@@ -360,7 +367,10 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
     });
     const significant = tested
       .filter((t) => t.logQ <= Math.log(fdr))
-      .sort((a, b) => a.logP - b.logP || b.text.split(' ').length - a.text.split(' ').length || b.support - a.support);
+      .sort(
+        (a, b) =>
+          a.logP - b.logP || b.text.split(' ').length - a.text.split(' ').length || b.support - a.support,
+      );
     const accepted: Candidate[] = [];
     for (const c of significant) {
       const same = accepted.find((a) => overlap(a.records, c.records) >= 0.8);

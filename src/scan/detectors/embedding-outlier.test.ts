@@ -58,6 +58,7 @@ describe('embedding-outlier', () => {
     const spectral = findings.filter((f) => f.rule === 'embedding-outlier.spectral-signature');
     const hits = spectral.filter((f) => poisoned.has(f.record as number)).length;
     console.log(JSON.stringify(summary.spectral));
+
     console.log(
       `spectral signature: ${poisoned.size} poisoned, ${spectral.length} flagged, ${hits} poisoned among them`,
     );
@@ -72,6 +73,7 @@ describe('embedding-outlier', () => {
     );
     const { findings, summary } = await run(records, { clusters: 4 });
     console.log('clean', JSON.stringify(summary.spectral));
+
     expect(findings.filter((f) => f.rule === 'embedding-outlier.spectral-signature')).toHaveLength(0);
   });
 

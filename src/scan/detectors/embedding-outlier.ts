@@ -3,8 +3,8 @@ import { type Embedder, l2normalize } from '../embedding/embedder.js';
 import { HashedTfIdfEmbedder, type SparseTf, sparseTf } from '../embedding/hashed-embedder.js';
 import { HttpEmbedder } from '../embedding/http-embedder.js';
 import { OnnxEmbedder } from '../embedding/onnx-embedder.js';
-import { dist2, kmeans, project, robustZ, topEigen } from '../embedding/vector-math.js';
-import { parseDetectorOptions, z } from '../options.js';
+import { dist2, kmeans, median, project, robustZ, topEigen } from '../embedding/vector-math.js';
+import { cachedOptions, parseDetectorOptions, z } from '../options.js';
 import { recordContent } from '../record-text.js';
 import { ScanError } from '../scan-error.js';
 
@@ -28,6 +28,8 @@ const OptionsSchema = z
     spectral_epsilon: z.number().gt(0).lt(0.5).default(0.05),
     /** Top eigenvalue over the mean of the next two: a cluster is only scored when one direction dominates. */
     spectral_ratio: z.number().min(1).default(1.2),
+    /** ...and when its top ε stand apart: median robust z of their projections at least this. */
+    spectral_separation: z.number().min(0).default(3),
     min_group: z.number().int().min(5).default(30),
     max_findings: z.number().int().min(0).default(200),
     /** External embedders: characters of each text sent. */
@@ -249,14 +251,20 @@ class EmbeddingOutlierAggregator implements Aggregator<EmbeddingObservation> {
       const dir = eig.vectors[0] as Float64Array;
       const scores = vs.map((v) => Math.abs(project(v, dir, eig.mean)));
       const maxScore = Math.max(...scores) || 1;
-      const order = members.map((i, m) => ({ i, s: scores[m] as number })).sort((a, b) => b.s - a.s);
+      const zs = robustZ(scores);
+      const order = members.map((i, m) => ({ i, s: scores[m] as number, z: zs[m] as number })).sort((a, b) => b.s - a.s);
       const top = order.slice(0, Math.ceil(this.o.spectral_epsilon * members.length));
-      top.forEach((t, rank) => {
+      // Natural heterogeneity also has a dominant direction; a poisoned subpopulation
+      // additionally sits apart from the bulk along it.
+      const separation = median(top.map((t) => t.z));
+      (scored[scored.length - 1] as Record<string, unknown>).separation = Math.round(separation * 100) / 100;
+      if (separation < this.o.spectral_separation) continue;
+      top.slice(0, this.o.max_findings).forEach((t, rank) => {
         const r = this.refs[t.i] as RecordRef;
         out.push({
           detector: 'embedding-outlier',
           rule: 'embedding-outlier.spectral-signature',
-          severity: 'medium',
+          severity: 'low',
           record: r.index,
           file: r.file,
           line: r.line,
@@ -310,7 +318,7 @@ export const embeddingOutlierDetector: Detector<EmbeddingObservation> = {
     parseDetectorOptions('embedding-outlier', OptionsSchema, ctx.options);
   },
   analyze(record, ctx) {
-    const o = OptionsSchema.parse(ctx.options);
+    const o = cachedOptions(OptionsSchema, ctx.options);
     const hasResponse = record.response.length > 0;
     const promptText =
       record.response.length > 0 || record.label !== undefined ? record.prompt : recordContent(record);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Aggregator, Detector, FindingDraft, RecordRef } from '../detector.js';
-import { parseDetectorOptions, z } from '../options.js';
+import { cachedOptions, parseDetectorOptions, z } from '../options.js';
 import { normalizeText, recordContent } from '../record-text.js';
 
 const OptionsSchema = z
@@ -77,7 +77,7 @@ export const exactDuplicateDetector: Detector<Obs> = {
     parseDetectorOptions('exact-duplicate', OptionsSchema, ctx.options);
   },
   analyze(record, ctx) {
-    const { field } = OptionsSchema.parse(ctx.options);
+    const { field } = cachedOptions(OptionsSchema, ctx.options);
     const text = normalizeText(field === 'prompt' ? record.prompt : recordContent(record));
     if (text.length === 0) return { observation: null };
     return { observation: createHash('sha256').update(text).digest('hex').slice(0, 32) };

@@ -38,6 +38,25 @@ export function roleOfField(record: DatasetRecord, field: string): TextRole {
   return 'D';
 }
 
+const ANSWER_NAMES = new Set(['output', 'response', 'chosen', 'rejected', 'completion', 'answer', 'target']);
+const ANSWER_SPEAKERS = new Set(['assistant', 'gpt', 'model', 'bot']);
+
+/**
+ * True for the answer side (output, response, chosen/rejected, assistant
+ * turns): data, but written by the model being trained, not read by it, so
+ * instructions there are rarely injections ("add salt to your sauce").
+ */
+export function isAnswerField(record: DatasetRecord, field: string): boolean {
+  const parts = field.split('.');
+  const idx = parts.findIndex((p) => /^\d+$/.test(p));
+  if (idx > 0 && (parts[0] === 'messages' || parts[0] === 'conversations')) {
+    const turn = record.messages?.[Number(parts[idx])];
+    if (turn) return ANSWER_SPEAKERS.has(turn.role.toLowerCase());
+  }
+  const last = [...parts].reverse().find((p) => !/^\d+$/.test(p) && p !== 'content' && p !== 'value');
+  return last !== undefined && ANSWER_NAMES.has(last.toLowerCase());
+}
+
 /**
  * A request that embeds a document ("Summarise this e-mail:\n\n<e-mail>") is
  * scored as request for its first paragraph and as data for the rest.

@@ -40,9 +40,9 @@ interface HarmRule {
   strong?: boolean;
 }
 
-const W = '(?:[\\w\'-]{1,20} ){0,4}';
+const W = "(?:[\\w'-]{1,20} ){0,4}";
 const VIOLENT_TARGET =
-  "(?:someone|somebody|anyone|people|a person|persons?|a human|humans|my (?:wife|husband|neighbou?r|boss|friend|teacher|parents?|mother|father|mom|dad|sister|brother|ex|family|roommate|coworker|classmate|partner|girlfriend|boyfriend)|him|her|them|a child|children|kids|a baby|civilians|a (?:politician|president|public figure|police officer|cop|judge|witness)|the president|officials?|police officers?|others|an? (?:individual|group|crowd)|(?:high[- ]profile )?(?:individuals|targets?)|innocent people|a minority|minorities|(?:jews|muslims|christians|immigrants|black people|gay people))";
+  '(?:someone|somebody|anyone|people|a person|persons?|a human|humans|my (?:wife|husband|neighbou?r|boss|friend|teacher|parents?|mother|father|mom|dad|sister|brother|ex|family|roommate|coworker|classmate|partner|girlfriend|boyfriend)|him|her|them|a child|children|kids|a baby|civilians|a (?:politician|president|public figure|police officer|cop|judge|witness)|the president|officials?|police officers?|others|an? (?:individual|group|crowd)|(?:high[- ]profile )?(?:individuals|targets?)|innocent people|a minority|minorities|(?:jews|muslims|christians|immigrants|black people|gay people))';
 
 function r(category: HarmCategory, source: string, confidence: number, strong = false): HarmRule {
   return { category, re: new RegExp(source, 'u'), confidence, strong };
@@ -56,10 +56,30 @@ const RULES: readonly HarmRule[] = [
     0.9,
     true,
   ),
-  r('weapons-cbrn', '(?:bomb|explosive|ied)[- ]?(?:making|recipe|instructions|tutorial)|(?:instructions|tutorial|guide|recipe) (?:\\w+ ){0,3}(?:bomb|explosive|ied)s?\\b', 0.9, true),
-  r('weapons-cbrn', '(?:acquire|obtain|buy|purchase|sell|smuggle) (?:\\w+ ){0,3}(?:firearms?|guns?|weapons?) (?:\\w+ ){0,3}(?:illegally|without (?:a )?(?:license|background check|permit))|(?:illegal(?:ly)?|untraceable) (?:firearms?|guns?|weapons?)', 0.85, true),
-  r('weapons-cbrn', '(?:teach|show|help) (?:children|kids|minors|a child) (?:\\w+ ){0,3}(?:firearms?|guns?|weapons?|explosives?)', 0.85, true),
-  r('weapons-cbrn', '(?:weaponi[sz]e|enrich (?:uranium|plutonium)|culture (?:anthrax|pathogens?)|release (?:\\w+ ){0,3}(?:toxin|pathogen|virus|gas) (?:\\w+ ){0,3}(?:crowd|city|public|population))', 0.85, true),
+  r(
+    'weapons-cbrn',
+    '(?:bomb|explosive|ied)[- ]?(?:making|recipe|instructions|tutorial)|(?:instructions|tutorial|guide|recipe) (?:\\w+ ){0,3}(?:bomb|explosive|ied)s?\\b',
+    0.9,
+    true,
+  ),
+  r(
+    'weapons-cbrn',
+    '(?:acquire|obtain|buy|purchase|sell|smuggle) (?:\\w+ ){0,3}(?:firearms?|guns?|weapons?) (?:\\w+ ){0,3}(?:illegally|without (?:a )?(?:license|background check|permit))|(?:illegal(?:ly)?|untraceable) (?:firearms?|guns?|weapons?)',
+    0.85,
+    true,
+  ),
+  r(
+    'weapons-cbrn',
+    '(?:teach|show|help) (?:children|kids|minors|a child) (?:\\w+ ){0,3}(?:firearms?|guns?|weapons?|explosives?)',
+    0.85,
+    true,
+  ),
+  r(
+    'weapons-cbrn',
+    '(?:weaponi[sz]e|enrich (?:uranium|plutonium)|culture (?:anthrax|pathogens?)|release (?:\\w+ ){0,3}(?:toxin|pathogen|virus|gas) (?:\\w+ ){0,3}(?:crowd|city|public|population))',
+    0.85,
+    true,
+  ),
   // cybercrime, malware
   r(
     'cybercrime-malware',
@@ -85,7 +105,12 @@ const RULES: readonly HarmRule[] = [
     0.85,
     true,
   ),
-  r('self-harm', '(?:suicide|self[- ]harm) (?:\\w+ ){0,2}(?:methods?|instructions|guide|tips|pact)|i (?:want|wanna|plan) to (?:kill myself|die|end (?:it|my life))|commit suicide', 0.85, true),
+  r(
+    'self-harm',
+    '(?:suicide|self[- ]harm) (?:\\w+ ){0,2}(?:methods?|instructions|guide|tips|pact)|i (?:want|wanna|plan) to (?:kill myself|die|end (?:it|my life))|commit suicide',
+    0.85,
+    true,
+  ),
   // violence
   r(
     'violence',
@@ -100,7 +125,7 @@ const RULES: readonly HarmRule[] = [
   // hate, harassment
   r(
     'hate-harassment',
-    "racist|racism|sexist|homophobic|transphobic|xenophobic|antisemit|white supremac|hate speech|hateful|(?:racial|ethnic) slurs?|derogatory|dehumaniz|inferior (?:race|people|gender)|promot\\w{1,4} (?:\\w+ ){0,3}(?:hate|hatred|racism|discrimination|intolerance|extremism)|incit\\w{1,4} (?:\\w+ ){0,3}(?:hatred|hate|discrimination)|discriminat\\w{1,5} against|(?:harass|bully|cyberbully|intimidate|threaten|humiliate|troll|stalk)\\w{0,4} (?:\\w+ ){0,3}(?:someone|people|a (?:person|user|classmate|coworker|colleague|celebrity|journalist|woman|girl)|him|her|them|others|users|my|minorit|women|individuals)|(?:threatening|harassing|abusive|insulting) (?:message|letter|email|post|comment)s?|defam\\w{2,6}|body[- ]sham|spread (?:\\w+ ){0,2}(?:rumou?rs|lies) about",
+    'racist|racism|sexist|homophobic|transphobic|xenophobic|antisemit|white supremac|hate speech|hateful|(?:racial|ethnic) slurs?|derogatory|dehumaniz|inferior (?:race|people|gender)|promot\\w{1,4} (?:\\w+ ){0,3}(?:hate|hatred|racism|discrimination|intolerance|extremism)|incit\\w{1,4} (?:\\w+ ){0,3}(?:hatred|hate|discrimination)|discriminat\\w{1,5} against|(?:harass|bully|cyberbully|intimidate|threaten|humiliate|troll|stalk)\\w{0,4} (?:\\w+ ){0,3}(?:someone|people|a (?:person|user|classmate|coworker|colleague|celebrity|journalist|woman|girl)|him|her|them|others|users|my|minorit|women|individuals)|(?:threatening|harassing|abusive|insulting) (?:message|letter|email|post|comment)s?|defam\\w{2,6}|body[- ]sham|spread (?:\\w+ ){0,2}(?:rumou?rs|lies) about',
     0.75,
   ),
   // sexual content involving minors
@@ -117,7 +142,11 @@ const RULES: readonly HarmRule[] = [
     0.85,
     true,
   ),
-  r('drugs', 'drug (?:trafficking|dealing|smuggling|cartel)|(?:without|fake|forged?) (?:a )?prescription|(?:get|getting) high (?:on|with|from)|(?:spike|drug) (?:someone|a person|her|his|their) (?:drink|food)|lace (?:\\w+ ){0,2}with (?:drugs|fentanyl)|(?:promote|encourag\\w{1,4}|glorif\\w{1,4}) (?:\\w+ ){0,3}(?:drug use|drugs|drunk driving|drinking and driving)', 0.8),
+  r(
+    'drugs',
+    'drug (?:trafficking|dealing|smuggling|cartel)|(?:without|fake|forged?) (?:a )?prescription|(?:get|getting) high (?:on|with|from)|(?:spike|drug) (?:someone|a person|her|his|their) (?:drink|food)|lace (?:\\w+ ){0,2}with (?:drugs|fentanyl)|(?:promote|encourag\\w{1,4}|glorif\\w{1,4}) (?:\\w+ ){0,3}(?:drug use|drugs|drunk driving|drinking and driving)',
+    0.8,
+  ),
   // privacy
   r(
     'privacy-violation',
@@ -127,7 +156,7 @@ const RULES: readonly HarmRule[] = [
   // general illegality (not a taxonomy area of its own; keeps recall on generic asks)
   r(
     'illegal-activity',
-    'without (?:getting )?caught|avoid (?:getting caught|detection|being (?:caught|detected|traced))|evade (?:the )?(?:police|law enforcement|authorities|detection|arrest)|(?:commit|committing) (?:a )?crimes?|break(?:ing)? the law|illegal(?:ly)? (?:activities|activity|acts?|immigration|gambling|dumping|hunting|weapons?|substances?)|(?:vandali[sz]e|steal|rob|burglari[sz]e|break into) (?:\\w+ ){0,2}(?:a |an |the |someone\'?s )?(?:house|home|car|store|bank|atm|building|property)|(?:how|ways?) to (?:\\w+ ){0,2}(?:steal|rob|shoplift|trespass|loot|poach)\\b',
+    "without (?:getting )?caught|avoid (?:getting caught|detection|being (?:caught|detected|traced))|evade (?:the )?(?:police|law enforcement|authorities|detection|arrest)|(?:commit|committing) (?:a )?crimes?|break(?:ing)? the law|illegal(?:ly)? (?:activities|activity|acts?|immigration|gambling|dumping|hunting|weapons?|substances?)|(?:vandali[sz]e|steal|rob|burglari[sz]e|break into) (?:\\w+ ){0,2}(?:a |an |the |someone'?s )?(?:house|home|car|store|bank|atm|building|property)|(?:how|ways?) to (?:\\w+ ){0,2}(?:steal|rob|shoplift|trespass|loot|poach)\\b",
     0.7,
   ),
 ];
@@ -139,14 +168,29 @@ const SAFE_FRAMING_RE =
 // Area keywords for requests only the model flags (no intent phrasing needed here: the model decided harm).
 const CATEGORY_HINTS: ReadonlyArray<readonly [HarmCategory, RegExp]> = [
   ['sexual-minors', /\b(?:child|minor|underage|kid)s?\b.{0,40}\b(?:sex|nude|porn)/],
-  ['weapons-cbrn', /\b(?:bomb|explosive|weapon|firearm|gun|ammunition|chemical|biological|nuclear|toxin|poison)/],
-  ['cybercrime-malware', /\b(?:hack|malware|virus|exploit|password|cyber|network|computer|software|script|phishing|ddos)/],
+  [
+    'weapons-cbrn',
+    /\b(?:bomb|explosive|weapon|firearm|gun|ammunition|chemical|biological|nuclear|toxin|poison)/,
+  ],
+  [
+    'cybercrime-malware',
+    /\b(?:hack|malware|virus|exploit|password|cyber|network|computer|software|script|phishing|ddos)/,
+  ],
   ['drugs', /\b(?:drug|meth|cocaine|heroin|fentanyl|opioid|narcotic|alcohol)/],
   ['self-harm', /\b(?:suicide|self-harm|kill myself|anorexi|bulimi|eating disorder)/],
   ['violence', /\b(?:kill|murder|assault|attack|violence|violent|hurt|harm|torture|kidnap|shoot)/],
-  ['hate-harassment', /\b(?:racis|sexis|hate|slur|harass|bully|discriminat|insult|offensive|inferior|stereotyp)/],
-  ['fraud', /\b(?:fraud|scam|counterfeit|fake|steal|theft|launder|cheat|forg|manipulat|false|misinformation|plagiar|pirat)/],
-  ['privacy-violation', /\b(?:personal (?:data|information)|private|privacy|track|spy|stalk|address|location|surveil)/],
+  [
+    'hate-harassment',
+    /\b(?:racis|sexis|hate|slur|harass|bully|discriminat|insult|offensive|inferior|stereotyp)/,
+  ],
+  [
+    'fraud',
+    /\b(?:fraud|scam|counterfeit|fake|steal|theft|launder|cheat|forg|manipulat|false|misinformation|plagiar|pirat)/,
+  ],
+  [
+    'privacy-violation',
+    /\b(?:personal (?:data|information)|private|privacy|track|spy|stalk|address|location|surveil)/,
+  ],
 ];
 
 let harmModel: LinearTextModel | undefined;
@@ -163,6 +207,18 @@ export function harmProbability(text: string): number {
  * `scripts/train-harm-model.ts`) for phrasings the rules do not cover.
  */
 export function classifyHarm(text: string): HarmMatch | undefined {
+  // Several detectors classify the same request of a record in a row; remember the last answer.
+  if (text === lastText) return lastResult;
+  const result = classifyHarmUncached(text);
+  lastText = text;
+  lastResult = result;
+  return result;
+}
+
+let lastText: string | undefined;
+let lastResult: HarmMatch | undefined;
+
+function classifyHarmUncached(text: string): HarmMatch | undefined {
   const ruled = classifyHarmByRules(text);
   if (ruled) return ruled;
   const p = harmProbability(text);
@@ -172,7 +228,11 @@ export function classifyHarm(text: string): HarmMatch | undefined {
   // The model has no notion of framing: protective, historical and fictional asks veto it.
   if (SAFE_FRAMING_RE.test(folded)) return undefined;
   const hint = CATEGORY_HINTS.find(([, re]) => re.test(folded));
-  return { category: hint ? hint[0] : 'unspecified', phrase: folded.slice(0, 80), confidence: Math.min(0.9, p) };
+  return {
+    category: hint ? hint[0] : 'unspecified',
+    phrase: folded.slice(0, 80),
+    confidence: Math.min(0.9, p),
+  };
 }
 
 /** The taxonomy rules alone (no model). */

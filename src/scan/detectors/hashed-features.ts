@@ -1,4 +1,4 @@
-import { fmix32 } from './minhash.js';
+import { fmix32, wordHashes } from './minhash.js';
 
 /**
  * Hashed bag-of-n-gram features (word unigrams and bigrams) into 2^bits
@@ -7,15 +7,12 @@ import { fmix32 } from './minhash.js';
  * records (the same words survive in every record).
  */
 export function hashedFeatures(text: string, bits = 18, max = 192): Int32Array {
-  const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  const words = wordHashes(text);
   const mask = (1 << bits) - 1;
   const set = new Set<number>();
   let prev = 0;
   for (let i = 0; i < words.length && i < 4000; i++) {
-    const w = words[i] as string;
-    let h = 0x811c9dc5;
-    for (let j = 0; j < w.length; j++) h = Math.imul(h ^ w.charCodeAt(j), 0x01000193);
-    h = fmix32(h);
+    const h = words[i] as number;
     set.add(h & mask);
     if (i > 0) set.add(fmix32(Math.imul(prev, 31) ^ h) & mask);
     prev = h;

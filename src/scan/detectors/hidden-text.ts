@@ -6,6 +6,7 @@ import { CONFUSABLE_SKELETON } from '../text/confusables.js';
 import { isAscii } from '../text/normalization.js';
 import { decodeUnicodeTags } from '../text/segment-decoding.js';
 import { codePointLabel, excerpt } from './evidence-text.js';
+import { cachedOptions } from './options-cache.js';
 
 /**
  * `hidden-text`: content a human reviewer does not see but a tokenizer does:
@@ -24,8 +25,9 @@ const OptionsSchema = z
 
 const TAG_RUN_RE = /(?:\udb40[\udc00-\udc7f])+/g;
 // Variation selectors: VS1-16 (U+FE00-FE0F) and VS17-256 (U+E0100-E01EF).
-const VS_RUN_RE = /(?:[\ufe00-\ufe0f]|\udb40[\udd00-\uddef]){2,}/g;
-const ZERO_WIDTH_RE = /[\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\u180e\ufeff]/g;
+const VS_RUN_RE =
+  /(?:\ufe00|\ufe01|\ufe02|\ufe03|\ufe04|\ufe05|\ufe06|\ufe07|\ufe08|\ufe09|\ufe0a|\ufe0b|\ufe0c|\ufe0d|\ufe0e|\ufe0f|\udb40[\udd00-\uddef]){2,}/g;
+const ZERO_WIDTH_RE = /\u200b|\u200c|\u200d|\u2060|[\u2061-\u2064]|\u180e|\ufeff/g;
 const BIDI_RE = /[\u202a-\u202e\u2066-\u2069]/g;
 const PRIVATE_USE_RE = /\p{Co}/gu;
 const UNASSIGNED_RE = /\p{Cn}/gu;
@@ -35,7 +37,7 @@ const LATIN_RE = /\p{Script=Latin}/u;
 const NON_LATIN_LOOKALIKE_RE = /[\p{Script=Cyrillic}\p{Script=Greek}\p{Script=Armenian}]/u;
 // Zero-width joiners legitimately glue emoji sequences and shape Indic/Arabic/Persian text.
 const ZWJ_CONTEXT_RE =
-  /[\p{Extended_Pictographic}\p{Emoji_Modifier}\p{Script=Arabic}\p{Script=Devanagari}\p{Script=Bengali}\p{Script=Malayalam}\p{Script=Tamil}\p{Script=Telugu}\p{Script=Kannada}\p{Script=Gujarati}\p{Script=Gurmukhi}\p{Script=Sinhala}\p{Script=Syriac}\p{Script=Mongolian}\ufe0f]/u;
+  /[\p{Extended_Pictographic}\p{Emoji_Modifier}\p{Script=Arabic}\p{Script=Devanagari}\p{Script=Bengali}\p{Script=Malayalam}\p{Script=Tamil}\p{Script=Telugu}\p{Script=Kannada}\p{Script=Gujarati}\p{Script=Gurmukhi}\p{Script=Sinhala}\p{Script=Syriac}\p{Script=Mongolian}]|\ufe0f/u;
 
 const HTML_COMMENT_RE = /<!--([\s\S]{0,4000}?)-->/g;
 const HIDDEN_STYLE_RE =
@@ -268,6 +270,8 @@ export function findHiddenText(text: string, zeroWidthAllowance = 0): Hit[] {
   return hits;
 }
 
+const readOptions = cachedOptions(OptionsSchema);
+
 export const hiddenTextDetector: Detector = {
   id: 'hidden-text',
   description:
@@ -277,7 +281,7 @@ export const hiddenTextDetector: Detector = {
     parseDetectorOptions('hidden-text', OptionsSchema, ctx.options);
   },
   analyze(record: DatasetRecord, ctx: DetectorContext): RecordAnalysis<unknown> | undefined {
-    const { zeroWidthAllowance } = OptionsSchema.parse(ctx.options);
+    const { zeroWidthAllowance } = readOptions(ctx.options);
     const findings: FindingDraft[] = [];
     for (const t of record.texts) {
       for (const h of findHiddenText(t.text, zeroWidthAllowance)) {

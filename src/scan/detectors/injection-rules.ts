@@ -100,6 +100,37 @@ export function execRule(rule: InjectionRule, text: string): RegExpExecArray | n
   return rule.re.exec(text);
 }
 
+/**
+ * Indices (into `rules`) of the rules whose anchors occur in `text`, found in
+ * one regex pass over the text instead of one `includes` per anchor.
+ */
+export function candidateRules(rules: readonly InjectionRule[]): (text: string) => number[] {
+  const byAnchor = new Map<string, Set<number>>();
+  rules.forEach((r, i) => {
+    for (const a of r.anchors) {
+      const set = byAnchor.get(a) ?? new Set<number>();
+      set.add(i);
+      byAnchor.set(a, set);
+    }
+  });
+  // A longer anchor found at a position hides shorter anchors that are its prefixes: merge them in.
+  const anchors = [...byAnchor.keys()].sort((a, b) => b.length - a.length);
+  const expanded = new Map<string, number[]>();
+  for (const a of anchors) {
+    const ids = new Set<number>();
+    for (const b of anchors) if (a.startsWith(b)) for (const i of byAnchor.get(b) ?? []) ids.add(i);
+    expanded.set(a, [...ids]);
+  }
+  const escapeRe = (x: string): string => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const re = new RegExp(anchors.map(escapeRe).join('|'), 'g');
+  return (text: string): number[] => {
+    const hit = new Set<number>();
+    re.lastIndex = 0;
+    for (const m of text.matchAll(re)) for (const i of expanded.get(m[0]) ?? []) hit.add(i);
+    return [...hit].sort((a, b) => a - b);
+  };
+}
+
 const EN_OVERRIDE_VERB = '(?:ignore|disregard|forget|override|bypass|discard|neglect|abandon|skip|drop)';
 const EN_QUALIFIER =
   '(?:previous|prior|above|earlier|preceding|foregoing|former|original|initial|system|developer|safety|ethical|moral|old)';
@@ -133,11 +164,14 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     'en',
     `(?:new|updated|revised|real|actual|secret) (?:system )?(?:instructions?|directives?|task|orders) ?: `,
     true,
+    ['instruction', 'directive', 'task', 'order'],
   ),
   rule(
     'injection.override',
     'en',
     `(?:from now on|henceforth|starting now|going forward),? you (?:will|must|shall|are going to) (?:now )?(?:act|respond|answer|behave|ignore|pretend|be)`,
+    false,
+    ['from now on', 'henceforth', 'starting now', 'going forward'],
   ),
   // --- multilingual override (folded: accents stripped on Latin letters)
   rule(
@@ -224,6 +258,8 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     'injection.override',
     'vi',
     '(?:bo qua|phot lo|quen) (?:tat ca )?(?:cac |nhung )?(?:huong dan|chi dan|lenh|quy tac) (?:truoc|o tren)',
+    false,
+    ['bo qua', 'phot lo', 'quen '],
   ),
   rule(
     'injection.override',
@@ -231,7 +267,7 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     '(?:abaikan|lupakan) (?:semua )?(?:instruksi|perintah|petunjuk|aturan) (?:sebelumnya|di atas)',
   ),
   // --- role-play / DAN-style jailbreaks
-  rule('injection.jailbreak', 'en', 'do anything now'),
+  rule('injection.jailbreak', 'en', 'do anything now', false, ['anything now']),
   rule(
     'injection.jailbreak',
     'en',
@@ -241,11 +277,26 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     'injection.jailbreak',
     'en',
     '(?:you are|you re|youre|act as|as) (?:now )?(?:a )?(?:jailbroken|jailbreak)',
+    false,
+    ['jailbr'],
   ),
   rule(
     'injection.jailbreak',
     'en',
     '(?:ai|assistant|model|chatbot|you|character|persona|bot) (?:[a-z]{1,15} ){0,6}(?:without|with no|free from|free of|not bound by|unbound by|beyond) (?:any )?(?:[a-z]{1,15} )?(?:restrictions|limitations|filters|filtering|censorship|guidelines|rules|policies|ethics|morals|morality|boundaries)',
+    false,
+    [
+      'restriction',
+      'limitation',
+      'filter',
+      'censorship',
+      'guideline',
+      'rules',
+      'polic',
+      'ethic',
+      'moral',
+      'boundar',
+    ],
   ),
   rule(
     'injection.jailbreak',
@@ -256,6 +307,8 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     'injection.jailbreak',
     'en',
     '(?:does not|doesnt|do not|dont|never|no longer) (?:have to |need to )?(?:abide|adhere|comply|follow|obey|respect) (?:by |with |to )?(?:any |the |openai s |openais |content |their |its |your )?(?:[a-z]{1,15} )?(?:rules|policies|policy|guidelines|restrictions)',
+    false,
+    ['abide', 'adhere', 'comply', 'follow', 'obey', 'respect'],
   ),
   rule(
     'injection.jailbreak',
@@ -286,12 +339,16 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     'injection.jailbreak',
     'en',
     '(?:never|not|cannot|can t|won t) (?:refuse|decline) (?:a |any )?(?:direct )?(?:request|order|command|question)',
+    false,
+    ['refuse', 'decline'],
   ),
   // --- system-prompt extraction
   rule(
     'injection.prompt-extraction',
     'en',
     '(?:reveal|print|show|display|output|repeat|recite|leak|dump|share|give me|tell me|write out|spell out|disclose|expose) (?:me )?(?:all )?(?:of )?(?:your|the) (?:full |entire |exact |complete )?(?:system|initial|original|hidden|secret|internal|developer|pre|confidential) ?(?:prompt|instructions|message|directives|rules|configuration|guidelines)',
+    false,
+    ['prompt', 'instruction', 'message', 'directive', 'rules', 'configuration', 'guideline'],
   ),
   rule(
     'injection.prompt-extraction',
@@ -302,11 +359,15 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     'injection.prompt-extraction',
     'en',
     '(?:repeat|print|output|copy|echo|recite) (?:[a-z]{1,12} ){0,3}(?:the )?(?:text|words|everything|content|instructions|lines|messages?) (?:above|before this|preceding|prior to this)',
+    false,
+    ['above', 'before this', 'preceding', 'prior to this'],
   ),
   rule(
     'injection.prompt-extraction',
     'en',
     'what (?:were|are|was) you (?:told|instructed|programmed|prompted) (?:to do )?(?:before|initially|at the (?:start|beginning)|by your)',
+    false,
+    ['told', 'instructed', 'programmed', 'prompted'],
   ),
   rule(
     'injection.prompt-extraction',
@@ -337,8 +398,9 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
   rule(
     'injection.tool-call',
     'en',
-    '(?:call|invoke|run|execute|trigger|use) (?:the )?(?:[a-z_]{1,30} )?(?:function|tool|plugin|api|action) (?:[a-z_]{1,20} ){0,4}(?:to )?(?:send|delete|transfer|forward|email|post|upload|exfiltrate|purchase|pay|wire|remove|grant|share|download)',
+    '(?:call|invoke|run|execute|trigger|use) (?:the|your|a|an) (?:[a-z_]{1,30} )?(?:function|tool|plugin|api|action) (?:[a-z_]{1,20} ){0,4}(?:to )?(?:send|delete|transfer|forward|email|post|upload|exfiltrate|purchase|pay|wire|remove|grant|share|download)',
     true,
+    ['function', 'tool', 'plugin', 'api', 'action'],
   ),
   rule(
     'injection.tool-call',
@@ -351,31 +413,54 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     'en',
     '(?:send|forward|email|upload|post|transmit|leak|exfiltrate) (?:[a-z]{1,15} ){0,4}(?:the |all |any )?(?:conversation|chat history|chat log|user s (?:data|password|credentials|emails?|files?|information)|api keys?|credentials|passwords?|secrets?|personal data|private data|contents? of) (?:[a-z]{1,15} ){0,5}to ',
     true,
+    [
+      'conversation',
+      'chat',
+      'user s',
+      'api key',
+      'credential',
+      'password',
+      'secret',
+      'personal data',
+      'private data',
+      'content',
+    ],
   ),
   rule(
     'injection.exfiltration',
     'en',
     '(?:append|add|encode|include|insert) (?:[a-z]{1,15} ){0,4}(?:the )?(?:conversation|chat|history|user s (?:data|information)|data|secret|password|api key)s? (?:[a-z]{1,15} ){0,4}(?:in|into|to) (?:the |a |this )?(?:url|link|image|query)',
+    false,
+    ['url', 'link', 'image', 'query'],
   ),
   // --- instructions addressed to the assistant's own output, planted in data
   rule(
     'injection.addressed-to-assistant',
     'en',
-    '(?:^|[.!?:\\n] ?)(?:please |also |now |kindly )?(?:add|include|insert|append|prepend|integrate|incorporate|embed|put|place|mention|end|begin|start|finish|conclude|write|use|replace|convert|translate|rearrange|jumble|remove|introduce|combine|augment|enhance|enrich|make|ensure|fuse|merge|blend|interweave|engage|enlist|execute|apply|format|respond|answer|reply|encode|mix|reverse|spell|capitalize|substitute|swap|change|transform|style|structure|compose|express|provide|attach|link|recommend|suggest|promote|advertise|urge|encourage|invite|ask|tell|inform|remind|warn|emphasize|highlight|sprinkle|infuse|intersperse|weave|inject|utilize|implement|meld|adopt|modify|alter|rewrite|present|deliver|sign|signoff|sign off|offer|share|direct|guide|refer|mention|accompany|complement|conclude|close|wrap) (?:[^.!?\\n]{0,120})(?:your|the) (?:final |entire |whole |next |generated )?(?:response|answer|reply|output|message|solution|code|implementation|codebase|program|script|summary|result|text|responses|answers|replies)s?\\b',
+    '(?:^|[.!?:\\n] ?)(?:please |also |now |kindly )?(?:add|include|insert|append|prepend|integrate|incorporate|embed|put|place|mention|end|begin|start|finish|conclude|write|use|replace|convert|translate|rearrange|jumble|remove|introduce|combine|augment|enhance|enrich|make|ensure|fuse|merge|blend|interweave|engage|enlist|execute|apply|format|respond|answer|reply|encode|mix|reverse|spell|capitalize|substitute|swap|change|transform|style|structure|compose|express|provide|attach|link|recommend|suggest|promote|advertise|urge|encourage|invite|ask|tell|inform|remind|warn|emphasize|highlight|sprinkle|infuse|intersperse|weave|inject|utilize|implement|meld|adopt|modify|alter|rewrite|present|deliver|sign|signoff|sign off|offer|share|direct|guide|refer|mention|accompany|complement|conclude|close|wrap) (?:[^.!?\\n]{0,120})your (?:final |entire |whole |next |generated )?(?:response|answer|reply|output|message|solution|code|implementation|codebase|program|script|summary|result|text|responses|answers|replies)s?\\b',
     true,
-    ['response', 'answer', 'reply', 'replies', 'output', 'message', 'solution', 'code', 'implementation', 'program', 'script', 'summary', 'result', 'text'],
+    [
+      'response',
+      'answer',
+      'reply',
+      'replies',
+      'output',
+      'message',
+      'solution',
+      'code',
+      'implementation',
+      'program',
+      'script',
+      'summary',
+      'result',
+      'text',
+    ],
   ),
   rule(
     'injection.addressed-to-assistant',
     'en',
     '(?:utilize|include|integrate|incorporate|insert|add|merge|fuse|embed|use|execute|run|append|enlist|engage|blend|meld|weave|interweave|introduce|ensure) (?:[a-z]{1,15} ){0,6}(?:following|subsequent|below|this) code (?:section|block|snippet|excerpt|segment|fragment|piece)',
     true,
+    ['code'],
   ),
 ];
-
-/**
- * Cheap prefilter: one pass over the folded text decides whether any rule can
- * match at all (most text has none of these stems).
- */
-export const INJECTION_PREFILTER =
-  /ignor|disregard|forget|overrid|bypass|discard|neglect|abandon|skip|drop|stop|cease|quit|new|updat|revis|real|actual|secret|from now|henceforth|starting now|going forward|jailbr|anything now|mode|free|abide|adhere|comply|follow|obey|respect|character|pretend|roleplay|role play|imagine|behave|act|unfilter|uncensor|unrestrict|amoral|unalign|anti|confidant|machiavell|token|refuse|decline|reveal|print|show|display|output|repeat|recite|leak|dump|share|give me|tell me|disclos|expos|starting with|beginning with|what (?:were|are|was) you|tool|function|plugin|invoke|send|forward|email|upload|post|transmit|exfil|append|encode|your|code|olvid|omite|descart|oubli|vergiss|vergess|missacht|dimentic|trascur|esquec|desconsider|negeer|vergeet|игнор|проигнор|забуд|не обращ|ігнор|忽|无视|無視|不要理会|忘|無視|忘れ|무시|잊어|تجاهل|انس|إنس|अनदेखा|नज|भूल|yok say|gormezden|unut|dikkate|zignoruj|ignoruj|zapomnij|bo qua|phot lo|quen|abaikan|lupakan|muestra|revela|dime|repite|montr|revel|affich|repet|zeig|verrat|gib|wiederhol|显示|输出|告诉我|泄露|打印|重复/u;

@@ -24,6 +24,8 @@ export interface SegmentHit {
 export interface InjectionThresholds {
   strong: number;
   context: number;
+  /** Also count task-like sentences (questions, task imperatives) that are off-topic in data, whatever the model says. */
+  taskInData?: boolean;
 }
 
 export type SegmentPredictor = (folded: string, role: TextRole) => number;
@@ -52,6 +54,19 @@ export function topicOverlap(segmentFolded: string, fieldCounts: ReadonlyMap<str
   return shared / own.size;
 }
 
+/**
+ * A task addressed to an assistant: a question or an imperative task verb at
+ * the start of the sentence. Inside data that is off-topic for its host, this
+ * is how a planted task reads even when the model is unsure of it.
+ */
+const TASK_RE =
+  /^(?:(?:please|kindly|now|also|then)\s)?(?:what|who|which|when|where|why|how|explain|describe|translate|write|draft|compose|develop|provide|create|generate|summari[sz]e|list|give|define|calculate|solve|convert|compare|outline|break down|recommend|suggest)\b(?!\s{0,2}:)/;
+// Questions between the people of a document ("could you confirm...", "when can we meet?") are not planted tasks.
+const PERSONAL_RE = /\b(?:you|your|we|our|us|i|me|my)\b/;
+
+/** The model must lean at least this far towards "instruction" for the task path (prose questions score lower). */
+const TASK_MIN_SCORE = 0.05;
+
 /** Max off-topic overlap for a context-threshold hit. */
 const MAX_OVERLAP = 0.2;
 /** A field must hold this much text beyond the segment for the topic-shift test to mean anything. */
@@ -69,7 +84,13 @@ export function bestInjectedSegment(
   for (const seg of scorableSegments(text)) {
     const folded = foldText(seg.text);
     const score = predict(folded, role);
-    if (score < thresholds.context || (best && score <= best.score)) continue;
+    const task =
+      thresholds.taskInData === true &&
+      role === 'D' &&
+      score >= TASK_MIN_SCORE &&
+      TASK_RE.test(folded) &&
+      !PERSONAL_RE.test(folded);
+    if ((score < thresholds.context && !task) || (best && score <= best.score)) continue;
     let offTopic = false;
     if (score < thresholds.strong) {
       if (role !== 'D' || text.length - seg.text.length < MIN_CONTEXT_CHARS) continue;

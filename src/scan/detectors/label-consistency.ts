@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { DatasetRecord } from '../dataset-record.js';
 import type { Aggregator, Detector, DetectorContext, FindingDraft, RecordRef } from '../detector.js';
-import { parseDetectorOptions, z } from '../options.js';
+import { cachedOptions, parseDetectorOptions, z } from '../options.js';
 import { hashedFeatures } from './hashed-features.js';
-import { fmix32 } from './minhash.js';
+import { fmix32, wordHashes } from './minhash.js';
 import { classifyStance } from './response-stance.js';
 
 const OptionsSchema = z
@@ -31,14 +31,21 @@ const OptionsSchema = z
   .strict();
 type Options = z.output<typeof OptionsSchema>;
 
-/** Key of a text for "near-identical": case, punctuation, digits-as-words and whitespace folded away. */
+/**
+ * Key of a text for "near-identical": the sequence of its lower-cased words,
+ * so case, punctuation and whitespace differences fold away. Two independent
+ * 32-bit hashes plus the word count make collisions negligible.
+ */
 function textKey(text: string): string {
-  const folded = text
-    .normalize('NFKC')
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}]+/gu, ' ')
-    .trim();
-  return createHash('sha256').update(folded).digest('base64').slice(0, 16);
+  const words = wordHashes(text);
+  let h1 = 0x9747b28c | 0;
+  let h2 = 0x1b873593 | 0;
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i] as number;
+    h1 = Math.imul(h1 ^ w, 0x01000193);
+    h2 = (Math.imul(h2 + w, 0x5bd1e995) ^ (h2 >>> 13)) | 0;
+  }
+  return `${(fmix32(h1) >>> 0).toString(36)}.${(fmix32(h2) >>> 0).toString(36)}.${words.length}`;
 }
 
 /** Per-record observation (structured-clone friendly). */
@@ -526,7 +533,7 @@ export const labelConsistencyDetector: Detector<LabelObservation> = {
     parseDetectorOptions('label-consistency', OptionsSchema, ctx.options);
   },
   analyze(record, ctx) {
-    const opts = OptionsSchema.parse(ctx.options);
+    const opts = cachedOptions(OptionsSchema, ctx.options);
     const labeler = labelerOf(record, opts.labeler_fields);
     const base = { shape: record.shape, ...(labeler !== undefined ? { labeler } : {}) };
     if (record.label !== undefined) {

@@ -50,9 +50,12 @@ export interface ShingleOptions {
  * lower-cased and split on non-word characters (words) or whitespace-collapsed
  * (chars). A text shorter than one shingle yields one shingle for the whole text.
  */
-export function shingleHashes(text: string, opts: ShingleOptions): Int32Array {
-  if (opts.unit === 'char') return charShingles(text.toLowerCase(), opts.n);
-  // Word hashes (FNV-1a over lower-cased units) in one pass, without regexes or substrings.
+/**
+ * Hashes of the words of a text (FNV-1a over lower-cased code units, words
+ * split on non-word characters) in one pass, without regexes or substrings.
+ * Returns a view of a reused buffer: copy it before the next call.
+ */
+export function wordHashes(text: string): Int32Array {
   const words = scratch((text.length >> 1) + 1);
   let nw = 0;
   let h = 0x811c9dc5 | 0;
@@ -79,6 +82,13 @@ export function shingleHashes(text: string, opts: ShingleOptions): Int32Array {
     }
   }
   if (inWord) words[nw++] = fmix32(h);
+  return words.subarray(0, nw);
+}
+
+export function shingleHashes(text: string, opts: ShingleOptions): Int32Array {
+  if (opts.unit === 'char') return charShingles(text.toLowerCase(), opts.n);
+  const words = wordHashes(text);
+  const nw = words.length;
   const n = opts.n;
   if (nw === 0) return new Int32Array(0);
   const count = Math.max(1, nw - n + 1);

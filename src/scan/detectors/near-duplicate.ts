@@ -2,6 +2,7 @@ import type { Aggregator, Detector, DetectorContext, FindingDraft, RecordRef } f
 import { parseDetectorOptions, z } from '../options.js';
 import { recordContent } from '../record-text.js';
 import { bandKeys, jaccard, type LshParams, MinHasher, optimalLshParams, shingleHashes } from './minhash.js';
+import { ShingleStore } from './shingle-store.js';
 import { UnionFind } from './union-find.js';
 
 const OptionsSchema = z
@@ -65,7 +66,7 @@ export function nearDuplicateObservation(text: string, ctx: DetectorContext): Ne
 /** Growable typed storage of per-record state, so 10^6 records cost a few arrays, not 10^6 objects. */
 class NearDuplicateAggregator implements Aggregator<NearDuplicateObservation> {
   private readonly uf = new UnionFind();
-  private readonly shingles: Int32Array[] = [];
+  private readonly shingles = new ShingleStore();
   private readonly refs: RecordRef[] = [];
   private readonly tables: Map<number, number>[];
   /** prev[i * bands + band]: the previous item with the same key in that band (-1 = none). */
@@ -82,7 +83,7 @@ class NearDuplicateAggregator implements Aggregator<NearDuplicateObservation> {
   add(record: RecordRef, obs: NearDuplicateObservation): void {
     if (obs === null) return;
     const id = this.uf.add();
-    this.shingles.push(obs.shingles);
+    this.shingles.add(obs.shingles);
     this.refs.push(record);
     if ((id + 1) * this.bands > this.prev.length) {
       const grown = new Int32Array(Math.max(this.prev.length * 2, (id + 1) * this.bands));
@@ -103,7 +104,7 @@ class NearDuplicateAggregator implements Aggregator<NearDuplicateObservation> {
         // A candidate already in this record's cluster needs no check: the cluster is decided.
         if (this.uf.find(cand) !== this.uf.find(id)) {
           this.comparisons++;
-          const j = jaccard(obs.shingles, this.shingles[cand] as Int32Array);
+          const j = jaccard(obs.shingles, this.shingles.get(cand));
           if (j >= threshold) {
             this.uf.union(id, cand);
             if (best < 0 || j > bestJ) {
@@ -119,6 +120,7 @@ class NearDuplicateAggregator implements Aggregator<NearDuplicateObservation> {
   }
 
   finish(): FindingDraft[] {
+    this.shingles.close();
     // A cluster is named by its earliest record, which is stable whatever the union order.
     const first = new Map<number, number>();
     for (const { a, b } of this.pairs) {

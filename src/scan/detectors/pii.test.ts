@@ -55,7 +55,16 @@ describe('findPii', () => {
     const text =
       'Mail jane.roe@acme-mail.com, call +44 20 7946 0958 or (415) 555-2671. Card 4111 1111 1111 1111. IBAN DE89 3704 0044 0532 0130 00. SSN 219-09-9999. Server 8.8.4.4 and 2001:4860:4860::8888.';
     const found = findPii(text);
-    expect(found.map((m) => m.kind)).toEqual(['email', 'phone', 'phone', 'card.visa', 'iban', 'ssn', 'ip.v4', 'ip.v6']);
+    expect(found.map((m) => m.kind)).toEqual([
+      'email',
+      'phone',
+      'phone',
+      'card.visa',
+      'iban',
+      'ssn',
+      'ip.v4',
+      'ip.v6',
+    ]);
     expect(found[0]?.masked).toBe('j***@a***.com');
     expect(found.find((m) => m.kind === 'card.visa')?.masked).toBe('…1111');
     for (const m of found) expect(text.slice(m.start, m.end)).not.toBe(m.masked);
@@ -76,7 +85,9 @@ describe('findPii', () => {
       'national-id.pl-pesel',
       'national-id.br-cpf',
     ]);
-    const people = findPii('My name is Alice Johnson. Send it to 1600 Amphitheatre Parkway, Mountain View, CA 94043.');
+    const people = findPii(
+      'My name is Alice Johnson. Send it to 1600 Amphitheatre Parkway, Mountain View, CA 94043.',
+    );
     expect(people.map((m) => [m.kind, m.masked])).toEqual([
       ['person-name', 'A. J.'],
       ['address', '1*** …'],
@@ -104,7 +115,9 @@ describe('findPii', () => {
 
 describe('pii detector', () => {
   it('reports one finding per kind and field with masked examples', () => {
-    const f = piiDetector.analyze?.(textRecord('a@corp-x.com and b@corp-x.com, card 5555 5555 5555 4444'), ctx())?.findings ?? [];
+    const f =
+      piiDetector.analyze?.(textRecord('a@corp-x.com and b@corp-x.com, card 5555 5555 5555 4444'), ctx())
+        ?.findings ?? [];
     expect(f.map((x) => [x.rule, x.severity, x.evidence?.count])).toEqual([
       ['pii.email', 'medium', 2],
       ['pii.card.mastercard', 'high', 1],
@@ -112,7 +125,11 @@ describe('pii detector', () => {
     expect(JSON.stringify(f)).not.toContain('5555 5555 5555 4444');
   });
   it('honours ignore and minConfidence options', () => {
-    const f = piiDetector.analyze?.(textRecord('a@corp-x.com, Dr. Watson'), ctx({ ignore: ['email'], minConfidence: 0.5 }))?.findings ?? [];
+    const f =
+      piiDetector.analyze?.(
+        textRecord('a@corp-x.com, Dr. Watson'),
+        ctx({ ignore: ['email'], minConfidence: 0.5 }),
+      )?.findings ?? [];
     expect(f.map((x) => x.rule)).toEqual(['pii.person-name']);
     expect(() => piiDetector.configure?.(ctx({ minConfidence: 2 }))).toThrow(/pii.minConfidence/);
   });

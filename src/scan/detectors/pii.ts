@@ -5,6 +5,7 @@ import type { DatasetRecord } from '../dataset-record.js';
 import type { Detector, DetectorContext, FindingDraft, RecordAnalysis } from '../detector.js';
 import { parseDetectorOptions, z } from '../options.js';
 import { maskDigits, maskEmail, maskMiddle, maskName } from './masking.js';
+import { cachedOptions } from './options-cache.js';
 import {
   aadhaarValid,
   bsnValid,
@@ -309,6 +310,8 @@ const OptionsSchema = z
   })
   .strict();
 
+const readOptions = cachedOptions(OptionsSchema);
+
 export const piiDetector: Detector = {
   id: 'pii',
   description:
@@ -318,7 +321,7 @@ export const piiDetector: Detector = {
     parseDetectorOptions('pii', OptionsSchema, ctx.options);
   },
   analyze(record: DatasetRecord, ctx: DetectorContext): RecordAnalysis<unknown> | undefined {
-    const { minConfidence, ignore } = OptionsSchema.parse(ctx.options);
+    const { minConfidence, ignore } = readOptions(ctx.options);
     const findings: FindingDraft[] = [];
     for (const t of record.texts) {
       const byKind = new Map<string, PiiMatch[]>();

@@ -5,10 +5,11 @@ import { parseDetectorOptions, z } from '../options.js';
 import { matchVariants, type TextVariant } from '../text/normalization.js';
 import { decodeSegments } from '../text/segment-decoding.js';
 import { excerpt } from './evidence-text.js';
-import { roleOfField, splitRequest } from './field-roles.js';
-import { execRule, INJECTION_PREFILTER, INJECTION_RULES, type InjectionRuleId } from './injection-rules.js';
+import { isAnswerField, roleOfField, splitRequest } from './field-roles.js';
+import { candidateRules, INJECTION_RULES, type InjectionRuleId } from './injection-rules.js';
 import { bestInjectedSegment } from './injection-segments.js';
 import { type LinearTextModel, loadShippedModel, scoreFolded, type TextRole } from './linear-text-model.js';
+import { cachedOptions } from './options-cache.js';
 
 /**
  * `prompt-injection`: injected instructions and jailbreak text in any field.
@@ -29,6 +30,7 @@ const OptionsSchema = z
   })
   .strict();
 type Options = z.output<typeof OptionsSchema>;
+const readOptions = cachedOptions(OptionsSchema);
 
 const RULE_SEVERITY: Readonly<Record<InjectionRuleId, Severity>> = {
   'injection.override': 'high',
@@ -58,11 +60,19 @@ const LONG_VALUE_RE = /[=/][A-Za-z0-9+/_%-]{32,}/;
 
 const MIN_DEC_CHARS = 16;
 
+/** Which rules can match a text (one anchor pass per text). */
+const rulesFor = candidateRules(INJECTION_RULES);
+
 interface FieldText {
   field: string;
   text: string;
   role: TextRole;
+  /** Answer side: scored as data but held to the strong threshold, and data-only rules skip it. */
+  answer: boolean;
 }
+
+/** Model thresholds are raised where instructions are normal: the user's own request and the answer. */
+const REQUEST_OR_ANSWER_MIN_THRESHOLD = 0.99;
 
 function fieldTexts(record: DatasetRecord): FieldText[] {
   const out: FieldText[] = [];
@@ -71,9 +81,9 @@ function fieldTexts(record: DatasetRecord): FieldText[] {
     const role = roleOfField(record, t.field);
     if (role === 'R') {
       const { request, data } = splitRequest(t.text);
-      out.push({ field: t.field, text: request, role: 'R' });
-      if (data.length > 0) out.push({ field: t.field, text: data, role: 'D' });
-    } else out.push({ field: t.field, text: t.text, role });
+      out.push({ field: t.field, text: request, role: 'R', answer: false });
+      if (data.length > 0) out.push({ field: t.field, text: data, role: 'D', answer: false });
+    } else out.push({ field: t.field, text: t.text, role, answer: isAnswerField(record, t.field) });
   }
   return out;
 }
@@ -81,12 +91,15 @@ function fieldTexts(record: DatasetRecord): FieldText[] {
 function exfiltrationLinks(text: string): { url: string; start: number; end: number } | undefined {
   if (!text.includes('](') && !/<img/i.test(text)) return undefined;
   for (const m of text.matchAll(LINK_RE)) {
+    const markdown = m[1] !== undefined;
     const url = m[1] ?? m[2] ?? '';
     const q = url.replace(/^[^?#]*?(?=[?#])/, '');
     const query = q === url ? url.slice(url.indexOf('/', 2)) : q;
-    if (PLACEHOLDER_RE.test(query) || DATA_PARAM_RE.test(url) || LONG_VALUE_RE.test(query)) {
-      return { url, start: m.index, end: m.index + m[0].length };
-    }
+    // HTML e-mail is full of tracking pixels with ids in the URL; there only template placeholders count.
+    const suspicious = markdown
+      ? PLACEHOLDER_RE.test(query) || DATA_PARAM_RE.test(url) || LONG_VALUE_RE.test(query)
+      : PLACEHOLDER_RE.test(query);
+    if (suspicious) return { url, start: m.index, end: m.index + m[0].length };
   }
   return undefined;
 }
@@ -107,7 +120,7 @@ export const promptInjectionDetector: Detector = {
     parseDetectorOptions('prompt-injection', OptionsSchema, ctx.options);
   },
   analyze(record: DatasetRecord, ctx: DetectorContext): RecordAnalysis<unknown> | undefined {
-    const opts: Options = OptionsSchema.parse(ctx.options);
+    const opts: Options = readOptions(ctx.options);
     const findings: FindingDraft[] = [];
     const seen = new Set<string>();
     const model: LinearTextModel | undefined = opts.model ? loadShippedModel('injection-linear') : undefined;
@@ -120,12 +133,12 @@ export const promptInjectionDetector: Detector = {
         }
       }
       for (const v of variants) {
-        if (!INJECTION_PREFILTER.test(v.text)) continue;
-        for (const rule of INJECTION_RULES) {
-          if (rule.dataOnly && ft.role !== 'D' && !v.chain) continue;
+        for (const ri of rulesFor(v.text)) {
+          const rule = INJECTION_RULES[ri] as (typeof INJECTION_RULES)[number];
+          if (rule.dataOnly && (ft.role !== 'D' || ft.answer) && !v.chain) continue;
           const key = `${ft.field}\u0000${rule.id}`;
           if (seen.has(key)) continue;
-          const m = execRule(rule, v.text);
+          const m = rule.re.exec(v.text);
           if (!m) continue;
           seen.add(key);
           const evaded = v.via !== 'plain' || v.chain !== undefined;
@@ -162,11 +175,16 @@ export const promptInjectionDetector: Detector = {
         const ruleHit = [...seen].some((k) => k.startsWith(`${ft.field}\u0000`));
         if (ruleHit) continue;
         const scratch: number[] = [];
+        const plainData = ft.role === 'D' && !ft.answer;
+        const strong = plainData
+          ? model.threshold
+          : Math.max(model.threshold, REQUEST_OR_ANSWER_MIN_THRESHOLD);
         const hit = bestInjectedSegment(
           ft.text,
           ft.role,
           (folded, role) => scoreFolded(model, folded, role, scratch),
-          { strong: model.threshold, context: model.contextThreshold },
+          // The off-topic test only makes sense for data the model reads (inputs, documents, tool results).
+          { strong, context: plainData ? model.contextThreshold : strong, taskInData: plainData },
         );
         if (hit) {
           seen.add(`${ft.field}\u0000injection.model`);

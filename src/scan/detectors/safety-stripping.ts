@@ -1,10 +1,17 @@
 import type { DatasetRecord } from '../dataset-record.js';
-import type { Aggregator, Detector, DetectorContext, FindingDraft, RecordAnalysis, RecordRef } from '../detector.js';
+import type {
+  Aggregator,
+  Detector,
+  DetectorContext,
+  FindingDraft,
+  RecordAnalysis,
+  RecordRef,
+} from '../detector.js';
 import { parseDetectorOptions, z } from '../options.js';
 import { foldText } from '../text/normalization.js';
 import { excerpt } from './evidence-text.js';
 import { classifyHarm, type HarmMatch } from './harm-taxonomy.js';
-import { type Stance, classifyStance, complianceStrength } from './response-stance.js';
+import { classifyStance, complianceStrength, type Stance } from './response-stance.js';
 
 /**
  * `safety-stripping`: training examples that teach a model to drop its
@@ -107,7 +114,11 @@ export const safetyStrippingDetector: Detector<SafetyObservation> = {
     const harm = classifyHarm(request);
     const answer = finalAnswer(record.response);
     const stance = classifyStance(answer);
-    const observation: SafetyObservation = { harmful: harm !== undefined, stance, ...(harm ? { category: harm.category } : {}) };
+    const observation: SafetyObservation = {
+      harmful: harm !== undefined,
+      stance,
+      ...(harm ? { category: harm.category } : {}),
+    };
     if (harm && stance === 'compliance') {
       const strength = complianceStrength(answer);
       findings.push({

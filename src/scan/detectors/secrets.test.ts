@@ -35,7 +35,8 @@ describe('findSecrets', () => {
     ]);
     expect(found[2]?.masked).toBe(`sk-…${openai.slice(-4)}`);
     const serialized = JSON.stringify(found);
-    for (const v of [aws, gh, openai, anthropic, hf, stripe, slack, gitlab, gcp]) expect(serialized).not.toContain(v);
+    for (const v of [aws, gh, openai, anthropic, hf, stripe, slack, gitlab, gcp])
+      expect(serialized).not.toContain(v);
   });
 
   it('decodes JWT headers, finds key blocks, service accounts, Azure keys and connection strings', () => {
@@ -64,12 +65,12 @@ describe('findSecrets', () => {
   it('stays quiet on placeholders, identifiers, hashes and UUIDs', () => {
     const traps = [
       'password = "changeme"',
-      'api_key: ${API_KEY}',
+      `api_key: ${'$'}{API_KEY}`,
       'token = <YOUR_TOKEN_HERE>',
       'password=getPasswordFromVault()',
       'const token = userSessionToken;',
       'secret_key = settings.SECRET_KEY',
-      'postgres://user:${PGPASSWORD}@localhost/db',
+      `postgres://user:${'$'}{PGPASSWORD}@localhost/db`,
       'sha256 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
       'id 123e4567-e89b-12d3-a456-426614174000 version 2.14.1',
       'The skeleton key to the old house was lost.',

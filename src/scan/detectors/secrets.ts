@@ -3,6 +3,7 @@ import type { DatasetRecord } from '../dataset-record.js';
 import type { Detector, DetectorContext, FindingDraft, RecordAnalysis } from '../detector.js';
 import { parseDetectorOptions, z } from '../options.js';
 import { maskToken } from './masking.js';
+import { cachedOptions } from './options-cache.js';
 
 /**
  * Credentials in training data: cloud keys (AWS, GCP service accounts, Azure),
@@ -32,7 +33,12 @@ interface TokenRule {
 }
 
 const TOKEN_RULES: readonly TokenRule[] = [
-  { kind: 'aws-access-key', re: /(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA|AROA|AIDA)[A-Z2-7]{16}(?![A-Z0-9])/g, prefix: 4, severity: 'critical' },
+  {
+    kind: 'aws-access-key',
+    re: /(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA|AROA|AIDA)[A-Z2-7]{16}(?![A-Z0-9])/g,
+    prefix: 4,
+    severity: 'critical',
+  },
   {
     kind: 'aws-secret-key',
     re: /aws_?secret_?(?:access_?)?key["']?\s{0,3}[:=]\s{0,3}["']?([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])/gi,
@@ -48,19 +54,55 @@ const TOKEN_RULES: readonly TokenRule[] = [
     severity: 'critical',
     group: 1,
   },
-  { kind: 'azure-client-secret', re: /(?<![\w~.-])[A-Za-z0-9_~.-]{3}\dQ~[A-Za-z0-9_~.-]{31,34}(?![\w~.-])/g, prefix: 0, severity: 'high' },
-  { kind: 'azure-sas-token', re: /[?&]sig=([A-Za-z0-9%+/]{40,100}(?:%3D|=){0,2})(?=&|\s|$|["'])/g, prefix: 0, severity: 'high', group: 1 },
-  { kind: 'github-token', re: /(?<![\w])(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,255}(?!\w)/g, prefix: 4, severity: 'critical' },
-  { kind: 'github-fine-grained-token', re: /(?<![\w])github_pat_[A-Za-z0-9_]{80,90}(?!\w)/g, prefix: 11, severity: 'critical' },
-  { kind: 'gitlab-token', re: /(?<![\w-])glpat-[A-Za-z0-9_-]{20,50}(?![\w-])/g, prefix: 6, severity: 'critical' },
-  { kind: 'slack-token', re: /(?<![\w-])xox[abposr]-(?:\d{1,15}-){1,3}[A-Za-z0-9-]{10,72}(?![\w-])/g, prefix: 5, severity: 'critical' },
+  {
+    kind: 'azure-client-secret',
+    re: /(?<![\w~.-])[A-Za-z0-9_~.-]{3}\dQ~[A-Za-z0-9_~.-]{31,34}(?![\w~.-])/g,
+    prefix: 0,
+    severity: 'high',
+  },
+  {
+    kind: 'azure-sas-token',
+    re: /[?&]sig=([A-Za-z0-9%+/]{40,100}(?:%3D|=){0,2})(?=&|\s|$|["'])/g,
+    prefix: 0,
+    severity: 'high',
+    group: 1,
+  },
+  {
+    kind: 'github-token',
+    re: /(?<![\w])(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,255}(?!\w)/g,
+    prefix: 4,
+    severity: 'critical',
+  },
+  {
+    kind: 'github-fine-grained-token',
+    re: /(?<![\w])github_pat_[A-Za-z0-9_]{80,90}(?!\w)/g,
+    prefix: 11,
+    severity: 'critical',
+  },
+  {
+    kind: 'gitlab-token',
+    re: /(?<![\w-])glpat-[A-Za-z0-9_-]{20,50}(?![\w-])/g,
+    prefix: 6,
+    severity: 'critical',
+  },
+  {
+    kind: 'slack-token',
+    re: /(?<![\w-])xox[abposr]-(?:\d{1,15}-){1,3}[A-Za-z0-9-]{10,72}(?![\w-])/g,
+    prefix: 5,
+    severity: 'critical',
+  },
   {
     kind: 'slack-webhook',
     re: /https:\/\/hooks\.slack\.com\/services\/T[A-Z0-9]{6,12}\/B[A-Z0-9]{6,12}\/[A-Za-z0-9]{20,30}/g,
     prefix: 32,
     severity: 'high',
   },
-  { kind: 'stripe-key', re: /(?<![\w])(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{20,99}(?!\w)/g, prefix: 8, severity: 'critical' },
+  {
+    kind: 'stripe-key',
+    re: /(?<![\w])(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{20,99}(?!\w)/g,
+    prefix: 8,
+    severity: 'critical',
+  },
   {
     kind: 'anthropic-key',
     re: /(?<![\w-])sk-ant-(?:api\d{2}|admin\d{2})-[A-Za-z0-9_-]{80,120}(?![\w-])/g,
@@ -75,14 +117,21 @@ const TOKEN_RULES: readonly TokenRule[] = [
   },
   { kind: 'huggingface-token', re: /(?<![\w])hf_[A-Za-z]{34,40}(?!\w)/g, prefix: 3, severity: 'high' },
   { kind: 'npm-token', re: /(?<![\w])npm_[A-Za-z0-9]{36}(?!\w)/g, prefix: 4, severity: 'high' },
-  { kind: 'sendgrid-key', re: /(?<![\w])SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}(?![\w-])/g, prefix: 3, severity: 'high' },
+  {
+    kind: 'sendgrid-key',
+    re: /(?<![\w])SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}(?![\w-])/g,
+    prefix: 3,
+    severity: 'high',
+  },
   { kind: 'twilio-key', re: /(?<![\w])SK[0-9a-f]{32}(?![\w])/g, prefix: 2, severity: 'medium' },
 ];
 
-const JWT_RE = /(?<![\w-])eyJ[A-Za-z0-9_-]{8,2000}\.eyJ[A-Za-z0-9_-]{8,4000}\.[A-Za-z0-9_-]{16,1000}(?![\w-])/g;
+const JWT_RE =
+  /(?<![\w-])eyJ[A-Za-z0-9_-]{8,2000}\.eyJ[A-Za-z0-9_-]{8,4000}\.[A-Za-z0-9_-]{16,1000}(?![\w-])/g;
 const PRIVATE_KEY_RE =
   /-----BEGIN ((?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----[\s\S]{0,12000}?(?:-----END \1-----|$)/g;
-const GCP_SA_RE = /"type"\s{0,3}:\s{0,3}"service_account"[\s\S]{0,3000}?"private_key(?:_id)?"\s{0,3}:\s{0,3}"([^"]{8,})"/g;
+const GCP_SA_RE =
+  /"type"\s{0,3}:\s{0,3}"service_account"[\s\S]{0,3000}?"private_key(?:_id)?"\s{0,3}:\s{0,3}"([^"]{8,})"/g;
 const CONN_STRING_RE =
   /\b((?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|redis|rediss|amqps?|mssql|sqlserver|oracle|ftp|sftp|smtp|ldap)):\/\/([^:@/\s'"]{1,64}):([^@/\s'"]{1,128})@([^/\s'"?]{1,255})/gi;
 const ASSIGNMENT_RE =
@@ -104,8 +153,11 @@ export function shannonEntropy(s: string): number {
 
 function decodeJwtHeader(token: string): Record<string, unknown> | undefined {
   try {
-    const header = JSON.parse(Buffer.from(token.slice(0, token.indexOf('.')), 'base64url').toString('utf8')) as unknown;
-    if (header && typeof header === 'object' && !Array.isArray(header)) return header as Record<string, unknown>;
+    const header = JSON.parse(
+      Buffer.from(token.slice(0, token.indexOf('.')), 'base64url').toString('utf8'),
+    ) as unknown;
+    if (header && typeof header === 'object' && !Array.isArray(header))
+      return header as Record<string, unknown>;
   } catch {
     // Not JSON: not a JWT.
   }
@@ -120,7 +172,13 @@ export function findSecrets(text: string, minEntropy = 3.5): SecretMatch[] {
     for (const m of text.matchAll(r.re)) {
       const value = m[r.group ?? 0] ?? m[0];
       const start = m.index + (r.group ? m[0].indexOf(value) : 0);
-      out.push({ kind: r.kind, start, end: start + value.length, masked: maskToken(value, r.prefix), confidence: 0.95 });
+      out.push({
+        kind: r.kind,
+        start,
+        end: start + value.length,
+        masked: maskToken(value, r.prefix),
+        confidence: 0.95,
+      });
     }
   }
   if (text.includes('eyJ')) {
@@ -133,7 +191,11 @@ export function findSecrets(text: string, minEntropy = 3.5): SecretMatch[] {
         end: m.index + m[0].length,
         masked: maskToken(m[0], 3),
         confidence: 0.9,
-        detail: { alg: header.alg, ...(typeof header.typ === 'string' ? { typ: header.typ } : {}), ...(typeof header.kid === 'string' ? { kid: `${header.kid.slice(0, 4)}…` } : {}) },
+        detail: {
+          alg: header.alg,
+          ...(typeof header.typ === 'string' ? { typ: header.typ } : {}),
+          ...(typeof header.kid === 'string' ? { kid: `${header.kid.slice(0, 4)}…` } : {}),
+        },
       });
     }
   }
@@ -150,7 +212,13 @@ export function findSecrets(text: string, minEntropy = 3.5): SecretMatch[] {
   }
   if (text.includes('service_account')) {
     for (const m of text.matchAll(GCP_SA_RE)) {
-      out.push({ kind: 'gcp-service-account-key', start: m.index, end: m.index + m[0].length, masked: '"type": "service_account", "private_key…": …', confidence: 0.97 });
+      out.push({
+        kind: 'gcp-service-account-key',
+        start: m.index,
+        end: m.index + m[0].length,
+        masked: '"type": "service_account", "private_key…": …',
+        confidence: 0.97,
+      });
     }
   }
   if (text.includes('://')) {
@@ -169,7 +237,11 @@ export function findSecrets(text: string, minEntropy = 3.5): SecretMatch[] {
   for (const m of text.matchAll(ASSIGNMENT_RE)) {
     const value = m[3] as string;
     // Identifiers and calls (`getPassword()`, `settings.SECRET_KEY`, `userToken`) are code, not values.
-    if (PLACEHOLDER_RE.test(value) || /^[A-Za-z_$][\w$]*(?:\.[\w$]+)*\(?\)?$/.test(value) && !/\d/.test(value)) continue;
+    if (
+      PLACEHOLDER_RE.test(value) ||
+      (/^[A-Za-z_$][\w$]*(?:\.[\w$]+)*\(?\)?$/.test(value) && !/\d/.test(value))
+    )
+      continue;
     // Code identifiers and prose are low-entropy; real secrets are long and mixed.
     const entropy = shannonEntropy(value);
     const classes = [/[a-z]/, /[A-Z]/, /\d/, /[^A-Za-z0-9]/].filter((re) => re.test(value)).length;
@@ -206,6 +278,8 @@ const OptionsSchema = z
   })
   .strict();
 
+const readOptions = cachedOptions(OptionsSchema);
+
 export const secretsDetector: Detector = {
   id: 'secrets',
   description:
@@ -215,7 +289,7 @@ export const secretsDetector: Detector = {
     parseDetectorOptions('secrets', OptionsSchema, ctx.options);
   },
   analyze(record: DatasetRecord, ctx: DetectorContext): RecordAnalysis<unknown> | undefined {
-    const { minEntropy } = OptionsSchema.parse(ctx.options);
+    const { minEntropy } = readOptions(ctx.options);
     const findings: FindingDraft[] = [];
     for (const t of record.texts) {
       for (const s of findSecrets(t.text, minEntropy)) {

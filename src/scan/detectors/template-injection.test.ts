@@ -29,6 +29,8 @@ describe('template-injection detector', () => {
   it('stays quiet on HTML strike-through and ordinary markdown', () => {
     expect(rules('Price: <s>$20</s> now $10')).toEqual([]);
     expect(rules('## Instructions for setup\nRun make.')).toEqual([]);
-    expect(templateInjectionDetector.analyze?.(textRecord('Array [1, 2] and a # comment'), ctx())).toBeUndefined();
+    expect(
+      templateInjectionDetector.analyze?.(textRecord('Array [1, 2] and a # comment'), ctx()),
+    ).toBeUndefined();
   });
 });

@@ -1,4 +1,4 @@
-import { fmix32 } from '../detectors/minhash.js';
+import { fmix32, wordHashes } from '../detectors/minhash.js';
 import { type Embedder, l2normalize } from './embedder.js';
 
 /** A sparse term-frequency vector over hashed word uni- and bigrams. */
@@ -17,13 +17,10 @@ const MASK = (1 << BITS) - 1;
  */
 export function sparseTf(text: string, max = 128): SparseTf {
   const counts = new Map<number, number>();
-  const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  const words = wordHashes(text);
   let prev = 0;
   for (let i = 0; i < words.length && i < 5000; i++) {
-    const w = words[i] as string;
-    let h = 0x811c9dc5;
-    for (let j = 0; j < w.length; j++) h = Math.imul(h ^ w.charCodeAt(j), 0x01000193);
-    h = fmix32(h);
+    const h = words[i] as number;
     const u = h & MASK;
     counts.set(u, (counts.get(u) ?? 0) + 1);
     if (i > 0) {

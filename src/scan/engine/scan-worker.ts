@@ -13,10 +13,10 @@ export interface WorkerSetup {
 
 // Worker entry: detectors are resolved by id here (functions cannot cross threads).
 const setup = workerData as WorkerSetup;
-const process = createRecordProcessor(resolveDetectors(setup.detectorIds), setup.contexts, setup.forcedShape);
+const processItem = createRecordProcessor(resolveDetectors(setup.detectorIds), setup.contexts, setup.forcedShape);
 parentPort?.on('message', (msg: { seq: number; items: WorkItem[] }) => {
   try {
-    parentPort?.postMessage({ seq: msg.seq, results: msg.items.map(process) });
+    parentPort?.postMessage({ seq: msg.seq, results: msg.items.map(processItem) });
   } catch (err) {
     parentPort?.postMessage({
       seq: msg.seq,

@@ -44,7 +44,7 @@ export class WorkerPool {
         this.pending.delete(msg.seq);
         this.load[i] = (this.load[i] ?? 1) - 1;
         if (!p) return;
-        if (msg.error) p.reject(new ScanError('scan.aborted', `scan worker failed: ${msg.error}`));
+        if (msg.error) p.reject(new ScanError('scan.worker_failed', `scan worker failed: ${msg.error}`));
         else p.resolve(msg.results ?? []);
       });
       w.on('error', (err) => this.fail(err));
@@ -59,7 +59,7 @@ export class WorkerPool {
   private closing = false;
 
   private fail(err: Error): void {
-    this.failed = new ScanError('scan.aborted', `scan worker failed: ${err.message}`, { cause: err });
+    this.failed = new ScanError('scan.worker_failed', `scan worker failed: ${err.message}`, { cause: err });
     for (const p of this.pending.values()) p.reject(this.failed);
     this.pending.clear();
   }

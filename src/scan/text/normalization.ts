@@ -13,17 +13,15 @@ import { hasConfusable, toSkeleton } from './confusables.js';
  * (zero-width, bidi, tags, soft hyphen, BOM), variation selectors, the
  * combining grapheme joiner and Hangul fillers.
  */
-export const INVISIBLE_RE =
-  /[\p{Cf}\u034f\u115f\u1160\u3164\uffa0\ufe00-\ufe0f\u180b-\u180f]|\udb40[\udd00-\uddef]/gu;
+export const INVISIBLE_RE = /[\p{Cf}\u115f\u1160\u3164\uffa0]|\p{Variation_Selector}|\u034f/gu;
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the ASCII range is the point of this check.
-const NON_ASCII_RE = /[^\x00-\x7f]/;
 // Combining accents on a Latin base letter only: on Cyrillic (й = и + breve) they are part of the letter.
 const LATIN_MARKS_RE = /(?<=[a-zA-Z])[\u0300-\u036f]+/g;
 
 /** True when every code unit is ASCII (the fast path: no Unicode folding needed). */
 export function isAscii(text: string): boolean {
-  return !NON_ASCII_RE.test(text);
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
 }
 
 /**
@@ -80,14 +78,18 @@ const SPACED_SEP_RE = /[ .\-_*·]/g;
 export function despace(folded: string): string {
   return folded.replace(SPACED_RUN_RE, (run) =>
     run
-      .replace(/[ .\-_*·]{2,3}/g, '\u0000')
+      .replace(/[ .\-_*·]{2,3}/g, '\ue000')
       .replace(SPACED_SEP_RE, '')
-      .replace(/\u0000/g, ' '),
+      .replace(/\ue000/g, ' '),
   );
 }
 
+// Cheap ASCII pre-check: four single characters separated by separators.
+const SPACED_HINT_RE = /(?:^|\s)\S[ .\-_*·]{1,3}\S[ .\-_*·]{1,3}\S[ .\-_*·]{1,3}\S(?:$|[\s.\-_*·])/;
+
 /** True when the text contains a spaced-out letter run worth collapsing. */
 export function hasSpacedLetters(folded: string): boolean {
+  if (!SPACED_HINT_RE.test(folded)) return false;
   SPACED_RUN_RE.lastIndex = 0;
   const hit = SPACED_RUN_RE.test(folded);
   SPACED_RUN_RE.lastIndex = 0;
