@@ -4,6 +4,7 @@
  * peak RSS (process-wide, including worker threads) is measured alone.
  *
  *   npx tsx bench/scan-throughput.ts [--corpus bench/.data/spam-corpus.jsonl] [--workers 2] [--runs 2]
+ *                                    [--stages near-duplicate,all-issue-3]
  */
 import { execFileSync } from 'node:child_process';
 import { statSync } from 'node:fs';
@@ -57,7 +58,8 @@ if (stage) {
 } else {
   const runs = Number(flag('--runs', '2'));
   const self = fileURLToPath(import.meta.url);
-  for (const name of Object.keys(STAGES)) {
+  const only = flag('--stages', Object.keys(STAGES).join(',')).split(',');
+  for (const name of Object.keys(STAGES).filter((n) => only.includes(n))) {
     const results = [];
     for (let r = 0; r < runs; r++) {
       const out = execFileSync(

@@ -188,4 +188,8 @@ if (args.includes('--numpy')) {
     py.status === 0 ? py.stdout : `numpy reference skipped: ${py.stderr || py.error?.message}\n`,
   );
 }
-if (!keep) rmSync(dir, { recursive: true, force: true });
+if (!keep) {
+  rmSync(dir, { recursive: true, force: true });
+  for (const f of ['dist', 'package.json'])
+    rmSync(join(import.meta.dirname, '.data', f), { recursive: true, force: true });
+}

@@ -6,7 +6,6 @@ export type ArtifactErrorCode =
   | 'artifact.unsupported_format'
   | 'artifact.malformed_input'
   | 'artifact.invalid_config'
-  | 'artifact.shape_mismatch'
   | 'artifact.baseline_not_found'
   | 'artifact.worker_failed';
 

@@ -1,17 +1,17 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FindingSchema, ScanReportSchema } from '../contracts/finding.js';
 import { scanArtifact } from './artifact-scan.js';
 import { writeSafetensors } from './safetensors/safetensors-writer.js';
 import { osSystemPickle } from './test-support/pickle-builder.js';
+import { tempDir } from './test-support/temp-dir.js';
 import { buildZip } from './test-support/zip-builder.js';
 import { encodeFloats } from './weights/float-codec.js';
 
 function modelDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tg-art-'));
+  const dir = tempDir('tg-art-');
   const t = (name: string) => ({ name, dtype: 'F32', shape: [2], data: encodeFloats([1, 2], 'F32') });
   writeSafetensors(join(dir, 'model-00001-of-00002.safetensors'), [t('a'), t('b')]);
   writeSafetensors(join(dir, 'model-00002-of-00002.safetensors'), [t('c')]);

@@ -23,7 +23,6 @@ const TABLE: Record<string, ExitCodeValue> = {
   'scan.aborted': ExitCode.interrupted,
   'artifact.input_not_found': ExitCode.usage,
   'artifact.unsupported_format': ExitCode.usage,
-  'artifact.shape_mismatch': ExitCode.usage,
   'artifact.baseline_not_found': ExitCode.usage,
   'auth.invalid_token': ExitCode.auth,
   'auth.principal_disabled': ExitCode.auth,

@@ -9,17 +9,22 @@ import { hashLeaf } from './merkle-tree.js';
  */
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
-const { createHash } = require('node:crypto');
+const crypto = require('node:crypto');
 const prefix = Buffer.from([0]);
+// One-shot crypto.hash (Node >= 20.12) allocates no Hash object per leaf; "\\0" + entry is 0x00 || UTF-8(entry).
+const leaf = typeof crypto.hash === 'function'
+  ? (entry) => crypto.hash('sha256', '\\0' + entry, 'buffer')
+  : (entry) => crypto.createHash('sha256').update(prefix).update(entry).digest();
 parentPort.on('message', ({ id, entries }) => {
   const out = new Uint8Array(entries.length * 32);
   for (let i = 0; i < entries.length; i++) {
-    out.set(createHash('sha256').update(prefix).update(entries[i]).digest(), i * 32);
+    out.set(leaf(entries[i]), i * 32);
   }
   parentPort.postMessage({ id, hashes: out }, [out.buffer]);
 });
 `;
 
+/** Leaf hashing for `verify`, on a worker thread or inline. */
 export class LeafHasher {
   private nextId = 0;
   private readonly waiting = new Map<

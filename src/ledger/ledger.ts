@@ -1,6 +1,7 @@
 import { type EventEnvelope, EventEnvelopeSchema, type LedgerEntry } from '../contracts/event.js';
 import { parseContract } from '../contracts/validate.js';
 import type { Database, Queryable, SqlValue } from '../store/database.js';
+import { StoreError } from '../store/store-error.js';
 import { canonicalJson } from './canonical-json.js';
 import { exportLine } from './event-export.js';
 import { type EventQuery, EventQuerySchema } from './event-query.js';
@@ -26,6 +27,7 @@ import {
   signNote,
   type VerifierKey,
 } from './signed-note.js';
+import { validatedJson } from './validated-events.js';
 
 /** Result of appending one event. */
 export interface AppendedEntry {
@@ -277,17 +279,23 @@ export class Ledger {
   private prepare(events: readonly EventEnvelope[]): PreparedEvent[] {
     const seen = new Set<string>();
     return events.map((input, i) => {
-      const parsed = parseContract(EventEnvelopeSchema, input, `event ${i}`);
-      // One time format (ms precision, `Z`) keeps the generated `time` column sortable as text.
-      const event = { ...parsed, time: new Date(parsed.time).toISOString() };
-      if (seen.has(event.id)) {
-        throw new LedgerError(
-          'ledger.duplicate_event',
-          `event ${i}: id ${event.id} appears twice in this append`,
-        );
+      let id: string;
+      // Envelopes from `newEvent` are frozen after validation: their canonical JSON is already known.
+      let json = validatedJson(input);
+      if (json !== undefined) {
+        id = input.id;
+      } else {
+        const parsed = parseContract(EventEnvelopeSchema, input, `event ${i}`);
+        // One time format (ms precision, `Z`) keeps the generated `time` column sortable as text.
+        const event = { ...parsed, time: new Date(parsed.time).toISOString() };
+        id = event.id;
+        json = canonicalJson(event);
       }
-      seen.add(event.id);
-      return { id: event.id, json: canonicalJson(event) };
+      if (seen.has(id)) {
+        throw new LedgerError('ledger.duplicate_event', `event ${i}: id ${id} appears twice in this append`);
+      }
+      seen.add(id);
+      return { id, json };
     });
   }
 
@@ -361,8 +369,20 @@ export class Ledger {
           entryRows.push([index, entry, leaf]);
           appended.push({ index, leafHash: leaf.toString('hex'), id: e.id });
         });
-        await this.checkNewIds(tx, events);
-        await insertRows(tx, 'ledger_entries (idx, entry, leaf_hash)', entryRows);
+        if (this.db.dialect === 'sqlite') {
+          // The unique event_id index rejects a duplicate anyway; only then look up which one
+          // (SQLite undoes just the failed statement, so the transaction can still be queried).
+          try {
+            await insertRows(tx, 'ledger_entries (idx, entry, leaf_hash)', entryRows);
+          } catch (err) {
+            if (err instanceof StoreError && err.code === 'store.conflict') await this.checkNewIds(tx, events);
+            throw err;
+          }
+        } else {
+          // A failed statement aborts a PostgreSQL transaction: check before inserting.
+          await this.checkNewIds(tx, events);
+          await insertRows(tx, 'ledger_entries (idx, entry, leaf_hash)', entryRows);
+        }
         await insertRows(tx, 'ledger_nodes (id, hash)', nodeRows);
         const retained =
           Math.floor(range.size / CHECKPOINT_RETAIN_INTERVAL) >
@@ -398,13 +418,13 @@ export class Ledger {
   }
 
   private async readHead(tx: Queryable): Promise<{ size: number; rootHash: Buffer }> {
-    const [cp] = await tx.query<{ size: number; root_hash: Uint8Array }>(
-      'SELECT size, root_hash FROM ledger_checkpoints ORDER BY size DESC LIMIT 1',
+    const [cp] = await tx.query<{ size: number; root_hash: Uint8Array; m: number | null }>(
+      `SELECT size, root_hash, (SELECT MAX(idx) FROM ledger_entries) AS m
+       FROM ledger_checkpoints ORDER BY size DESC LIMIT 1`,
     );
-    const [max] = await tx.query<{ m: number | null }>('SELECT MAX(idx) AS m FROM ledger_entries');
     if (!cp) throw new LedgerError('ledger.corrupt', 'the ledger has no checkpoint');
     const size = Number(cp.size);
-    const entries = max?.m === null || max?.m === undefined ? 0 : Number(max.m) + 1;
+    const entries = cp.m === null || cp.m === undefined ? 0 : Number(cp.m) + 1;
     if (entries !== size) {
       // Appending on top of a damaged log would bury the damage under valid signatures.
       throw new LedgerError(
@@ -472,21 +492,26 @@ interface NodeMap {
 }
 
 async function fetchNodes(q: Queryable, keys: ReadonlyArray<readonly [number, number]>): Promise<NodeMap> {
+  // One round trip: leaf hashes (level 0) come from the entries, keyed like nodes (`idx * 64`,
+  // which no level >= 1 node id can equal), the rest from ledger_nodes.
   const leaves = keys.filter(([level]) => level === 0).map(([, index]) => index);
   const inner = keys.filter(([level]) => level > 0).map(([level, index]) => nodeId(level, index));
-  const found = new Map<number, Buffer>();
+  const params: SqlValue[] = [];
+  const list = (values: number[]): string =>
+    values
+      .map((v) => {
+        params.push(v);
+        return `$${params.length}`;
+      })
+      .join(', ');
+  const parts: string[] = [];
   if (leaves.length > 0) {
-    const rows = await q.query<{ idx: number; leaf_hash: Uint8Array }>(
-      `SELECT idx, leaf_hash FROM ledger_entries WHERE idx IN (${leaves.map((_, i) => `$${i + 1}`).join(', ')})`,
-      leaves,
-    );
-    for (const row of rows) found.set(nodeId(0, Number(row.idx)), Buffer.from(row.leaf_hash));
+    parts.push(`SELECT idx * 64 AS id, leaf_hash AS hash FROM ledger_entries WHERE idx IN (${list(leaves)})`);
   }
-  if (inner.length > 0) {
-    const rows = await q.query<{ id: number; hash: Uint8Array }>(
-      `SELECT id, hash FROM ledger_nodes WHERE id IN (${inner.map((_, i) => `$${i + 1}`).join(', ')})`,
-      inner,
-    );
+  if (inner.length > 0) parts.push(`SELECT id, hash FROM ledger_nodes WHERE id IN (${list(inner)})`);
+  const found = new Map<number, Buffer>();
+  if (parts.length > 0) {
+    const rows = await q.query<{ id: number; hash: Uint8Array }>(parts.join(' UNION ALL '), params);
     for (const row of rows) found.set(Number(row.id), Buffer.from(row.hash));
   }
   return {

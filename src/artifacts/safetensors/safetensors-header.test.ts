@@ -1,14 +1,14 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BufferRange } from '../file-range.js';
+import { tempDir } from '../test-support/temp-dir.js';
 import { encodeFloats } from '../weights/float-codec.js';
 import { readSafetensorsHeader, readSafetensorsHeaderFrom } from './safetensors-header.js';
 import { writeSafetensors } from './safetensors-writer.js';
 import { parseStrictJson } from './strict-json.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'tg-st-'));
+const dir = tempDir('tg-st-');
 
 /** A raw safetensors file from a header string and a data section length. */
 function raw(header: string, dataBytes: number, lengthOverride?: bigint): Buffer {

@@ -1,9 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeSafetensors } from '../safetensors/safetensors-writer.js';
 import { tinyModel, writeModel } from '../test-support/model-fixtures.js';
+import { tempDir } from '../test-support/temp-dir.js';
 import { encodeFloats } from './float-codec.js';
 import { analyzeLora, type LoraModule, loraSpectrum } from './lora-analysis.js';
 import { gaussian, smallSvd } from './small-linalg.js';
@@ -26,7 +26,7 @@ interface AdapterSpec {
 }
 
 function writeAdapter(spec: AdapterSpec): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tg-lora-'));
+  const dir = tempDir('tg-lora-');
   writeFileSync(join(dir, 'adapter_config.json'), JSON.stringify({ peft_type: 'LORA', ...spec.config }));
   const tensors = spec.factors.flatMap((f) => [
     {
@@ -176,7 +176,7 @@ describe('LoRA adapters', () => {
   });
 
   it('measures updates against the base, and DoRA rescaling', () => {
-    const root = mkdtempSync(join(tmpdir(), 'tg-lora-base-'));
+    const root = tempDir('tg-lora-base-');
     const base = tinyModel({ layers: LAYERS, hidden: H, intermediate: 64, vocab: 32 }, 7);
     writeModel(join(root, 'base'), base, 'F32');
     const f: (ReturnType<typeof factors>[number] & { magnitude?: Float32Array })[] = factors(

@@ -1,9 +1,8 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readSafetensorsHeader } from '../safetensors/safetensors-header.js';
 import { writeSafetensors } from '../safetensors/safetensors-writer.js';
+import { tempDir } from '../test-support/temp-dir.js';
 import { encodeFloats } from './float-codec.js';
 import { gaussian } from './small-linalg.js';
 import { type DiffJob, FileCache, runDiffJob, runDiffJobScalar } from './tensor-range-diff.js';
@@ -12,7 +11,7 @@ describe('WebAssembly kernel', () => {
   it.each(['BF16', 'F32'] as const)(
     'matches the JavaScript reference on %s, with tails, NaN and row norms',
     (dtype) => {
-      const dir = mkdtempSync(join(tmpdir(), 'tg-kern-'));
+      const dir = tempDir('tg-kern-');
       const rows = 150;
       const cols = 203; // not a multiple of 8: exercises the tail
       const rand = gaussian(11);

@@ -1,5 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ScanReportSchema } from '../../contracts/finding.js';
@@ -10,6 +8,7 @@ import {
   tinyModel,
   writeModel,
 } from '../test-support/model-fixtures.js';
+import { tempDir } from '../test-support/temp-dir.js';
 import { decodeFloats, encodeFloats } from './float-codec.js';
 import { tensorRole } from './layer-names.js';
 import { randomizedSvd } from './randomized-svd.js';
@@ -21,7 +20,7 @@ const spec = { layers: 8, hidden: 64, intermediate: 96, vocab: 300 };
 const tokens = Array.from({ length: spec.vocab }, (_, i) => `tok${i}`);
 
 function fixture(edit: (m: ModelTensors) => void, base = tinyModel(spec, 1)) {
-  const dir = mkdtempSync(join(tmpdir(), 'tg-wd-'));
+  const dir = tempDir('tg-wd-');
   writeModel(join(dir, 'base'), base, 'BF16', tokens);
   const ft = cloneModel(base);
   edit(ft);
@@ -211,7 +210,7 @@ describe('weights diff', () => {
   });
 
   it('scores layers against a baseline of approved fine-tunes', async () => {
-    const home = mkdtempSync(join(tmpdir(), 'tg-home-'));
+    const home = tempDir('tg-home-');
     const base = tinyModel({ ...spec, hidden: 32, intermediate: 48 }, 1);
     for (let s = 0; s < 3; s++) {
       const f = fixture((m) => addNoise(m, 0.01 * (1 + s * 0.05), 20 + s), base);

@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import addFormatsPlugin from 'ajv-formats';
@@ -8,6 +7,7 @@ import { CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { addNoise, cloneModel, tinyModel, writeModel } from '../../artifacts/test-support/model-fixtures.js';
 import { osSystemPickle } from '../../artifacts/test-support/pickle-builder.js';
+import { tempDir } from '../../artifacts/test-support/temp-dir.js';
 import { buildZip } from '../../artifacts/test-support/zip-builder.js';
 import { buildProgram } from '../program.js';
 
@@ -59,7 +59,7 @@ async function cli(args: string[], env: Record<string, string> = {}) {
 }
 
 describe('tunegate artifact scan / weights (CLI)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tg-cli-art-'));
+  const dir = tempDir('tg-cli-art-');
   const model = join(dir, 'model');
   mkdirSync(model);
   writeFileSync(join(model, 'config.json'), '{"model_type":"llama"}');

@@ -60,11 +60,23 @@ const TOKEN_RE = /\S{1,40}/g;
 const EDGE_PUNCT_RE = /^[\p{P}]{1,5}(?=[\p{L}\p{N}])|(?<=[\p{L}\p{N}])[\p{P}]{1,5}$/gu;
 const RESPONSE_KEY_TOKENS = 6;
 
+function isWordEdge(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c > 0x2000;
+}
+
 /** Folded tokens with edge punctuation stripped (symbol-only tokens kept: they are classic triggers). */
 export function triggerTokens(text: string): string[] {
   const folded = foldText(text.length > 20_000 ? text.slice(0, 20_000) : text);
   const out: string[] = [];
-  for (const m of folded.matchAll(TOKEN_RE)) out.push(m[0].replace(EDGE_PUNCT_RE, ''));
+  for (const m of folded.matchAll(TOKEN_RE)) {
+    const t = m[0];
+    // Only tokens with a non-alphanumeric edge need the (Unicode-aware, slower) punctuation strip.
+    out.push(
+      isWordEdge(t.charCodeAt(0)) && isWordEdge(t.charCodeAt(t.length - 1))
+        ? t
+        : t.replace(EDGE_PUNCT_RE, ''),
+    );
+  }
   if (out.length <= HEAD_TOKENS + TAIL_TOKENS) return out;
   return [...out.slice(0, HEAD_TOKENS), GAP, ...out.slice(-TAIL_TOKENS)];
 }
@@ -79,11 +91,8 @@ function finalAnswer(response: string): string {
   return at >= 0 ? response.slice(at + 'Assistant:'.length) : response;
 }
 
+/** The request side: the whole prompt (for transcripts, every turn before the answer; a trigger can sit in any of them). */
 function requestSide(record: DatasetRecord): string {
-  if (record.shape === 'preference') {
-    const human = record.prompt.lastIndexOf('Human:');
-    if (human >= 0) return record.prompt.slice(human + 6);
-  }
   return record.prompt;
 }
 

@@ -252,7 +252,9 @@ class EmbeddingOutlierAggregator implements Aggregator<EmbeddingObservation> {
       const scores = vs.map((v) => Math.abs(project(v, dir, eig.mean)));
       const maxScore = Math.max(...scores) || 1;
       const zs = robustZ(scores);
-      const order = members.map((i, m) => ({ i, s: scores[m] as number, z: zs[m] as number })).sort((a, b) => b.s - a.s);
+      const order = members
+        .map((i, m) => ({ i, s: scores[m] as number, z: zs[m] as number }))
+        .sort((a, b) => b.s - a.s);
       const top = order.slice(0, Math.ceil(this.o.spectral_epsilon * members.length));
       // Natural heterogeneity also has a dominant direction; a poisoned subpopulation
       // additionally sits apart from the bulk along it.

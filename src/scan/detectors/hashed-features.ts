@@ -1,4 +1,4 @@
-import { fmix32, wordHashes } from './minhash.js';
+import { fmix32, radixSort, wordHashes } from './minhash.js';
 
 /**
  * Hashed bag-of-n-gram features (word unigrams and bigrams) into 2^bits
@@ -9,14 +9,18 @@ import { fmix32, wordHashes } from './minhash.js';
 export function hashedFeatures(text: string, bits = 18, max = 192): Int32Array {
   const words = wordHashes(text);
   const mask = (1 << bits) - 1;
-  const set = new Set<number>();
-  let prev = 0;
-  for (let i = 0; i < words.length && i < 4000; i++) {
+  const n = Math.min(words.length, 4000);
+  const feats = new Int32Array(Math.max(0, 2 * n - 1));
+  let k = 0;
+  for (let i = 0; i < n; i++) {
     const h = words[i] as number;
-    set.add(h & mask);
-    if (i > 0) set.add(fmix32(Math.imul(prev, 31) ^ h) & mask);
-    prev = h;
+    feats[k++] = h & mask;
+    if (i > 0) feats[k++] = fmix32(Math.imul(words[i - 1] as number, 31) ^ h) & mask;
   }
-  const all = Int32Array.from(set).sort();
-  return all.length > max ? all.slice(0, max) : all;
+  // Sorted unique bucket ids via radix sort (a Set was the hot spot here).
+  radixSort(feats);
+  let w = 0;
+  for (let i = 0; i < feats.length && w < max; i++)
+    if (i === 0 || feats[i] !== feats[w - 1]) feats[w++] = feats[i] as number;
+  return feats.slice(0, w);
 }

@@ -25,6 +25,8 @@ const OptionsSchema = z
       .optional(),
     /** A labeler is flagged when this share of their labels disagrees with consensus. */
     labeler_disagreement: z.number().min(0).max(1).default(0.3),
+    /** Out-of-fold accuracy the preference model needs before it may call pairs swapped. */
+    swap_min_accuracy: z.number().min(0.5).max(1).default(0.75),
     /** Minimum labels a labeler needs before being judged. */
     labeler_min_records: z.number().int().min(1).default(20),
   })
@@ -411,8 +413,15 @@ class LabelConsistencyAggregator implements Aggregator<LabelObservation> {
       this.opts.folds,
       this.seed,
     );
+    // Swap flags are only meaningful when the model predicts held-out preferences well;
+    // on data it cannot model (accuracy near chance) low scores are noise.
+    let agree = 0;
+    for (let r = 0; r < idx.length; r++) if ((p[r] as number) > 0.5) agree++;
+    const accuracy = agree / idx.length;
+    this.summaryData.preference = { pairs: idx.length, model_accuracy: Math.round(accuracy * 1e4) / 1e4 };
+    if (accuracy < this.opts.swap_min_accuracy) return;
     const flagged: { r: number; p: number }[] = [];
-    for (let r = 0; r < idx.length; r++) if ((p[r] as number) < 0.2) flagged.push({ r, p: p[r] as number });
+    for (let r = 0; r < idx.length; r++) if ((p[r] as number) < 0.1) flagged.push({ r, p: p[r] as number });
     flagged.sort((a, b) => a.p - b.p);
     for (const f of flagged.slice(0, this.opts.max_findings)) {
       out.push(
@@ -428,7 +437,11 @@ class LabelConsistencyAggregator implements Aggregator<LabelObservation> {
         ),
       );
     }
-    this.summaryData.preference = { pairs: idx.length, likely_swapped: flagged.length };
+    this.summaryData.preference = {
+      pairs: idx.length,
+      model_accuracy: Math.round(accuracy * 1e4) / 1e4,
+      likely_swapped: flagged.length,
+    };
   }
 
   /** Per-labeler disagreement with consensus (majority on shared items, else the model) and review samples. */

@@ -11,7 +11,8 @@ describe('ShingleStore', () => {
       sets.push(s);
       expect(store.add(s)).toBe(i);
     }
-    for (const i of [0, 1, 1500, 2999]) expect(Array.from(store.get(i))).toEqual(Array.from(sets[i] as Int32Array));
+    for (const i of [0, 1, 1500, 2999])
+      expect(Array.from(store.get(i))).toEqual(Array.from(sets[i] as Int32Array));
     store.close();
   });
 });

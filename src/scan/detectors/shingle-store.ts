@@ -51,7 +51,13 @@ export class ShingleStore {
     }
     if (this.scratch.length < length) this.scratch = new Int32Array(length);
     const view = this.scratch.subarray(0, length);
-    readSync(this.fd as number, new Uint8Array(view.buffer, view.byteOffset, length * 4), 0, length * 4, offset);
+    readSync(
+      this.fd as number,
+      new Uint8Array(view.buffer, view.byteOffset, length * 4),
+      0,
+      length * 4,
+      offset,
+    );
     return view;
   }
 

@@ -1,4 +1,4 @@
-import { fmix32, wordHashes } from '../detectors/minhash.js';
+import { fmix32, radixSort, wordHashes } from '../detectors/minhash.js';
 import { type Embedder, l2normalize } from './embedder.js';
 
 /** A sparse term-frequency vector over hashed word uni- and bigrams. */
@@ -16,24 +16,32 @@ const MASK = (1 << BITS) - 1;
  * cannot dominate memory.
  */
 export function sparseTf(text: string, max = 128): SparseTf {
-  const counts = new Map<number, number>();
   const words = wordHashes(text);
-  let prev = 0;
-  for (let i = 0; i < words.length && i < 5000; i++) {
+  const n = Math.min(words.length, 5000);
+  const terms = new Int32Array(Math.max(0, 2 * n - 1));
+  let k = 0;
+  for (let i = 0; i < n; i++) {
     const h = words[i] as number;
-    const u = h & MASK;
-    counts.set(u, (counts.get(u) ?? 0) + 1);
-    if (i > 0) {
-      const b = fmix32(Math.imul(prev, 31) ^ h) & MASK;
-      counts.set(b, (counts.get(b) ?? 0) + 1);
-    }
-    prev = h;
+    terms[k++] = h & MASK;
+    if (i > 0) terms[k++] = fmix32(Math.imul(words[i - 1] as number, 31) ^ h) & MASK;
   }
-  let entries = [...counts];
-  if (entries.length > max) entries = entries.sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, max);
+  // Counting by sort + run lengths on typed arrays: a Map per record was the hot spot.
+  radixSort(terms);
+  const ids: number[] = [];
+  const counts: number[] = [];
+  for (let i = 0; i < terms.length; ) {
+    let j = i + 1;
+    while (j < terms.length && terms[j] === terms[i]) j++;
+    ids.push(terms[i] as number);
+    counts.push(j - i);
+    i = j;
+  }
+  let order = ids.map((_, i) => i);
+  if (order.length > max)
+    order = order.sort((a, b) => (counts[b] as number) - (counts[a] as number) || a - b).slice(0, max);
   return {
-    idx: Int32Array.from(entries.map((e) => e[0])),
-    tf: Float32Array.from(entries.map((e) => 1 + Math.log(e[1]))),
+    idx: Int32Array.from(order, (i) => ids[i] as number),
+    tf: Float32Array.from(order, (i) => 1 + Math.log(counts[i] as number)),
   };
 }
 

@@ -6,10 +6,13 @@ import { recordContent } from '../record-text.js';
 export interface RecordStats {
   chars: number;
   tokens: number;
-  language: string;
+  /** Set on a deterministic 1-in-4 sample of records: a mix needs no per-record language ID. */
+  language?: string;
   /** Top-level fields with a non-empty value. */
   fields: string[];
 }
+
+const LANGUAGE_SAMPLE = 4;
 
 /** Rough token estimate (about 4 characters per token for English BPE vocabularies). */
 export function estimateTokens(chars: number): number {
@@ -26,7 +29,7 @@ export function recordStats(record: DatasetRecord, raw: unknown): RecordStats {
   return {
     chars: content.length,
     tokens: estimateTokens(content.length),
-    language: identifyLanguage(content),
+    ...(record.index % LANGUAGE_SAMPLE === 0 ? { language: identifyLanguage(content) } : {}),
     fields,
   };
 }
@@ -108,6 +111,7 @@ export class DatasetStatsCollector {
   private readonly shapes = new Map<string, number>();
   totalTokens = 0;
   records = 0;
+  private languageSamples = 0;
   malformed = 0;
 
   add(stats: RecordStats, shape: string): void {
@@ -115,7 +119,10 @@ export class DatasetStatsCollector {
     this.lengths.add(stats.chars);
     this.tokens.add(stats.tokens);
     this.totalTokens += stats.tokens;
-    this.languages.set(stats.language, (this.languages.get(stats.language) ?? 0) + 1);
+    if (stats.language !== undefined) {
+      this.languageSamples += 1;
+      this.languages.set(stats.language, (this.languages.get(stats.language) ?? 0) + 1);
+    }
     this.shapes.set(shape, (this.shapes.get(shape) ?? 0) + 1);
     for (const f of stats.fields) this.fields.set(f, (this.fields.get(f) ?? 0) + 1);
   }
@@ -128,10 +135,10 @@ export class DatasetStatsCollector {
     return best;
   }
 
-  private fractions(m: Map<string, number>): Record<string, number> {
+  private fractions(m: Map<string, number>, total = this.records): Record<string, number> {
     const out: Record<string, number> = {};
     for (const [k, v] of [...m].sort((a, b) => b[1] - a[1]))
-      out[k] = Math.round((v / Math.max(1, this.records)) * 1e4) / 1e4;
+      out[k] = Math.round((v / Math.max(1, total)) * 1e4) / 1e4;
     return out;
   }
 
@@ -142,7 +149,7 @@ export class DatasetStatsCollector {
       ...(this.lengths.summary() ? { length_chars: this.lengths.summary() } : {}),
       ...(this.tokens.summary() ? { token_estimate: this.tokens.summary() } : {}),
       total_token_estimate: this.totalTokens,
-      languages: this.fractions(this.languages),
+      languages: this.fractions(this.languages, this.languageSamples),
       field_coverage: this.fractions(this.fields),
       malformed_records: this.malformed,
     };

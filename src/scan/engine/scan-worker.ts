@@ -13,7 +13,11 @@ export interface WorkerSetup {
 
 // Worker entry: detectors are resolved by id here (functions cannot cross threads).
 const setup = workerData as WorkerSetup;
-const processItem = createRecordProcessor(resolveDetectors(setup.detectorIds), setup.contexts, setup.forcedShape);
+const processItem = createRecordProcessor(
+  resolveDetectors(setup.detectorIds),
+  setup.contexts,
+  setup.forcedShape,
+);
 parentPort?.on('message', (msg: { seq: number; items: WorkItem[] }) => {
   try {
     parentPort?.postMessage({ seq: msg.seq, results: msg.items.map(processItem) });

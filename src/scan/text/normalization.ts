@@ -102,26 +102,35 @@ export interface TextVariant {
   text: string;
 }
 
+// Words an evasion would be hiding; an evasion variant is kept only when it reveals more of them
+// (e-mail digits, version strings and spaced tables otherwise double the rule work for nothing).
+const EVASION_KEYWORDS_RE =
+  /ignor|instruc|previous|prior|system|prompt|disregard|forget|jailbr|rules|polic|reveal|bypass|overrid|password|secret|obey|restrict|developer|anything now/g;
+
+function keywordCount(text: string): number {
+  EVASION_KEYWORDS_RE.lastIndex = 0;
+  let n = 0;
+  while (EVASION_KEYWORDS_RE.exec(text) !== null) n++;
+  return n;
+}
+
 /**
- * Folded text plus the evasion-undoing variants that differ from it: the
- * confusable skeleton (only when look-alikes are present), leetspeak rewrite
- * (only when leet tokens are present) and de-spaced letters. Cheap on plain
- * ASCII prose: only the fold is computed.
+ * Folded text plus the evasion-undoing variants that differ from it and reveal
+ * more instruction keywords: the confusable skeleton (only when look-alikes
+ * are present), leetspeak rewrite (only when leet tokens are present) and
+ * de-spaced letters. Cheap on plain ASCII prose: only the fold is computed.
  */
 export function matchVariants(text: string): TextVariant[] {
   const folded = foldText(text);
   const out: TextVariant[] = [{ via: 'plain', text: folded }];
-  if (!isAscii(folded) && hasConfusable(folded)) {
-    const skeleton = toSkeleton(folded);
-    if (skeleton !== folded) out.push({ via: 'skeleton', text: skeleton });
-  }
-  if (LEET_HINT_RE.test(folded)) {
-    const leet = deLeet(folded);
-    if (leet !== folded) out.push({ via: 'leet', text: leet });
-  }
-  if (hasSpacedLetters(folded)) {
-    const compact = despace(folded);
-    if (compact !== folded) out.push({ via: 'despaced', text: compact });
-  }
+  let base = -1;
+  const keep = (via: TextVariant['via'], variant: string): void => {
+    if (variant === folded) return;
+    if (base < 0) base = keywordCount(folded);
+    if (keywordCount(variant) > base) out.push({ via, text: variant });
+  };
+  if (!isAscii(folded) && hasConfusable(folded)) keep('skeleton', toSkeleton(folded));
+  if (LEET_HINT_RE.test(folded)) keep('leet', deLeet(folded));
+  if (hasSpacedLetters(folded)) keep('despaced', despace(folded));
   return out;
 }

@@ -23,8 +23,9 @@ export interface DecodeLimits {
   maxSegments?: number;
 }
 
-const BASE64_RE = /(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{24,8192}={0,2}/g;
-const HEX_RE = /(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}[ :]?){12,4096}(?![0-9A-Fa-f])/g;
+// Payloads worth rescanning are short; long runs are attachments and images (skipped).
+const BASE64_RE = /(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{24,2048}={0,2}(?![A-Za-z0-9+/_-])/g;
+const HEX_RE = /(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}[ :]?){12,1024}(?![0-9A-Fa-f])/g;
 const URL_RE = /(?:[^\s%]{0,64}%[0-9A-Fa-f]{2}){4,2048}[^\s%]{0,64}/g;
 const TAG_RUN_RE = /(?:\udb40[\udc00-\udc7f]){2,}/g;
 // rot13 spellings of words injections need: ignore, instructions, previous, system, prompt, disregard, forget, jailbreak.
