@@ -7,12 +7,18 @@ import { register as registerEval } from './commands/eval.js';
 import { register as registerEvents } from './commands/events.js';
 import { register as registerInit } from './commands/init.js';
 import { register as registerScan } from './commands/scan.js';
-import { register as registerServe } from './commands/serve.js';
+import { register as registerServe, type ServerLauncher } from './commands/serve.js';
 import { register as registerToken } from './commands/token.js';
 import { register as registerWeights } from './commands/weights.js';
 
-/** Builds `tunegate` command tree (exported for tests). */
-export function buildProgram(): Command {
+/** What the executable injects into the CLI (see `src/bin/tunegate.ts`). */
+export interface ProgramSurfaces {
+  /** Starts the HTTP API for `tunegate serve`. */
+  launchServer?: ServerLauncher;
+}
+
+/** Builds the `tunegate` command tree. */
+export function buildProgram(surfaces: ProgramSurfaces = {}): Command {
   const program = new Command('tunegate')
     .description('Governed, auditable pipeline for LLM training and fine-tuning')
     .version(TOOL_VERSION)
@@ -20,7 +26,10 @@ export function buildProgram(): Command {
     .exitOverride();
   for (const register of [
     registerInit,
-    registerServe,
+    // `serve` exists only when the executable provides the server.
+    (p: Command) => {
+      if (surfaces.launchServer) registerServe(p, surfaces.launchServer);
+    },
     registerAudit,
     registerToken,
     registerEvents,

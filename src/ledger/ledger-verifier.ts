@@ -60,6 +60,8 @@ export async function verifyLog(
     checkpoint?: string | undefined;
     /** Hash leaves on a worker thread (default: for logs of 50,000 entries or more). */
     threaded?: boolean;
+    /** Entries per page (default 20,000; tests use small pages to cover full and partial ones). */
+    pageSize?: number;
   },
 ): Promise<VerifyResult> {
   let size = 0;
@@ -122,7 +124,13 @@ export async function verifyLog(
       expected.sort((a, b) => a.size - b.size);
     }
 
-    await streamEntries(db, expected, latest, options.threaded ?? size >= THREADED_FROM);
+    await streamEntries(
+      db,
+      expected,
+      latest,
+      options.threaded ?? size >= THREADED_FROM,
+      Math.max(1, Math.floor(options.pageSize ?? PAGE)),
+    );
     return {
       ok: true,
       size,
@@ -157,6 +165,45 @@ async function readNodes(db: Database, from: number, to: number): Promise<{ ids:
   return { ids, hashes };
 }
 
+/** A page of entries in index order; `idxs` is null when they are known to be `first, first + 1, ...`. */
+interface EntryPage {
+  first: number;
+  entries: string[];
+  idxs: number[] | null;
+}
+
+/** What `SqliteDatabase` offers beyond the port: the first column of each row, without row objects. */
+interface ColumnReader {
+  queryColumn<T>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+}
+
+function columnReader(db: Database): ColumnReader | null {
+  const candidate = db as Partial<ColumnReader>;
+  return typeof candidate.queryColumn === 'function' ? (db as unknown as ColumnReader) : null;
+}
+
+/**
+ * Reads the next page of entries from index `from` on. Fast path: the entry texts of
+ * indices [from, from + pageSize) alone; when all of them are there (the primary key makes
+ * them distinct), they are exactly from, from + 1, ... Otherwise (a gap, or the end
+ * of the log) the page is read again with its indices, so gaps are reported precisely.
+ */
+async function readEntries(db: Database, from: number, pageSize: number): Promise<EntryPage> {
+  const reader = columnReader(db);
+  if (reader) {
+    const entries = await reader.queryColumn<string>(
+      'SELECT entry FROM ledger_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx',
+      [from, from + pageSize],
+    );
+    if (entries.length === pageSize) return { first: from, entries, idxs: null };
+  }
+  const rows = await db.query<EntryRow>(
+    'SELECT idx, entry FROM ledger_entries WHERE idx >= $1 ORDER BY idx LIMIT $2',
+    [from, pageSize],
+  );
+  return { first: from, entries: rows.map((r) => r.entry), idxs: rows.map((r) => Number(r.idx)) };
+}
+
 /**
  * Called when recomputed hashes disagree with stored ones over leaves [from, to):
  * names the first entry whose bytes no longer match its stored leaf hash, if any.
@@ -185,6 +232,7 @@ async function streamEntries(
   expected: readonly ExpectedRoot[],
   latest: number,
   threaded: boolean,
+  pageSize: number,
 ): Promise<void> {
   const range = CompactRange.empty();
   let nextExpected = 0;
@@ -223,27 +271,52 @@ async function streamEntries(
   if (initial) throw initial.bad;
   let position = 0;
   const hasher = LeafHasher.create(threaded);
-  try {
-    const readPage = (from: number) =>
-      db.query<EntryRow>('SELECT idx, entry FROM ledger_entries WHERE idx >= $1 ORDER BY idx LIMIT $2', [
+  // State of the entry being appended, read by `onNode` (one callback for the whole run).
+  let p = 0;
+  let nodeAt = 0;
+  let nodes: { ids: number[]; hashes: Buffer } = { ids: [], hashes: Buffer.alloc(0) };
+  let bad: { from: number; to: number; bad: Bad } | null = null;
+  const onNode = (level: number, index: number, hash: Uint8Array): void => {
+    if (bad) return;
+    const id = nodeId(level, index);
+    const from = index * 2 ** level;
+    if (nodes.ids[nodeAt] !== id) {
+      bad = {
         from,
-        PAGE,
-      ]);
+        to: p + 1,
+        bad: new Bad(p, `subtree hash (level ${level}, index ${index}) completed by entry ${p} is missing or misplaced`),
+      };
+      return;
+    }
+    if (nodes.hashes.compare(hash, 0, 32, nodeAt * 32, nodeAt * 32 + 32) !== 0) {
+      bad = {
+        from,
+        to: p + 1,
+        bad: new Bad(from, `stored subtree hash (level ${level}, index ${index}) does not match the entries it covers`),
+      };
+      return;
+    }
+    nodeAt++;
+  };
+  try {
+    const readPage = (from: number) => readEntries(db, from, pageSize);
     // Pipeline: the worker hashes page k while this thread reads page k+1 and rebuilds the tree.
-    let rows = await readPage(0);
-    let leaves = hasher.hash(rows.map((r) => r.entry));
-    while (rows.length > 0) {
+    let page = await readPage(0);
+    let leaves = hasher.hash(page.entries);
+    while (page.entries.length > 0) {
+      const { entries, idxs } = page;
       const first = position;
-      const last = Number((rows[rows.length - 1] as EntryRow).idx);
-      const nextRows = readPage(last + 1);
-      const nodes = await readNodes(db, first * 64, (last + 1) * 64);
+      const last = idxs ? (idxs[idxs.length - 1] as number) : page.first + entries.length - 1;
+      const nextPage = readPage(last + 1);
+      nodes = await readNodes(db, first * 64, (last + 1) * 64);
       const hashes = await leaves;
-      const upcoming = await nextRows;
-      leaves = hasher.hash(upcoming.map((r) => r.entry));
-      let nodeAt = 0;
-      for (const [k, row] of rows.entries()) {
-        const p = position;
-        const idx = Number(row.idx);
+      const upcoming = await nextPage;
+      leaves = hasher.hash(upcoming.entries);
+      nodeAt = 0;
+      for (let k = 0; k < entries.length; k++) {
+        const entry = entries[k] as string;
+        p = position;
+        const idx = idxs ? (idxs[k] as number) : page.first + k;
         // An odd p means leaf p-1 awaits its pair's subtree check: settle it first.
         const unconfirmed = p % 2 === 1 ? p - 1 : p;
         if (idx !== p) {
@@ -260,53 +333,28 @@ async function streamEntries(
             new Bad(p, `entries from index ${p} on are not covered by any signed checkpoint`),
           );
         }
-        if (!row.entry.endsWith(`,"index":${p}}`) || !row.entry.startsWith('{"event":{')) {
+        if (!entry.startsWith('{"event":{') || !entry.endsWith(`,"index":${p}}`)) {
           await mismatch(
             unconfirmed,
             p,
             new Bad(p, `entry ${p} is not bound to index ${p}: entries were reordered or moved`),
           );
         }
-        let bad: { from: number; to: number; bad: Bad } | null = null;
-        range.append(hashes.subarray(k * 32, k * 32 + 32), (level, index, hash) => {
-          if (bad) return;
-          const id = nodeId(level, index);
-          const from = index * 2 ** level;
-          if (nodes.ids[nodeAt] !== id) {
-            bad = {
-              from,
-              to: p + 1,
-              bad: new Bad(
-                p,
-                `subtree hash (level ${level}, index ${index}) completed by entry ${p} is missing or misplaced`,
-              ),
-            };
-            return;
-          }
-          if (Buffer.compare(hash, nodes.hashes.subarray(nodeAt * 32, nodeAt * 32 + 32)) !== 0) {
-            bad = {
-              from,
-              to: p + 1,
-              bad: new Bad(
-                from,
-                `stored subtree hash (level ${level}, index ${index}) does not match the entries it covers`,
-              ),
-            };
-            return;
-          }
-          nodeAt++;
-        });
+        bad = null;
+        range.append(hashes.subarray(k * 32, k * 32 + 32), onNode);
         const found = bad as { from: number; to: number; bad: Bad } | null;
         if (found) await mismatch(found.from, found.to, found.bad);
         position++;
-        const rootFailure = checkRoots();
-        if (rootFailure) await mismatch(rootFailure.from, position, rootFailure.bad);
+        if (nextExpected < expected.length && (expected[nextExpected] as ExpectedRoot).size <= position) {
+          const rootFailure = checkRoots();
+          if (rootFailure) await mismatch(rootFailure.from, position, rootFailure.bad);
+        }
       }
       if (nodeAt !== nodes.ids.length) {
         const stray = nodes.ids[nodeAt] as number;
         throw new Bad(Math.floor(stray / 64), `unexpected subtree hash row ${stray} in the stored tree`);
       }
-      rows = upcoming;
+      page = upcoming;
     }
   } finally {
     await hasher.close();

@@ -263,8 +263,24 @@ describe.each(engines)('Ledger on %s', (_engine, createTarget) => {
         const result = await ledger.verify();
         expect(result).toMatchObject({ ok: false, first_bad_index: firstBad });
         expect(result.reason).toMatch(reason);
+        // Small pages: full pages take the fast read path (no indices read), the rest the exact one.
+        const key0 = parseVerifierKey(key.publicKey());
+        for (const pageSize of [1, 4, 8, 16, 64]) {
+          for (const threaded of [false, true]) {
+            expect(await verifyLog(db, { key: key0, origin: ORIGIN, threaded, pageSize })).toEqual(result);
+          }
+        }
       });
     }
+
+    it('accepts an intact log with any page size', async () => {
+      const key0 = parseVerifierKey(key.publicKey());
+      const whole = await ledger.verify();
+      expect(whole.ok).toBe(true);
+      for (const pageSize of [1, 3, 4, 40, 41]) {
+        expect(await verifyLog(db, { key: key0, origin: ORIGIN, pageSize })).toEqual(whole);
+      }
+    });
 
     it('gives the same answers with leaves hashed on a worker thread', async () => {
       const key0 = parseVerifierKey(key.publicKey());

@@ -310,3 +310,78 @@ export class CompactRange {
     return new CompactRange(this.leaves, [...this.hashes]);
   }
 }
+
+/**
+ * SHA-256 of `data` written into `out` at `offset` (32 bytes), without allocating a
+ * Buffer per hash: `crypto.hash` returns the digest as a latin1 string (a cheap heap
+ * string, not an ArrayBuffer), which is copied in byte for byte.
+ */
+const sha256Into: (data: Uint8Array, out: Buffer, offset: number) => void =
+  typeof (nodeCrypto as { hash?: unknown }).hash === 'function'
+    ? (data, out, offset) => {
+        const digest = (nodeCrypto as unknown as { hash(a: string, d: Uint8Array, e: 'latin1'): string }).hash(
+          'sha256',
+          data,
+          'latin1',
+        );
+        out.write(digest, offset, 32, 'latin1');
+      }
+    : (data, out, offset) => {
+        createHash('sha256').update(data).digest().copy(out, offset);
+      };
+
+/**
+ * {@link CompactRange} for bulk recomputation (`verify`): the right edge lives in one
+ * buffer (a stack of 32-byte hashes), leaves are read from a buffer of concatenated
+ * hashes and interior nodes are hashed into the stack, so appending allocates nothing.
+ */
+export class FlatCompactRange {
+  private leaves = 0;
+  /** Stack of perfect subtree roots, largest first; `depth` of them are in use. */
+  private readonly stack = Buffer.alloc(64 * 32);
+  private depth = 0;
+  private readonly input = Buffer.alloc(65, 0x01);
+
+  get size(): number {
+    return this.leaves;
+  }
+
+  /**
+   * Adds the leaf whose hash is `leafHashes[offset .. offset + 32)`. `onNode(level,
+   * index, hashes, at)` is called for every perfect subtree (level >= 1) completed
+   * by this leaf, bottom-up, with its hash at `hashes[at .. at + 32)`; it returns
+   * false to stop (the range is then unusable).
+   */
+  append(
+    leafHashes: Uint8Array,
+    offset: number,
+    onNode: (level: number, index: number, hashes: Buffer, at: number) => boolean,
+  ): boolean {
+    const stack = this.stack;
+    const input = this.input;
+    stack.set(leafHashes.subarray(offset, offset + 32), this.depth * 32);
+    this.depth++;
+    let level = 0;
+    let position = this.leaves;
+    while (position % 2 === 1) {
+      // The top two entries are left and right children: hash them into the left one's slot.
+      const left = (this.depth - 2) * 32;
+      stack.copy(input, 1, left, left + 64);
+      sha256Into(input, stack, left);
+      this.depth--;
+      level++;
+      position = Math.floor(position / 2);
+      if (!onNode(level, position, stack, left)) return false;
+    }
+    this.leaves++;
+    return true;
+  }
+
+  /** MTH of the current tree. */
+  root(): Buffer {
+    if (this.depth === 0) return EMPTY_ROOT;
+    let r: Uint8Array = this.stack.subarray((this.depth - 1) * 32, this.depth * 32);
+    for (let i = this.depth - 2; i >= 0; i--) r = hashChildren(this.stack.subarray(i * 32, i * 32 + 32), r);
+    return Buffer.from(r);
+  }
+}

@@ -71,6 +71,28 @@ export class SqliteDatabase implements Database {
     return this.mutex.run(() => this.retryBusy(() => this.runQuery<T>(sql, params)));
   }
 
+  /**
+   * Like `query`, but returns only the first column of each row, without building a
+   * row object per row (better-sqlite3 `pluck`): for bulk reads such as `verify`.
+   * Not part of the `Database` port; callers feature-detect it.
+   */
+  queryColumn<T = unknown>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    return this.mutex.run(() =>
+      this.retryBusy(() => {
+        const stmt = this.prepare(sql);
+        if (!stmt.reader) throw new StoreError('store.query_failed', 'queryColumn needs a statement that returns rows');
+        try {
+          return stmt.pluck(true).all(...bindArgs(params)) as T[];
+        } catch (err) {
+          throw toStoreError(err, 'query failed');
+        } finally {
+          // The statement is cached and shared with `query`.
+          stmt.pluck(false);
+        }
+      }),
+    );
+  }
+
   execute(sql: string, params: readonly SqlValue[] = []): Promise<{ changes: number }> {
     return this.mutex.run(() => this.retryBusy(() => this.runExecute(sql, params)));
   }

@@ -302,13 +302,12 @@ function walkOne(
   const pop = (at: number): Sym => {
     if (stack.length === 0 || (marks.length > 0 && stack.length <= (marks[marks.length - 1] as number)))
       throw new PickleParseError('stack underflow', at);
-    return stack.pop() as Sym;
+    return stack.pop() ?? OTHER;
   };
   const top = (at: number): Sym => {
-    const v = stack[stack.length - 1];
-    if (v === undefined || (marks.length > 0 && stack.length <= (marks[marks.length - 1] as number)))
+    if (stack.length === 0 || (marks.length > 0 && stack.length <= (marks[marks.length - 1] as number)))
       throw new PickleParseError('stack underflow', at);
-    return v;
+    return stack[stack.length - 1] ?? OTHER;
   };
   const push = (v: Sym, at: number) => {
     if (stack.length >= MAX_STACK) throw new PickleParseError(`stack deeper than ${MAX_STACK}`, at);
@@ -318,7 +317,7 @@ function walkOne(
   const popMark = (at: number): Sym | undefined => {
     const m = marks.pop();
     if (m === undefined) throw new PickleParseError('no MARK on the stack', at);
-    const first = stack[m];
+    const first = m < stack.length ? (stack[m] ?? OTHER) : undefined;
     stack.length = m;
     return first;
   };
@@ -369,7 +368,8 @@ function walkOne(
         n++;
       }
       if (stack.length + n > MAX_STACK) throw new PickleParseError(`stack deeper than ${MAX_STACK}`, at);
-      for (let k = 0; k < n; k++) stack.push(OTHER);
+      // Opaque constants are stored as holes (read back as OTHER): growing the length beats n pushes.
+      stack.length += n;
       cur.pos = cur.base + p;
       ops += n;
       continue;

@@ -17,7 +17,7 @@ const sarifSchema = join(sharedDir, 'schemas', 'sarif-2.1.0.json');
 
 /** Runs the real binary (slow: one process per call). */
 function spawnCli(args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/bin/tunegate.ts'), ...args], {
     cwd: root,
     encoding: 'utf8',
   });

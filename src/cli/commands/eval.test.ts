@@ -26,7 +26,7 @@ function cli(
   env: Record<string, string> = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin/tunegate.ts', ...args], {
       env: { ...process.env, TUNEGATE_HOME: join(dir, 'home'), ...env },
     });
     let stdout = '';

@@ -1,6 +1,13 @@
 import type { Command } from 'commander';
+import type { ControlPlane } from '../../control-plane/index.js';
 import { bootstrap, loadConfig, openControlPlane } from '../../control-plane/index.js';
 import { action } from '../command-output.js';
+
+/**
+ * Starts the HTTP API on a control plane. The CLI does not import the server (surfaces never
+ * import each other): the executable in `src/bin` injects it.
+ */
+export type ServerLauncher = (cp: ControlPlane) => Promise<{ url: string }>;
 
 interface ServeOptions {
   host?: string;
@@ -12,7 +19,7 @@ interface ServeOptions {
  * bootstraps like `init` and prints the one-time admin token. Stops gracefully on
  * SIGTERM/SIGINT (in-flight requests finish, the database closes).
  */
-export function register(program: Command): void {
+export function register(program: Command, launchServer: ServerLauncher): void {
   program
     .command('serve')
     .description('run the HTTP API (first start bootstraps and prints a one-time admin token)')
@@ -33,9 +40,7 @@ export function register(program: Command): void {
           await cp.close();
           throw err;
         }
-        // Loaded on demand so that other commands do not pay for Fastify's start-up.
-        const { startServer } = await import('../../server/index.js');
-        const server = await startServer(cp).catch(async (err: unknown) => {
+        const server = await launchServer(cp).catch(async (err: unknown) => {
           await cp.close();
           throw err;
         });

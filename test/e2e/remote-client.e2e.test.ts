@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bootstrap } from '../control-plane/index.js';
-import { tempControlPlane } from '../control-plane/test-support/temp-control-plane.js';
-import { type RunningServer, startServer } from '../server/index.js';
-import { RemoteClient } from './remote-client.js';
+import { RemoteClient } from '../../src/cli/remote-client.js';
+import { bootstrap } from '../../src/control-plane/index.js';
+import { tempControlPlane } from '../../src/control-plane/test-support/temp-control-plane.js';
+import { type RunningServer, startServer } from '../../src/server/index.js';
 
 const DIGEST = 'f'.repeat(64);
 
