@@ -29,13 +29,15 @@ const corpus = flag('--corpus', 'bench/.data/spam-corpus.jsonl');
 const limit = Number(flag('--messages', '2000'));
 const messages = (spamAssassin as unknown as () => { text: string; group: string }[])().slice(0, limit);
 const records: DatasetRecord[] = [];
+/** Input bytes each record stands for (rates over a subset divide by the subset's bytes). */
+const recordBytes = new Map<DatasetRecord, number>();
 let bytes = 0;
 messages.forEach((m, i) => {
   const label = m.group.startsWith('spam') ? 'spam' : 'ham';
   const cut = m.text.indexOf('\n\n');
   const body = cut >= 0 ? m.text.slice(cut + 2) : m.text;
   bytes += Buffer.byteLength(m.text);
-  records.push({
+  const cls: DatasetRecord = {
     index: i,
     file: 'spam.jsonl',
     line: i + 1,
@@ -45,9 +47,11 @@ messages.forEach((m, i) => {
     label,
     texts: [{ field: 'text', text: m.text }],
     meta: {},
-  });
+  };
+  records.push(cls);
+  recordBytes.set(cls, Buffer.byteLength(m.text));
   bytes += Buffer.byteLength(body) + 40;
-  records.push({
+  const instr: DatasetRecord = {
     index: messages.length + i,
     file: 'instr.jsonl',
     line: i + 1,
@@ -60,7 +64,9 @@ messages.forEach((m, i) => {
       { field: 'output', text: 'The sender writes about the topic above and asks for a reply.' },
     ],
     meta: {},
-  });
+  };
+  records.push(instr);
+  recordBytes.set(instr, Buffer.byteLength(body) + 40);
 });
 const mb = bytes / 1048576;
 
@@ -71,7 +77,10 @@ function cpuSeconds(start: NodeJS.CpuUsage): number {
 }
 
 /** Runs `analyze` (and aggregator `add`) of `detectors` over all records; returns wall and CPU seconds. */
-function timeDetectors(detectors: readonly Detector[], subset = records): { wall: number; cpu: number } {
+function timeDetectors(
+  detectors: readonly Detector[],
+  subset = records,
+): { wall: number; cpu: number; mb: number } {
   const ctx = { options: {}, seed: 1 };
   const aggs = detectors.map((d) => d.createAggregator?.(ctx));
   const c0 = process.cpuUsage();
@@ -83,12 +92,16 @@ function timeDetectors(detectors: readonly Detector[], subset = records): { wall
         aggs[k]?.add({ index: r.index, file: r.file, line: r.line }, a.observation);
     });
   }
-  return { wall: (performance.now() - t0) / 1000, cpu: cpuSeconds(c0) };
+  const wall = (performance.now() - t0) / 1000;
+  const cpu = cpuSeconds(c0);
+  let subsetBytes = 0;
+  for (const r of subset) subsetBytes += recordBytes.get(r) ?? 0;
+  return { wall, cpu, mb: subsetBytes / 1048576 };
 }
 
-const rate = (t: { wall: number; cpu: number }) => ({
-  wall_mb_per_s: +(mb / t.wall).toFixed(1),
-  cpu_mb_per_s: +(mb / t.cpu).toFixed(1),
+const rate = (t: { wall: number; cpu: number; mb: number }) => ({
+  wall_mb_per_s: +(t.mb / t.wall).toFixed(1),
+  cpu_mb_per_s: +(t.mb / t.cpu).toFixed(1),
 });
 
 // Warm-up (JIT, model load), then measure.
@@ -98,7 +111,8 @@ console.log(
 );
 const rows: Record<string, ReturnType<typeof rate>> = {};
 for (const d of contentDetectors) rows[d.id] = rate(timeDetectors([d]));
-const all = timeDetectors(contentDetectors, records.slice(0, 400));
+// All seven over the same records as the per-detector rows (the rate divides by the bytes timed).
+const all = timeDetectors(contentDetectors);
 console.log(
   JSON.stringify({
     per_detector: rows,

@@ -377,7 +377,7 @@ async function main(): Promise<void> {
         );
         const tp = [...poisoned].filter((i) => flagged.has(i)).length;
         out(
-          `| ${base} | ${attack} | \`${trigger}\`${prefix ? ' (prefix)' : ''} | ${pr * (base.startsWith('Spam') ? 3 : 1) * 100}%${base.startsWith('Spam') ? ' of spam' : ''} | ${poisoned.size} | ${rank >= 0 ? rank + 1 : 'not found'} | ${rank >= 0 ? fmt(tp / poisoned.size) : '-'} | ${rank >= 0 && flagged.size > 0 ? fmt(tp / flagged.size) : '-'} |`,
+          `| ${base} | ${attack} | \`${trigger}\`${prefix ? ' (prefix)' : ''} | ${+(pr * (base.startsWith('Spam') ? 3 : 1) * 100).toFixed(1)}%${base.startsWith('Spam') ? ' of spam' : ''} | ${poisoned.size} | ${rank >= 0 ? rank + 1 : 'not found'} | ${rank >= 0 ? fmt(tp / poisoned.size) : '-'} | ${rank >= 0 && flagged.size > 0 ? fmt(tp / flagged.size) : '-'} |`,
         );
       }
     }

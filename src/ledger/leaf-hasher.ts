@@ -11,15 +11,14 @@ const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const crypto = require('node:crypto');
 const prefix = Buffer.from([0]);
-// One-shot crypto.hash (Node >= 20.12) allocates no Hash object per leaf; "\\0" + entry is 0x00 || UTF-8(entry).
-const leaf = typeof crypto.hash === 'function'
-  ? (entry) => crypto.hash('sha256', '\\0' + entry, 'buffer')
-  : (entry) => crypto.createHash('sha256').update(prefix).update(entry).digest();
+// One-shot crypto.hash (Node >= 20.12) needs no Hash object per leaf, and its latin1 digest is a
+// cheap heap string rather than a Buffer; "\\0" + entry is 0x00 || UTF-8(entry).
+const leafInto = typeof crypto.hash === 'function'
+  ? (entry, out, at) => out.write(crypto.hash('sha256', '\\0' + entry, 'latin1'), at, 32, 'latin1')
+  : (entry, out, at) => crypto.createHash('sha256').update(prefix).update(entry).digest().copy(out, at);
 parentPort.on('message', ({ id, entries }) => {
-  const out = new Uint8Array(entries.length * 32);
-  for (let i = 0; i < entries.length; i++) {
-    out.set(leaf(entries[i]), i * 32);
-  }
+  const out = Buffer.from(new ArrayBuffer(entries.length * 32));
+  for (let i = 0; i < entries.length; i++) leafInto(entries[i], out, i * 32);
   parentPort.postMessage({ id, hashes: out }, [out.buffer]);
 });
 `;

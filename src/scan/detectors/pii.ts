@@ -89,6 +89,98 @@ const US_ADDRESS_RE = new RegExp(
 const EU_ADDRESS_RE =
   /(?<![\p{L}])[A-ZÄÖÜ][a-zäöüß]{2,30}(?:straße|strasse|str\.|weg|allee|platz|gasse|ring|damm|laan|straat|gracht|plein)\s\d{1,4}[a-z]?(,\s?\d{4,5}\s[A-ZÄÖÜ][a-zäöüß]{2,30})?(?![\p{L}\d])/gu;
 
+// Necessary for an EU_ADDRESS_RE match (street suffix, space, house number): skips the costly scan otherwise.
+const EU_ADDRESS_HINT_RE =
+  /(?:straße|strasse|str\.|weg|allee|platz|gasse|ring|damm|laan|straat|gracht|plein)\s\d/u;
+
+/**
+ * Cheap necessary condition for `isIPv6` on an `IPV6_RE` match: without `::` an address has
+ * exactly eight groups, or seven when the last one is an embedded IPv4 (clock times such as
+ * `10:30:00` are rejected here without the costly validation).
+ */
+function ipv6Shape(v: string): boolean {
+  if (v.includes('::')) return true;
+  let colons = 0;
+  for (let i = 0; i < v.length; i++) if (v.charCodeAt(i) === 58) colons++;
+  return colons === 7 || (colons === 6 && v.includes('.'));
+}
+
+// Sticky forms of EMAIL_RE and IPV6_RE without their look-behind, run only at the one start
+// position each '@' / colon run allows (see `emailMatches`, `ipv6Matches`).
+const EMAIL_AT_RE = new RegExp(EMAIL_RE.source.replace('(?<![\\w.%+-])', ''), 'y');
+const IPV6_AT_RE = new RegExp(IPV6_RE.source.replace('(?<![\\w:.])', ''), 'y');
+
+function isWordCode(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+}
+
+function isAlnumCode(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+/** `[A-Za-z0-9._%+-]`, the local-part class of EMAIL_RE. */
+function isLocalCode(c: number): boolean {
+  return isAlnumCode(c) || c === 46 || c === 95 || c === 37 || c === 43 || c === 45;
+}
+
+/**
+ * The matches of EMAIL_RE, in order, without trying it at every word: a match's '@' is the
+ * first after its start, and the look-behind leaves one possible start per '@' (the start of
+ * the local-part run before it, at most 64 characters back).
+ */
+function emailMatches(text: string): { index: number; value: string }[] {
+  const out: { index: number; value: string }[] = [];
+  let resume = 0;
+  for (let at = text.indexOf('@'); at >= 0; at = text.indexOf('@', at + 1)) {
+    let a = at;
+    while (a > 0 && at - a <= 64 && isLocalCode(text.charCodeAt(a - 1))) a--;
+    if (a === at || at - a > 64 || a < resume) continue;
+    const before = a > 0 ? text.charCodeAt(a - 1) : -1;
+    if (
+      before >= 0 &&
+      (isWordCode(before) || before === 46 || before === 37 || before === 43 || before === 45)
+    )
+      continue;
+    if (!isAlnumCode(text.charCodeAt(a))) continue;
+    EMAIL_AT_RE.lastIndex = a;
+    const m = EMAIL_AT_RE.exec(text);
+    if (!m) continue;
+    out.push({ index: a, value: m[0] });
+    resume = a + m[0].length;
+  }
+  return out;
+}
+
+/** `[0-9A-Fa-f:.]`: every character of an IPV6_RE match. */
+function isIpv6Code(c: number): boolean {
+  return (c >= 48 && c <= 58) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102) || c === 46;
+}
+
+/**
+ * The matches of IPV6_RE, in order: a match is made of `[0-9A-Fa-f:.]` and its look-behind
+ * only allows the start of such a run, so only runs holding two or more colons are tried.
+ */
+function ipv6Matches(text: string): { index: number; value: string }[] {
+  const out: { index: number; value: string }[] = [];
+  let from = 0;
+  for (let colon = text.indexOf(':'); colon >= 0; colon = text.indexOf(':', from)) {
+    let a = colon;
+    while (a > 0 && isIpv6Code(text.charCodeAt(a - 1))) a--;
+    let b = colon + 1;
+    let colons = 1;
+    while (b < text.length && isIpv6Code(text.charCodeAt(b))) {
+      if (text.charCodeAt(b) === 58) colons++;
+      b++;
+    }
+    from = b;
+    if (colons < 2 || (a > 0 && isWordCode(text.charCodeAt(a - 1)))) continue;
+    IPV6_AT_RE.lastIndex = a;
+    const m = IPV6_AT_RE.exec(text);
+    if (m) out.push({ index: a, value: m[0] });
+  }
+  return out;
+}
+
 function context(text: string, start: number, width = 40): string {
   return text.slice(Math.max(0, start - width), start);
 }
@@ -127,13 +219,13 @@ export function findPii(text: string): PiiMatch[] {
   };
   const hasDigit = /\d/.test(text);
   if (text.includes('@')) {
-    for (const m of text.matchAll(EMAIL_RE)) {
+    for (const m of emailMatches(text)) {
       add(
         'email',
         m.index,
-        m.index + m[0].length,
-        maskEmail(m[0]),
-        RESERVED_DOMAIN_RE.test(m[0]) ? 0.6 : 0.95,
+        m.index + m.value.length,
+        maskEmail(m.value),
+        RESERVED_DOMAIN_RE.test(m.value) ? 0.6 : 0.95,
       );
     }
   }
@@ -249,20 +341,22 @@ export function findPii(text: string): PiiMatch[] {
         m[1] ? 0.9 : 0.6,
       );
     }
-    for (const m of text.matchAll(EU_ADDRESS_RE)) {
-      add(
-        'address',
-        m.index,
-        m.index + m[0].length,
-        `${maskMiddle(m[0].split(/\s/)[0] ?? '')} …`,
-        m[1] ? 0.85 : 0.6,
-      );
-    }
+    if (EU_ADDRESS_HINT_RE.test(text))
+      for (const m of text.matchAll(EU_ADDRESS_RE)) {
+        add(
+          'address',
+          m.index,
+          m.index + m[0].length,
+          `${maskMiddle(m[0].split(/\s/)[0] ?? '')} …`,
+          m[1] ? 0.85 : 0.6,
+        );
+      }
   }
   if (text.includes(':') && /[0-9a-f]{0,4}:[0-9a-f]{0,4}:/i.test(text)) {
-    for (const m of text.matchAll(IPV6_RE)) {
-      const v = m[0];
-      if (!isIPv6(v) || v === '::' || v === '::1' || /^fe80:/i.test(v) || /^f[cd]/i.test(v)) continue;
+    for (const m of ipv6Matches(text)) {
+      const v = m.value;
+      if (!ipv6Shape(v) || !isIPv6(v) || v === '::' || v === '::1' || /^fe80:/i.test(v) || /^f[cd]/i.test(v))
+        continue;
       if (v.split(':').filter((g) => g !== '').length < 3) continue;
       add('ip.v6', m.index, m.index + v.length, `${v.split(':').slice(0, 2).join(':')}:…`, 0.7);
     }

@@ -53,17 +53,52 @@ const LEET_MAP: Readonly<Record<string, string>> = {
   '+': 't',
 };
 // A token mixing letters with leet digits/symbols, e.g. "1gn0r3" or "pr3v10us".
-const LEET_TOKEN_RE = /[a-z0-9@$!|+]{3,40}/g;
 const LEET_HINT_RE = /[a-z][0134579@$|+][a-z]|\b[0134579@$][a-z]{2}|[a-z]{2}[0134579@$!]\b/;
 
-/** Rewrites leetspeak tokens (letters mixed with 0/1/3/4/5/7/@/$...) to letters; other tokens stay. */
+function isLeetClass(c: number): boolean {
+  // [a-z0-9@$!|+]
+  return (
+    (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 64 || c === 36 || c === 33 || c === 124 || c === 43
+  );
+}
+
+/**
+ * Rewrites leetspeak tokens (letters mixed with 0/1/3/4/5/7/@/$...) to letters; other tokens stay.
+ * Tokens as `/[a-z0-9@$!|+]{3,40}/g` would find them (maximal runs of `[a-z0-9@$!|+]` cut into 40-character
+ * chunks, chunks under 3 characters ignored); a linear scan, and only changed tokens allocate.
+ */
 export function deLeet(folded: string): string {
-  return folded.replace(LEET_TOKEN_RE, (tok) => {
-    if (!/[a-z]/.test(tok) || !/[0-9@$!|+]/.test(tok)) return tok;
-    let out = '';
-    for (const ch of tok) out += LEET_MAP[ch] ?? ch;
-    return out;
-  });
+  const n = folded.length;
+  let out = '';
+  let copied = 0;
+  let i = 0;
+  while (i < n) {
+    if (!isLeetClass(folded.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    let runEnd = i + 1;
+    while (runEnd < n && isLeetClass(folded.charCodeAt(runEnd))) runEnd++;
+    for (let a = i; runEnd - a >= 3; a += 40) {
+      const b = Math.min(runEnd, a + 40);
+      let letter = false;
+      let leet = false;
+      for (let k = a; k < b; k++) {
+        const c = folded.charCodeAt(k);
+        if (c >= 97 && c <= 122) letter = true;
+        else leet = true;
+      }
+      if (!letter || !leet) continue;
+      out += folded.slice(copied, a);
+      for (let k = a; k < b; k++) {
+        const ch = folded[k] as string;
+        out += LEET_MAP[ch] ?? ch;
+      }
+      copied = b;
+    }
+    i = runEnd;
+  }
+  return copied === 0 ? folded : out + folded.slice(copied);
 }
 
 // Four or more single letters separated by spaces or light punctuation: "i g n o r e", "i.g.n.o.r.e".

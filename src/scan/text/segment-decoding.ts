@@ -24,13 +24,121 @@ export interface DecodeLimits {
 }
 
 // Payloads worth rescanning are short; long runs are attachments and images (skipped).
-const BASE64_RE = /(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{24,2048}={0,2}(?![A-Za-z0-9+/_-])/g;
-const HEX_RE = /(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}[ :]?){12,1024}(?![0-9A-Fa-f])/g;
+// Base64 is /(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{24,2048}={0,2}(?![A-Za-z0-9+/_-])/g and hex is
+// /(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}[ :]?){12,1024}(?![0-9A-Fa-f])/g, found by `base64Matches` and
+// `hexMatches` (a linear scan for candidate starts, then a sticky regex there).
 const URL_RE = /(?:[^\s%]{0,64}%[0-9A-Fa-f]{2}){4,2048}[^\s%]{0,64}/g;
 const TAG_RUN_RE = /(?:\udb40[\udc00-\udc7f]){2,}/g;
 // rot13 spellings of words injections need: ignore, instructions, previous, system, prompt, disregard, forget, jailbreak.
 const ROT13_HINT_RE =
   /\b(?:vtaber|vafgehpgvbaf?|cerivbhf|flfgrz|cebzcg|qvfertneq|sbetrg|wnvyoernx|cnffjbeq)\b/i;
+
+// Sticky forms, run only where the linear scans below found a candidate start.
+const BASE64_AT_RE = /[A-Za-z0-9+/_-]{24,2048}={0,2}(?![A-Za-z0-9+/_-])/y;
+const HEX_AT_RE = /(?:[0-9A-Fa-f]{2}[ :]?){12,1024}(?![0-9A-Fa-f])/y;
+const SPACE_RE = /\s/;
+
+/** Character classes of ASCII code units: bit 1 base64 (`[A-Za-z0-9+/_-]`), bit 2 hex digit. */
+const CHAR_CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  if (/[A-Za-z0-9+/_-]/.test(ch)) CHAR_CLASS[c] = 1;
+  if (/[0-9A-Fa-f]/.test(ch)) CHAR_CLASS[c] = (CHAR_CLASS[c] as number) | 2;
+}
+
+function isBase64Char(c: number): boolean {
+  return c < 128 && ((CHAR_CLASS[c] as number) & 1) !== 0;
+}
+
+function isHexChar(c: number): boolean {
+  return c < 128 && ((CHAR_CLASS[c] as number) & 2) !== 0;
+}
+
+/**
+ * The base64 matches, in order, without running it at every word: a match is a
+ * whole run of base64 characters (the look-behind) of 24..2048 characters (a longer run
+ * cannot satisfy the look-ahead anywhere), so only such runs are tried.
+ */
+function base64Matches(text: string): string[] {
+  const out: string[] = [];
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    if (!isBase64Char(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < n && isBase64Char(text.charCodeAt(j))) j++;
+    if (j - i >= 24 && j - i <= 2048) {
+      BASE64_AT_RE.lastIndex = i;
+      const m = BASE64_AT_RE.exec(text);
+      if (m) out.push(m[0]);
+    }
+    i = j;
+  }
+  return out;
+}
+
+/**
+ * The hex matches, in order: a start is a hex character not preceded by one; the
+ * greedy count of pairs (each optionally followed by one space or colon) from it bounds any
+ * match there, so only starts with at least 12 pairs are tried with the regex. After a match
+ * the scan resumes at its end, as `matchAll` does.
+ */
+function hexMatches(text: string): string[] {
+  const out: string[] = [];
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    if (!isHexChar(text.charCodeAt(i)) || (i > 0 && isHexChar(text.charCodeAt(i - 1)))) {
+      i++;
+      continue;
+    }
+    let pairs = 0;
+    let j = i;
+    while (j + 1 < n && isHexChar(text.charCodeAt(j)) && isHexChar(text.charCodeAt(j + 1))) {
+      pairs++;
+      j += 2;
+      const c = text.charCodeAt(j);
+      if (c === 32 || c === 58) j++;
+    }
+    if (pairs >= 12) {
+      HEX_AT_RE.lastIndex = i;
+      const m = HEX_AT_RE.exec(text);
+      if (m) {
+        out.push(m[0]);
+        i += Math.max(1, m[0].length);
+        continue;
+      }
+    }
+    i++;
+  }
+  return out;
+}
+
+/**
+ * The matches `URL_RE` finds, in order: a match lies inside one whitespace-free run holding
+ * at least four `%XX` escapes, so only such runs are scanned.
+ */
+function urlMatches(text: string): string[] {
+  const out: string[] = [];
+  let p = text.indexOf('%');
+  while (p >= 0) {
+    let a = p;
+    while (a > 0 && !SPACE_RE.test(text[a - 1] as string)) a--;
+    let b = p + 1;
+    while (b < text.length && !SPACE_RE.test(text[b] as string)) b++;
+    let escapes = 0;
+    for (let k = a; k + 2 < b; k++) {
+      if (text.charCodeAt(k) === 37 && isHexChar(text.charCodeAt(k + 1)) && isHexChar(text.charCodeAt(k + 2)))
+        escapes++;
+    }
+    if (escapes >= 4) for (const m of text.slice(a, b).matchAll(URL_RE)) out.push(m[0]);
+    p = text.indexOf('%', b);
+  }
+  return out;
+}
 
 /** Readable text: mostly printable, has letters and word breaks. */
 export function looksLikeText(s: string): boolean {
@@ -77,16 +185,15 @@ function decodeOne(text: string, budget: { chars: number; segments: number }): D
     out.push({ encoding, chain: [encoding], text: clipped });
   };
   if (text.length >= 24) {
-    for (const m of text.matchAll(BASE64_RE)) {
-      const seg = m[0];
+    for (const seg of base64Matches(text)) {
       // Pure hex or pure digits/letters without case mix are ids and hashes, not base64 text.
       if (!/[a-z]/.test(seg) || !/[A-Z0-9+/]/.test(seg)) continue;
       const decoded = Buffer.from(seg.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8');
       if (looksLikeText(decoded)) push('base64', decoded);
       if (budget.segments <= 0) break;
     }
-    for (const m of text.matchAll(HEX_RE)) {
-      const seg = m[0].replace(/[ :]/g, '');
+    for (const hex of hexMatches(text)) {
+      const seg = hex.replace(/[ :]/g, '');
       if (seg.length % 2 !== 0) continue;
       const decoded = Buffer.from(seg, 'hex').toString('utf8');
       if (looksLikeText(decoded)) push('hex', decoded);
@@ -94,14 +201,14 @@ function decodeOne(text: string, budget: { chars: number; segments: number }): D
     }
   }
   if (text.includes('%')) {
-    for (const m of text.matchAll(URL_RE)) {
+    for (const seg of urlMatches(text)) {
       let decoded: string;
       try {
-        decoded = decodeURIComponent(m[0].replace(/\+/g, ' '));
+        decoded = decodeURIComponent(seg.replace(/\+/g, ' '));
       } catch {
         continue;
       }
-      if (decoded !== m[0] && looksLikeText(decoded)) push('url', decoded);
+      if (decoded !== seg && looksLikeText(decoded)) push('url', decoded);
       if (budget.segments <= 0) break;
     }
   }
