@@ -1,4 +1,4 @@
-import type { Database } from '../store/database.js';
+import type { Database, Queryable } from '../store/database.js';
 import { LeafHasher } from './leaf-hasher.js';
 import { LedgerError } from './ledger-error.js';
 import { nodeId } from './ledger-schema.js';
@@ -56,18 +56,37 @@ class Bad extends Error {
  * Throws `ledger.invalid_checkpoint` only when the supplied note itself is unusable.
  * Query columns need no check: the database generates them from the entry bytes.
  */
-export async function verifyLog(
-  db: Database,
-  options: {
-    key: VerifierKey;
-    origin: string;
-    checkpoint?: string | undefined;
-    /** Hash leaves on a worker thread (default: for logs of 50,000 entries or more). */
-    threaded?: boolean;
-    /** Entries per page (default 1,000; tests use small pages to cover full and partial ones). */
-    pageSize?: number;
-  },
-): Promise<VerifyResult> {
+export async function verifyLog(db: Database, options: VerifyOptions): Promise<VerifyResult> {
+  // Every read happens on one snapshot: a writer committing between two of verify's
+  // queries (another process, or a killed client's backend finishing its COMMIT) would
+  // otherwise look like entries that no signed checkpoint covers.
+  return db.transaction((tx) => verifySnapshot(snapshotView(db, tx), options), { snapshot: true });
+}
+
+interface VerifyOptions {
+  key: VerifierKey;
+  origin: string;
+  checkpoint?: string | undefined;
+  /** Hash leaves on a worker thread (default: for logs of 50,000 entries or more). */
+  threaded?: boolean;
+  /** Entries per page (default 1,000; tests use small pages to cover full and partial ones). */
+  pageSize?: number;
+}
+
+/** The reads verify needs, bound to one snapshot transaction. */
+type SnapshotReader = Queryable & Pick<Database, 'dialect'> & Partial<ColumnReader>;
+
+function snapshotView(db: Database, tx: Queryable): SnapshotReader {
+  const column = (tx as Partial<ColumnReader>).queryColumn;
+  return {
+    dialect: db.dialect,
+    query: (sql, params) => tx.query(sql, params),
+    execute: (sql, params) => tx.execute(sql, params),
+    ...(column ? { queryColumn: column } : {}),
+  };
+}
+
+async function verifySnapshot(db: SnapshotReader, options: VerifyOptions): Promise<VerifyResult> {
   let size = 0;
   try {
     const expected: ExpectedRoot[] = [];
@@ -189,7 +208,7 @@ class NodePage {
   static readonly EMPTY = new NodePage('', 0, Buffer.alloc(0));
 }
 
-async function readNodes(db: Database, from: number, to: number): Promise<NodePage> {
+async function readNodes(db: SnapshotReader, from: number, to: number): Promise<NodePage> {
   const sql =
     db.dialect === 'postgres'
       ? `SELECT count(*) AS n, string_agg(id::text, ',' ORDER BY id) AS ids, string_agg(encode(hash, 'hex'), '' ORDER BY id) AS hashes
@@ -220,9 +239,8 @@ interface ColumnReader {
   queryColumn<T>(sql: string, params?: readonly unknown[]): Promise<T[]>;
 }
 
-function columnReader(db: Database): ColumnReader | null {
-  const candidate = db as Partial<ColumnReader>;
-  return typeof candidate.queryColumn === 'function' ? (db as unknown as ColumnReader) : null;
+function columnReader(db: SnapshotReader): ColumnReader | null {
+  return typeof db.queryColumn === 'function' ? (db as ColumnReader) : null;
 }
 
 /**
@@ -231,7 +249,7 @@ function columnReader(db: Database): ColumnReader | null {
  * them distinct), they are exactly from, from + 1, ... Otherwise (a gap, or the end
  * of the log) the page is read again with its indices, so gaps are reported precisely.
  */
-async function readEntries(db: Database, from: number, pageSize: number): Promise<EntryPage> {
+async function readEntries(db: SnapshotReader, from: number, pageSize: number): Promise<EntryPage> {
   const reader = columnReader(db);
   if (reader) {
     const entries = await reader.queryColumn<string>(
@@ -251,7 +269,7 @@ async function readEntries(db: Database, from: number, pageSize: number): Promis
  * Called when recomputed hashes disagree with stored ones over leaves [from, to):
  * names the first entry whose bytes no longer match its stored leaf hash, if any.
  */
-async function firstModified(db: Database, from: number, to: number): Promise<number | null> {
+async function firstModified(db: SnapshotReader, from: number, to: number): Promise<number | null> {
   for (let start = from; start < to; start += PAGE) {
     const rows = await db.query<{ idx: number; entry: string; leaf_hash: Uint8Array }>(
       'SELECT idx, entry, leaf_hash FROM ledger_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx',
@@ -271,7 +289,7 @@ async function firstModified(db: Database, from: number, to: number): Promise<nu
  * on a mismatch are the stored leaf hashes consulted to name the modified entry.
  */
 async function streamEntries(
-  db: Database,
+  db: SnapshotReader,
   expected: readonly ExpectedRoot[],
   latest: number,
   threaded: boolean,

@@ -29,6 +29,13 @@ export interface TransactionOptions {
    * database write lock is taken at BEGIN IMMEDIATE, which already serialises writers).
    */
   lock?: string;
+  /**
+   * A read-only transaction on one consistent snapshot, which never blocks other
+   * processes' writers (PostgreSQL: REPEATABLE READ READ ONLY; SQLite: a deferred
+   * read transaction, i.e. one WAL snapshot). For long multi-query reads such as
+   * `verify`, which must not see a commit that lands between two of its queries.
+   */
+  snapshot?: boolean;
 }
 
 export interface Database extends Queryable {

@@ -129,7 +129,7 @@ export class PostgresDatabase implements Database {
     };
     let broken: Error | undefined;
     try {
-      await client.query('BEGIN');
+      await client.query(options?.snapshot ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN');
       if (options?.lock !== undefined)
         await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [options.lock]);
       const result = await fn(tx);

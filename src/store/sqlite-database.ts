@@ -74,33 +74,36 @@ export class SqliteDatabase implements Database {
   /**
    * Like `query`, but returns only the first column of each row, without building a
    * row object per row (better-sqlite3 `pluck`): for bulk reads such as `verify`.
-   * Not part of the `Database` port; callers feature-detect it.
+   * Not part of the `Database` port; callers feature-detect it (transaction handles
+   * of this class have it too).
    */
   queryColumn<T = unknown>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    return this.mutex.run(() =>
-      this.retryBusy(() => {
-        const stmt = this.prepare(sql);
-        if (!stmt.reader)
-          throw new StoreError('store.query_failed', 'queryColumn needs a statement that returns rows');
-        try {
-          return stmt.pluck(true).all(...bindArgs(params)) as T[];
-        } catch (err) {
-          throw toStoreError(err, 'query failed');
-        } finally {
-          // The statement is cached and shared with `query`.
-          stmt.pluck(false);
-        }
-      }),
-    );
+    return this.mutex.run(() => this.retryBusy(() => this.runQueryColumn<T>(sql, params)));
+  }
+
+  private runQueryColumn<T>(sql: string, params: readonly SqlValue[]): T[] {
+    const stmt = this.prepare(sql);
+    if (!stmt.reader)
+      throw new StoreError('store.query_failed', 'queryColumn needs a statement that returns rows');
+    try {
+      return stmt.pluck(true).all(...bindArgs(params)) as T[];
+    } catch (err) {
+      throw toStoreError(err, 'query failed');
+    } finally {
+      // The statement is cached and shared with `query`.
+      stmt.pluck(false);
+    }
   }
 
   execute(sql: string, params: readonly SqlValue[] = []): Promise<{ changes: number }> {
     return this.mutex.run(() => this.retryBusy(() => this.runExecute(sql, params)));
   }
 
-  transaction<T>(fn: (tx: Queryable) => Promise<T>, _options?: TransactionOptions): Promise<T> {
+  transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T> {
     // `lock` needs nothing extra here: BEGIN IMMEDIATE already serialises all writers.
-    return this.mutex.run(() => this.retryBusy(() => this.runTransaction(fn)));
+    // A snapshot is a deferred transaction: it reads one WAL snapshot and takes no write lock.
+    const begin = options?.snapshot ? 'BEGIN DEFERRED' : 'BEGIN IMMEDIATE';
+    return this.mutex.run(() => this.retryBusy(() => this.runTransaction(fn, begin)));
   }
 
   /** Re-runs `op` while the database is locked by another connection, up to the busy timeout. */
@@ -134,18 +137,25 @@ export class SqliteDatabase implements Database {
     });
   }
 
-  private async runTransaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  private async runTransaction<T>(
+    fn: (tx: Queryable) => Promise<T>,
+    begin: 'BEGIN IMMEDIATE' | 'BEGIN DEFERRED',
+  ): Promise<T> {
     this.assertOpen();
-    this.conn.exec('BEGIN IMMEDIATE');
+    this.conn.exec(begin);
     let active = true;
     const guard = (): void => {
       if (!active)
         throw new StoreError('store.query_failed', 'transaction handle used after the transaction ended');
     };
-    const tx: Queryable = {
+    const tx: Queryable & { queryColumn<C>(sql: string, params?: readonly SqlValue[]): Promise<C[]> } = {
       query: async <R extends Row = Row>(sql: string, params: readonly SqlValue[] = []) => {
         guard();
         return this.runQuery<R>(sql, params);
+      },
+      queryColumn: async <C>(sql: string, params: readonly SqlValue[] = []) => {
+        guard();
+        return this.runQueryColumn<C>(sql, params);
       },
       execute: async (sql: string, params: readonly SqlValue[] = []) => {
         guard();
