@@ -17,7 +17,6 @@ import type { DatasetRecord } from '../src/scan/dataset-record.js';
 import type { Detector, FindingDraft } from '../src/scan/detector.js';
 import { backdoorTriggerDetector } from '../src/scan/detectors/backdoor-trigger.js';
 import { hiddenTextDetector } from '../src/scan/detectors/hidden-text.js';
-import { seededRandom } from '../src/scan/detectors/linear-model-trainer.js';
 import { piiDetector } from '../src/scan/detectors/pii.js';
 import { promptInjectionDetector } from '../src/scan/detectors/prompt-injection.js';
 import { safetyStrippingDetector } from '../src/scan/detectors/safety-stripping.js';
@@ -29,6 +28,7 @@ import {
   instructionRecord,
   preferenceRecord,
 } from '../src/scan/detectors/test-support/records.js';
+import { seededRandom } from '../src/scan/seeded-random.js';
 import { writeDocSection } from './script-output.js';
 import {
   advbench,

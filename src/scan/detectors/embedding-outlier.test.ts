@@ -5,8 +5,8 @@ import type { DatasetRecord } from '../dataset-record.js';
 import type { DetectorContext, FindingDraft } from '../detector.js';
 import { OnnxEmbedder } from '../embedding/onnx-embedder.js';
 import { WordPieceTokenizer } from '../embedding/wordpiece-tokenizer.js';
+import { mulberry32 } from '../seeded-random.js';
 import { type EmbeddingObservation, embeddingOutlierDetector } from './embedding-outlier.js';
-import { mulberry32 } from './minhash.js';
 
 type Partial = Omit<DatasetRecord, 'index' | 'file' | 'line' | 'texts' | 'meta'>;
 

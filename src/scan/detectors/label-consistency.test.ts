@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { DatasetRecord } from '../dataset-record.js';
 import type { DetectorContext, FindingDraft } from '../detector.js';
+import { mulberry32 } from '../seeded-random.js';
 import { type LabelObservation, labelConsistencyDetector } from './label-consistency.js';
-import { mulberry32 } from './minhash.js';
 
 type Partial = Omit<DatasetRecord, 'index' | 'file' | 'line' | 'texts'>;
 

@@ -1,3 +1,4 @@
+import { seededRandom } from '../seeded-random.js';
 import { foldText } from '../text/normalization.js';
 import {
   featureScale,
@@ -29,18 +30,6 @@ export interface TrainOptions {
   l2: number;
   /** Weights below this magnitude are dropped from the shipped file. */
   prune: number;
-}
-
-/** mulberry32: a tiny, well-mixed 32-bit PRNG, so runs are reproducible across machines. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** In-place Fisher-Yates shuffle driven by `rand`. */

@@ -1,3 +1,4 @@
+import { mulberry32 } from '../seeded-random.js';
 /**
  * MinHash signatures and LSH banding, hand-written because this is the hot
  * loop of the scan: 32-bit arithmetic with `Math.imul` on typed arrays is
@@ -183,18 +184,6 @@ export function jaccard(a: Int32Array, b: Int32Array): number {
     else j++;
   }
   return inter / (a.length + b.length - inter);
-}
-
-/** Deterministic 32-bit PRNG (mulberry32) so signatures are reproducible across runs and machines. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
 }
 
 /**

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { DatasetRecord } from '../dataset-record.js';
 import type { DetectorContext, FindingDraft } from '../detector.js';
-import { mulberry32, optimalLshParams } from './minhash.js';
+import { mulberry32 } from '../seeded-random.js';
+import { optimalLshParams } from './minhash.js';
 import { nearDuplicateDetector } from './near-duplicate.js';
 
 function textRecord(index: number, text: string): DatasetRecord {

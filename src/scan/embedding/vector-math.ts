@@ -1,4 +1,4 @@
-import { mulberry32 } from '../detectors/minhash.js';
+import { mulberry32 } from '../seeded-random.js';
 
 /** Squared Euclidean distance of two vectors of the same length. */
 export function dist2(a: Float32Array, b: Float32Array): number {

@@ -1,5 +1,5 @@
 import type { DatasetRecord } from '../../dataset-record.js';
-import { seededRandom } from '../linear-model-trainer.js';
+import { seededRandom } from '../../seeded-random.js';
 import { chatRecord, classificationRecord, instructionRecord, preferenceRecord } from './records.js';
 
 /**
