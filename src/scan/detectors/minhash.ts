@@ -1,4 +1,5 @@
 import { mulberry32 } from '../seeded-random.js';
+import { SimdSignatureKernel } from './minhash-kernel.js';
 /**
  * MinHash signatures and LSH banding, hand-written because this is the hot
  * loop of the scan: 32-bit arithmetic with `Math.imul` on typed arrays is
@@ -22,11 +23,14 @@ export function fmix32(h: number): number {
   return x | 0;
 }
 
-/** Word character classes for ASCII: 1 = letter/digit (lower-cased by OR 0x20 for A-Z), 0 = separator. */
-const ASCII_WORD = new Uint8Array(128);
-for (let c = 48; c <= 57; c++) ASCII_WORD[c] = 1;
-for (let c = 65; c <= 90; c++) ASCII_WORD[c] = 2;
-for (let c = 97; c <= 122; c++) ASCII_WORD[c] = 1;
+/**
+ * ASCII code unit -> the code unit hashed for it (lower-cased letters, digits),
+ * or 0 for a separator.
+ */
+const ASCII_FOLD = new Uint8Array(128);
+for (let c = 48; c <= 57; c++) ASCII_FOLD[c] = c;
+for (let c = 65; c <= 90; c++) ASCII_FOLD[c] = c | 0x20;
+for (let c = 97; c <= 122; c++) ASCII_FOLD[c] = c;
 
 let scratchBuf = new Int32Array(4096);
 /** A reusable buffer for word hashes: allocation per record was a measurable share of the time. */
@@ -46,75 +50,196 @@ export interface ShingleOptions {
   n: number;
 }
 
-/**
- * The sorted, de-duplicated 32-bit hashes of a text's shingles. Text is
- * lower-cased and split on non-word characters (words) or whitespace-collapsed
- * (chars). A text shorter than one shingle yields one shingle for the whole text.
- */
+// Several detectors hash the words of the same text of the same record (near-duplicate,
+// label consistency, embedding outliers): the last result is remembered, keyed by the string.
+let memoText: string | undefined;
+let memoCount = 0;
+
 /**
  * Hashes of the words of a text (FNV-1a over lower-cased code units, words
  * split on non-word characters) in one pass, without regexes or substrings.
- * Returns a view of a reused buffer: copy it before the next call.
+ * Returns a view of a reused buffer: copy it before the next call, and never
+ * write to it (a repeated call with the same text returns the same view).
  */
 export function wordHashes(text: string): Int32Array {
-  const words = scratch((text.length >> 1) + 1);
+  if (text === memoText) return scratchBuf.subarray(0, memoCount);
+  const len = text.length;
+  const words = scratch((len >> 1) + 1);
   let nw = 0;
   let h = 0x811c9dc5 | 0;
   let inWord = false;
-  for (let i = 0; i < text.length; i++) {
+  for (let i = 0; i < len; i++) {
     let c = text.charCodeAt(i);
-    let word: boolean;
     if (c < 128) {
-      const k = ASCII_WORD[c] as number;
-      word = k !== 0;
-      if (k === 2) c |= 0x20;
-    } else {
-      word = isNonAsciiWordUnit(c);
+      c = ASCII_FOLD[c] as number;
+      if (c !== 0) {
+        h = Math.imul(h ^ c, 0x01000193);
+        inWord = true;
+        continue;
+      }
+    } else if (isNonAsciiWordUnit(c)) {
       // Non-ASCII case folding is rare in the hot path; fold one code unit at a time.
-      if (word && c < 0xd800) c = String.fromCharCode(c).toLowerCase().charCodeAt(0);
-    }
-    if (word) {
+      if (c < 0xd800) c = String.fromCharCode(c).toLowerCase().charCodeAt(0);
       h = Math.imul(h ^ c, 0x01000193);
       inWord = true;
-    } else if (inWord) {
+      continue;
+    }
+    if (inWord) {
       words[nw++] = fmix32(h);
       h = 0x811c9dc5 | 0;
       inWord = false;
     }
   }
   if (inWord) words[nw++] = fmix32(h);
+  memoText = text;
+  memoCount = nw;
   return words.subarray(0, nw);
 }
 
-export function shingleHashes(text: string, opts: ShingleOptions): Int32Array {
+/**
+ * The sorted, de-duplicated 32-bit hashes of a text's shingles. Text is
+ * lower-cased and split on non-word characters (words) or whitespace-collapsed
+ * (chars). A text shorter than one shingle yields one shingle for the whole text.
+ */
+let shingleBuf = new Int32Array(4096);
+
+/**
+ * Hashes of every shingle of a text in text order, duplicates kept. Returns a
+ * view of a reused buffer (valid until the next call).
+ */
+function shingleStream(text: string, opts: ShingleOptions): Int32Array {
   if (opts.unit === 'char') return charShingles(text.toLowerCase(), opts.n);
   const words = wordHashes(text);
   const nw = words.length;
   const n = opts.n;
-  if (nw === 0) return new Int32Array(0);
+  if (nw === 0) return shingleBuf.subarray(0, 0);
   const count = Math.max(1, nw - n + 1);
-  const out = new Int32Array(count);
+  if (shingleBuf.length < count) shingleBuf = new Int32Array(Math.max(count, shingleBuf.length * 2));
+  const out = shingleBuf;
   for (let i = 0; i < count; i++) {
     let s = 0x9747b28c | 0;
     const end = Math.min(nw, i + n);
     for (let j = i; j < end; j++) s = (Math.imul(s ^ (words[j] as number), 0x5bd1e995) + 0x1b873593) | 0;
     out[i] = fmix32(s);
   }
-  return sortUnique(out);
+  return out.subarray(0, count);
 }
 
 function charShingles(lower: string, n: number): Int32Array {
   const t = lower.replace(/\s+/g, ' ').trim();
-  if (t.length === 0) return new Int32Array(0);
+  if (t.length === 0) return shingleBuf.subarray(0, 0);
   const count = Math.max(1, t.length - n + 1);
-  const out = new Int32Array(count);
+  if (shingleBuf.length < count) shingleBuf = new Int32Array(Math.max(count, shingleBuf.length * 2));
+  const out = shingleBuf;
   for (let i = 0; i < count; i++) {
     let s = 0x811c9dc5;
     const end = Math.min(t.length, i + n);
     for (let j = i; j < end; j++) s = Math.imul(s ^ t.charCodeAt(j), 0x01000193);
     out[i] = fmix32(s);
   }
-  return sortUnique(out);
+  return out.subarray(0, count);
+}
+
+/**
+ * An open-addressing set of int32 values (already well-mixed hashes) that is
+ * emptied in O(1) by bumping a generation stamp, so per-record sets cost no
+ * allocation and no clearing.
+ */
+class HashSet32 {
+  private keys = new Int32Array(1 << 12);
+  private stamps = new Int32Array(1 << 12);
+  private stamp = 0;
+  private mask = 0;
+
+  /** Empties the set and sizes it for up to `n` values. */
+  reset(n: number): void {
+    let size = 16;
+    while (size < 2 * n) size <<= 1;
+    if (this.keys.length < size) {
+      this.keys = new Int32Array(size);
+      this.stamps = new Int32Array(size);
+      this.stamp = 0;
+    }
+    this.mask = size - 1;
+    this.stamp++;
+    if (this.stamp === 0x7fffffff) {
+      this.stamps.fill(0);
+      this.stamp = 1;
+    }
+  }
+
+  /** Adds a value; false when it was already present. */
+  add(v: number): boolean {
+    const { keys, stamps, stamp, mask } = this;
+    let i = v & mask;
+    while (stamps[i] === stamp) {
+      if (keys[i] === v) return false;
+      i = (i + 1) & mask;
+    }
+    stamps[i] = stamp;
+    keys[i] = v;
+    return true;
+  }
+
+  has(v: number): boolean {
+    const { keys, stamps, stamp, mask } = this;
+    let i = v & mask;
+    while (stamps[i] === stamp) {
+      if (keys[i] === v) return true;
+      i = (i + 1) & mask;
+    }
+    return false;
+  }
+}
+
+const uniqueSet = new HashSet32();
+
+/**
+ * The de-duplicated 32-bit hashes of a text's shingles in first-occurrence
+ * order (deterministic, unsorted: a hash set is cheaper than sorting). Text is
+ * lower-cased and split on non-word characters (words) or
+ * whitespace-collapsed (chars). A text shorter than one shingle yields one
+ * shingle for the whole text.
+ */
+export function shingleSet(text: string, opts: ShingleOptions): Int32Array {
+  const all = shingleStream(text, opts);
+  uniqueSet.reset(all.length);
+  let w = 0;
+  for (let i = 0; i < all.length; i++) {
+    const v = all[i] as number;
+    if (uniqueSet.add(v)) all[w++] = v;
+  }
+  return all.slice(0, w);
+}
+
+/** The sorted, de-duplicated shingle hashes of a text (see {@link shingleSet}). */
+export function shingleHashes(text: string, opts: ShingleOptions): Int32Array {
+  return sortUnique(shingleStream(text, opts).slice());
+}
+
+/**
+ * Exact Jaccard similarity of one set against many: the set is loaded into a
+ * hash table once, then each other set costs one probe per element. Sets are
+ * unique values in any order (as {@link shingleSet} returns them).
+ */
+export class JaccardProbe {
+  private readonly set = new HashSet32();
+  private size = -1;
+
+  /** Makes `a` the set the next {@link similarity} calls compare against. */
+  load(a: Int32Array): void {
+    this.set.reset(a.length);
+    for (let i = 0; i < a.length; i++) this.set.add(a[i] as number);
+    this.size = a.length;
+  }
+
+  /** |A ∩ B| / |A ∪ B| for the loaded A. */
+  similarity(b: Int32Array): number {
+    if (this.size === 0 && b.length === 0) return 1;
+    let inter = 0;
+    for (let i = 0; i < b.length; i++) if (this.set.has(b[i] as number)) inter++;
+    return inter / (this.size + b.length - inter);
+  }
 }
 
 let radixTmp = new Int32Array(4096);
@@ -191,6 +316,13 @@ export function jaccard(a: Int32Array, b: Int32Array): number {
  * shingle: h_k(x) = xorshift(imul(x ^ b_k, a_k)) with odd a_k, a bijection of
  * 32-bit values per k (cheap universal-style permutations).
  */
+let useSimd = true;
+
+/** Turns the WebAssembly SIMD kernel off or on (tests compare both paths); affects hashers created later. */
+export function setMinHashSimd(enabled: boolean): void {
+  useSimd = enabled;
+}
+
 export class MinHasher {
   readonly a: Int32Array;
   readonly b: Int32Array;
@@ -208,11 +340,26 @@ export class MinHasher {
     }
   }
 
+  /** null: not created yet (created on first use, per thread); undefined: scalar loop only. */
+  private kernel: SimdSignatureKernel | undefined | null = useSimd ? null : undefined;
+
+  /** The MinHash signature of a set of shingle hashes (order and duplicates do not matter). */
   signature(shingles: Int32Array): Int32Array {
     const sig = new Int32Array(this.numPerm);
+    // The WebAssembly SIMD kernel computes the same values as the scalar loop, faster.
+    if (this.kernel === null) this.kernel = SimdSignatureKernel.create(this.a, this.b);
+    if (this.kernel) {
+      this.kernel.signature(shingles, sig);
+      this.scalar(shingles, sig, this.kernel.simdPerms);
+    } else this.scalar(shingles, sig, 0);
+    return sig;
+  }
+
+  /** The scalar loop for permutations `from`..numPerm. */
+  private scalar(shingles: Int32Array, sig: Int32Array, from: number): void {
     const n = shingles.length;
     const { a, b } = this;
-    let k = 0;
+    let k = from;
     // Four permutations per pass over the shingles: one load per shingle feeds four
     // independent multiply/min chains, which the CPU overlaps.
     for (; k + 4 <= this.numPerm; k += 4) {
@@ -259,7 +406,6 @@ export class MinHasher {
       }
       sig[k] = min;
     }
-    return sig;
   }
 }
 

@@ -1,7 +1,14 @@
 import type { Aggregator, Detector, DetectorContext, FindingDraft, RecordRef } from '../detector.js';
 import { parseDetectorOptions, z } from '../options.js';
 import { recordContent } from '../record-text.js';
-import { bandKeys, jaccard, type LshParams, MinHasher, optimalLshParams, shingleHashes } from './minhash.js';
+import {
+  bandKeys,
+  JaccardProbe,
+  type LshParams,
+  MinHasher,
+  optimalLshParams,
+  shingleSet,
+} from './minhash.js';
 import { ShingleStore } from './shingle-store.js';
 import { UnionFind } from './union-find.js';
 
@@ -24,7 +31,7 @@ const OptionsSchema = z
   .strict();
 type Options = z.output<typeof OptionsSchema>;
 
-/** Observation: LSH band keys and the sorted shingle-hash set, or null for an empty record. */
+/** Observation: LSH band keys and the shingle-hash set (unique, unsorted), or null for an empty record. */
 export type NearDuplicateObservation = { keys: Int32Array; shingles: Int32Array } | null;
 
 interface Prepared {
@@ -58,7 +65,7 @@ function prepare(ctx: DetectorContext): Prepared {
 /** Computes the near-duplicate observation of a text (exported for benchmarks and tests). */
 export function nearDuplicateObservation(text: string, ctx: DetectorContext): NearDuplicateObservation {
   const p = prepare(ctx);
-  const shingles = shingleHashes(text, { unit: p.opts.shingle, n: p.ngram });
+  const shingles = shingleSet(text, { unit: p.opts.shingle, n: p.ngram });
   if (shingles.length === 0) return null;
   return { keys: bandKeys(p.hasher.signature(shingles), p.lsh), shingles };
 }
@@ -73,6 +80,7 @@ class NearDuplicateAggregator implements Aggregator<NearDuplicateObservation> {
   private prev = new Int32Array(1024);
   private readonly pairs: { a: number; b: number; j: number }[] = [];
   private readonly bands: number;
+  private readonly probe = new JaccardProbe();
   private comparisons = 0;
 
   constructor(private readonly p: Prepared) {
@@ -93,6 +101,7 @@ class NearDuplicateAggregator implements Aggregator<NearDuplicateObservation> {
     const threshold = this.p.opts.threshold;
     let best = -1;
     let bestJ = 0;
+    let loaded = false;
     for (let band = 0; band < this.bands; band++) {
       const key = obs.keys[band] as number;
       const table = this.tables[band] as Map<number, number>;
@@ -104,7 +113,12 @@ class NearDuplicateAggregator implements Aggregator<NearDuplicateObservation> {
         // A candidate already in this record's cluster needs no check: the cluster is decided.
         if (this.uf.find(cand) !== this.uf.find(id)) {
           this.comparisons++;
-          const j = jaccard(obs.shingles, this.shingles.get(cand));
+          // This record's set goes into a hash table once, on its first candidate.
+          if (!loaded) {
+            this.probe.load(obs.shingles);
+            loaded = true;
+          }
+          const j = this.probe.similarity(this.shingles.get(cand));
           if (j >= threshold) {
             this.uf.union(id, cand);
             if (best < 0 || j > bestJ) {

@@ -10,39 +10,84 @@ export interface SparseTf {
 const BITS = 20;
 const MASK = (1 << BITS) - 1;
 
+let termBuf = new Int32Array(4096);
+let idBuf = new Int32Array(2048);
+let countBuf = new Int32Array(2048);
+let histogram = new Int32Array(64);
+
 /**
  * Hashed term frequencies of a text (word unigrams and bigrams, sublinear
- * 1 + log tf), keeping the `max` most frequent terms so one huge record
- * cannot dominate memory.
+ * 1 + log tf), keeping the `max` most frequent terms (ties: smaller term id
+ * first) so one huge record cannot dominate memory. Terms come out most
+ * frequent first. Runs per record of every scan: counting is a radix sort plus
+ * run lengths, and the top `max` are picked by a counting sort over the
+ * (small integer) frequencies, all in reused typed arrays; a comparator sort
+ * over a few thousand terms per record was the hot spot of the scan.
  */
 export function sparseTf(text: string, max = 128): SparseTf {
   const words = wordHashes(text);
   const n = Math.min(words.length, 5000);
-  const terms = new Int32Array(Math.max(0, 2 * n - 1));
+  const len = Math.max(0, 2 * n - 1);
+  if (termBuf.length < len) termBuf = new Int32Array(Math.max(len, termBuf.length * 2));
+  const terms = termBuf.subarray(0, len);
   let k = 0;
   for (let i = 0; i < n; i++) {
     const h = words[i] as number;
     terms[k++] = h & MASK;
     if (i > 0) terms[k++] = fmix32(Math.imul(words[i - 1] as number, 31) ^ h) & MASK;
   }
-  // Counting by sort + run lengths on typed arrays: a Map per record was the hot spot.
   radixSort(terms);
-  const ids: number[] = [];
-  const counts: number[] = [];
-  for (let i = 0; i < terms.length; ) {
+  if (idBuf.length < len) {
+    idBuf = new Int32Array(Math.max(len, idBuf.length * 2));
+    countBuf = new Int32Array(idBuf.length);
+  }
+  let u = 0;
+  let maxCount = 0;
+  for (let i = 0; i < len; ) {
+    const t = terms[i] as number;
     let j = i + 1;
-    while (j < terms.length && terms[j] === terms[i]) j++;
-    ids.push(terms[i] as number);
-    counts.push(j - i);
+    while (j < len && terms[j] === t) j++;
+    idBuf[u] = t;
+    countBuf[u] = j - i;
+    if (j - i > maxCount) maxCount = j - i;
+    u++;
     i = j;
   }
-  let order = ids.map((_, i) => i);
-  if (order.length > max)
-    order = order.sort((a, b) => (counts[b] as number) - (counts[a] as number) || a - b).slice(0, max);
-  return {
-    idx: Int32Array.from(order, (i) => ids[i] as number),
-    tf: Float32Array.from(order, (i) => 1 + Math.log(counts[i] as number)),
-  };
+  if (u <= max) {
+    return {
+      idx: idBuf.slice(0, u),
+      tf: Float32Array.from(countBuf.subarray(0, u), (c) => 1 + Math.log(c)),
+    };
+  }
+  // Most frequent first, ties in ascending term order: a stable counting sort by
+  // descending count, stopped after `max` terms.
+  if (histogram.length < maxCount + 2)
+    histogram = new Int32Array(Math.max(maxCount + 2, histogram.length * 2));
+  const starts = histogram.subarray(0, maxCount + 2);
+  starts.fill(0);
+  for (let i = 0; i < u; i++) {
+    const c = countBuf[i] as number;
+    starts[c] = (starts[c] as number) + 1;
+  }
+  // starts[c]: output position of the first term with count c (higher counts first).
+  let pos = 0;
+  for (let c = maxCount; c >= 1; c--) {
+    const m = starts[c] as number;
+    starts[c] = pos;
+    pos += m;
+  }
+  const idx = new Int32Array(max);
+  const tf = new Float32Array(max);
+  for (let i = 0; i < u; i++) {
+    const c = countBuf[i] as number;
+    const p = starts[c] as number;
+    starts[c] = p + 1;
+    if (p < max) {
+      idx[p] = idBuf[i] as number;
+      tf[p] = 1 + Math.log(c);
+    }
+  }
+  return { idx, tf };
 }
 
 /**

@@ -1,0 +1,245 @@
+/**
+ * The MinHash inner loop as a WebAssembly SIMD kernel. MinHash with 128
+ * permutations evaluates h_k(x) = xorshift15(imul(x ^ b_k, a_k)) for every
+ * shingle x and every k and keeps the signed minimum per k; in scalar
+ * JavaScript that is ~6 operations per (shingle, permutation), the largest
+ * single cost of a near-duplicate scan. `i32x4` lanes evaluate four
+ * permutations per instruction, so the kernel computes bit-identical
+ * signatures several times faster.
+ *
+ * The module is small enough to assemble here from its instruction list
+ * (no build step, no binary blob); when the runtime lacks SIMD (validation
+ * fails) callers fall back to the scalar loop.
+ */
+
+/** Unsigned LEB128. */
+function uleb(n: number): number[] {
+  const out: number[] = [];
+  let v = n >>> 0;
+  do {
+    let byte = v & 0x7f;
+    v >>>= 7;
+    if (v !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (v !== 0);
+  return out;
+}
+
+/** Signed LEB128 (for i32.const). */
+function sleb(n: number): number[] {
+  const out: number[] = [];
+  let v = n | 0;
+  for (;;) {
+    const byte = v & 0x7f;
+    v >>= 7;
+    if ((v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
+const I32 = 0x7f;
+const V128 = 0x7b;
+// Core opcodes.
+const BLOCK = 0x02;
+const LOOP = 0x03;
+const BR_IF = 0x0d;
+const END = 0x0b;
+const LOCAL_GET = 0x20;
+const LOCAL_SET = 0x21;
+const LOCAL_TEE = 0x22;
+const I32_CONST = 0x41;
+const I32_EQZ = 0x45;
+const I32_LT_U = 0x49;
+const I32_ADD = 0x6a;
+const I32_SHL = 0x74;
+// SIMD opcodes (0xfd prefix, LEB128 sub-opcode).
+const simd = (op: number) => [0xfd, ...uleb(op)];
+const V128_LOAD = simd(0x00);
+const V128_LOAD32_SPLAT = simd(0x09);
+const V128_STORE = simd(0x0b);
+const V128_CONST = simd(0x0c);
+const V128_XOR = simd(0x51);
+const I32X4_SHR_U = simd(0xad);
+const I32X4_MUL = simd(0xb5);
+const I32X4_MIN_S = simd(0xb6);
+
+const memarg = (alignLog2: number, offset: number) => [...uleb(alignLog2), ...uleb(offset)];
+const get = (i: number) => [LOCAL_GET, ...uleb(i)];
+const set = (i: number) => [LOCAL_SET, ...uleb(i)];
+const tee = (i: number) => [LOCAL_TEE, ...uleb(i)];
+
+/**
+ * Body of `sig(shingles, n, aPtr, bPtr, outPtr)` for `groups` vectors of four
+ * permutations: one pass over the n shingles keeps 4 * groups running minima.
+ * Params: 0 shingles ptr, 1 n, 2 a ptr, 3 b ptr, 4 out ptr. Locals: 5 end
+ * (i32), then v128: a[g], b[g], min[g], s (the splatted shingle), x.
+ */
+function signatureBody(groups: number): number[] {
+  const A = (g: number) => 6 + g;
+  const B = (g: number) => 6 + groups + g;
+  const M = (g: number) => 6 + 2 * groups + g;
+  const S = 6 + 3 * groups;
+  const X = S + 1;
+  const code: number[] = [];
+  for (let g = 0; g < groups; g++) {
+    code.push(...get(2), ...V128_LOAD, ...memarg(2, 16 * g), ...set(A(g)));
+    code.push(...get(3), ...V128_LOAD, ...memarg(2, 16 * g), ...set(B(g)));
+  }
+  const maxInt = [0xff, 0xff, 0xff, 0x7f];
+  for (let g = 0; g < groups; g++)
+    code.push(...V128_CONST, ...maxInt, ...maxInt, ...maxInt, ...maxInt, ...set(M(g)));
+  // end = shingles + n * 4
+  code.push(...get(0), ...get(1), I32_CONST, ...sleb(2), I32_SHL, I32_ADD, ...set(5));
+  code.push(BLOCK, 0x40, ...get(1), I32_EQZ, BR_IF, 0);
+  code.push(LOOP, 0x40);
+  code.push(...get(0), ...V128_LOAD32_SPLAT, ...memarg(2, 0), ...set(S));
+  for (let g = 0; g < groups; g++) {
+    // min[g] = min_s(min[g], x ^ (x >>> 15)) with x = (s ^ b[g]) * a[g]
+    code.push(...get(M(g)));
+    code.push(...get(S), ...get(B(g)), ...V128_XOR, ...get(A(g)), ...I32X4_MUL, ...tee(X));
+    code.push(...get(X), I32_CONST, ...sleb(15), ...I32X4_SHR_U, ...V128_XOR);
+    code.push(...I32X4_MIN_S, ...set(M(g)));
+  }
+  code.push(...get(0), I32_CONST, ...sleb(4), I32_ADD, ...tee(0), ...get(5), I32_LT_U, BR_IF, 0);
+  code.push(END, END);
+  for (let g = 0; g < groups; g++) code.push(...get(4), ...get(M(g)), ...V128_STORE, ...memarg(2, 16 * g));
+  code.push(END);
+  const locals = [2, 1, I32, ...uleb(3 * groups + 2), V128];
+  const fn = [...locals, ...code];
+  return [...uleb(fn.length), ...fn];
+}
+
+function section(id: number, payload: number[]): number[] {
+  return [id, ...uleb(payload.length), ...payload];
+}
+
+function name(s: string): number[] {
+  return [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
+}
+
+/** The kernel module: memory, `sig16` (16 permutations per pass) and `sig4` (4 per pass). */
+function kernelBytes(): Uint8Array {
+  const type = [1, 0x60, 5, I32, I32, I32, I32, I32, 0];
+  const funcs = [2, 0, 0];
+  const memory = [1, 0x00, 1];
+  const exports = [3, ...name('memory'), 0x02, 0, ...name('sig16'), 0x00, 0, ...name('sig4'), 0x00, 1];
+  const code = [2, ...signatureBody(4), ...signatureBody(1)];
+  return Uint8Array.from([
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
+    ...section(1, type),
+    ...section(3, funcs),
+    ...section(5, memory),
+    ...section(7, exports),
+    ...section(10, code),
+  ]);
+}
+
+/** The part of the WebAssembly JS API used here (the project's `lib` setting has no WebAssembly typings). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { exports: unknown };
+}
+const WASM = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+
+/** Compiled once per thread; null when WebAssembly SIMD is unavailable. */
+let compiled: object | null | undefined;
+
+function kernelModule(): object | null {
+  if (compiled !== undefined) return compiled;
+  compiled = null;
+  try {
+    const bytes = kernelBytes();
+    if (WASM?.validate(bytes)) compiled = new WASM.Module(bytes);
+  } catch {
+    compiled = null;
+  }
+  return compiled;
+}
+
+type SigFn = (shingles: number, n: number, aPtr: number, bPtr: number, outPtr: number) => void;
+
+/**
+ * MinHash signatures with the SIMD kernel for a fixed set of permutation
+ * parameters. One instance per hasher (per thread): it owns its memory.
+ */
+export class SimdSignatureKernel {
+  private readonly memory: WasmMemory;
+  private readonly sig16: SigFn;
+  private readonly sig4: SigFn;
+  private readonly numPerm: number;
+  /** Byte offsets in the kernel memory: a[], b[], the output signature, the shingles. */
+  private readonly aOff: number;
+  private readonly bOff: number;
+  private readonly outOff: number;
+  private readonly inOff: number;
+  private view: Int32Array;
+
+  private constructor(instance: { exports: unknown }, a: Int32Array, b: Int32Array) {
+    const ex = instance.exports as { memory: WasmMemory; sig16: SigFn; sig4: SigFn };
+    this.memory = ex.memory;
+    this.sig16 = ex.sig16;
+    this.sig4 = ex.sig4;
+    this.numPerm = a.length;
+    const bytes = ((a.length * 4 + 15) >> 4) << 4;
+    this.aOff = 0;
+    this.bOff = bytes;
+    this.outOff = 2 * bytes;
+    this.inOff = 3 * bytes;
+    this.view = new Int32Array(this.memory.buffer);
+    this.ensure(0);
+    this.view.set(a, this.aOff >> 2);
+    this.view.set(b, this.bOff >> 2);
+  }
+
+  /** A kernel for these parameters, or undefined when WebAssembly SIMD is unavailable. */
+  static create(a: Int32Array, b: Int32Array): SimdSignatureKernel | undefined {
+    const mod = kernelModule();
+    if (!mod || !WASM) return undefined;
+    return new SimdSignatureKernel(new WASM.Instance(mod), a, b);
+  }
+
+  private ensure(shingles: number): void {
+    const need = this.inOff + shingles * 4;
+    if (need > this.memory.buffer.byteLength) {
+      this.memory.grow(Math.ceil((need - this.memory.buffer.byteLength) / 65536));
+      // Growing detaches the old buffer.
+      this.view = new Int32Array(this.memory.buffer);
+    }
+  }
+
+  /** Fills `sig` (length numPerm) with the signature of `shingles` (any order, duplicates allowed). */
+  signature(shingles: Int32Array, sig: Int32Array): void {
+    const n = shingles.length;
+    this.ensure(n);
+    this.view.set(shingles, this.inOff >> 2);
+    const P = this.numPerm;
+    let k = 0;
+    for (; k + 16 <= P; k += 16)
+      this.sig16(this.inOff, n, this.aOff + 4 * k, this.bOff + 4 * k, this.outOff + 4 * k);
+    for (; k + 4 <= P; k += 4)
+      this.sig4(this.inOff, n, this.aOff + 4 * k, this.bOff + 4 * k, this.outOff + 4 * k);
+    const base = this.outOff >> 2;
+    sig.set(this.view.subarray(base, base + k));
+    // A tail of < 4 permutations is left to the caller's scalar loop.
+  }
+
+  /** Permutations the kernel computes (a multiple of 4); the rest are the caller's. */
+  get simdPerms(): number {
+    return this.numPerm & ~3;
+  }
+}

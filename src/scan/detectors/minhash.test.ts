@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../seeded-random.js';
+import {
+  JaccardProbe,
+  jaccard,
+  MinHasher,
+  setMinHashSimd,
+  shingleHashes,
+  shingleSet,
+  wordHashes,
+} from './minhash.js';
+
+const rnd = mulberry32(5);
+const vocab = Array.from({ length: 400 }, (_, i) => `w${i.toString(36)}`);
+const text = (n: number) => Array.from({ length: n }, () => vocab[rnd() % vocab.length]).join(' ');
+
+describe('MinHasher', () => {
+  it('computes the same signatures with the WebAssembly SIMD kernel as with the scalar loop', () => {
+    for (const perms of [128, 130, 12, 7]) {
+      const simd = new MinHasher(perms, 17);
+      setMinHashSimd(false);
+      const scalar = new MinHasher(perms, 17);
+      setMinHashSimd(true);
+      for (const n of [0, 1, 5, 300, 20_000]) {
+        const set = shingleSet(text(n), { unit: 'word', n: 3 });
+        expect(Array.from(simd.signature(set))).toEqual(Array.from(scalar.signature(set)));
+      }
+    }
+  });
+});
+
+describe('shingle sets', () => {
+  it('holds the same values as the sorted shingle hashes, once each, in a deterministic order', () => {
+    for (const unit of ['word', 'char'] as const) {
+      const t = text(500);
+      const set = shingleSet(t, { unit, n: unit === 'word' ? 3 : 5 });
+      const sorted = shingleHashes(t, { unit, n: unit === 'word' ? 3 : 5 });
+      expect(Array.from(set).sort((a, b) => a - b)).toEqual(Array.from(sorted));
+      expect(Array.from(shingleSet(t, { unit, n: unit === 'word' ? 3 : 5 }))).toEqual(Array.from(set));
+    }
+  });
+
+  it('measures exact Jaccard of unsorted sets like the merge walk of sorted ones', () => {
+    const probe = new JaccardProbe();
+    const base = text(300);
+    const a = shingleSet(base, { unit: 'word', n: 3 });
+    probe.load(a);
+    for (const other of [base, `${base} ${text(40)}`, text(300), `${text(20)} ${base.slice(200)}`]) {
+      const b = shingleSet(other, { unit: 'word', n: 3 });
+      const sa = shingleHashes(base, { unit: 'word', n: 3 });
+      const sb = shingleHashes(other, { unit: 'word', n: 3 });
+      expect(probe.similarity(b)).toBe(jaccard(sa, sb));
+    }
+  });
+
+  it('remembers the word hashes of the last text without changing them', () => {
+    const t = text(50);
+    const first = Array.from(wordHashes(t));
+    wordHashes(text(60));
+    expect(Array.from(wordHashes(t))).toEqual(first);
+    expect(Array.from(wordHashes(t))).toEqual(first);
+  });
+});
