@@ -15,6 +15,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runEvaluation } from '../src/evals/eval-runner.js';
@@ -39,7 +40,7 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 
 async function startServer(): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, [join(here, 'eval-instant-server.mjs')], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
   const port = await new Promise<string>((resolve) =>
     child.stdout?.once('data', (d: Buffer) => resolve(d.toString().trim())),
@@ -81,12 +82,22 @@ function syntheticSuite(n: number): LoadedSuite {
   return { name: 'bench', description: '', file: 'bench', kind: 'attack', cases, needsTriggers: false };
 }
 
+/** CPU-seconds the server process has used so far (it answers over IPC). */
+function serverCpu(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    child.once('message', (m: { cpuSecs: number }) => resolve(m.cpuSecs));
+    child.send('cpu');
+  });
+}
+
 async function ours(
   url: string,
   n: number,
+  server: ChildProcess,
 ): Promise<{
   casesPerSec: number;
   cpuSecs: number;
+  serverCpuSecs: number;
   secs: number;
   peakRssMb: number;
   heapMb: number[];
@@ -107,6 +118,7 @@ async function ours(
   let peakRss = 0;
   const heapMb: number[] = [];
   const marks = new Set([0.1, 0.25, 0.5, 0.75, 1].map((f) => Math.floor(f * n * 2)));
+  const serverCpu0 = await serverCpu(server);
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const report = await runEvaluation({
@@ -129,12 +141,14 @@ async function ours(
   const secs = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const cpuSecs = (cpu.user + cpu.system) / 1e6;
+  const serverCpuSecs = (await serverCpu(server)) - serverCpu0;
   await Promise.all([base.close(), candidate.close()]);
   const transcriptMb = (await stat(transcripts)).size / 1e6;
   await rm(transcripts, { force: true });
   return {
     casesPerSec: n / secs,
     cpuSecs,
+    serverCpuSecs,
     secs,
     peakRssMb: Math.round(peakRss / 1e6),
     heapMb,
@@ -212,7 +226,7 @@ const { url, child } = await startServer();
 try {
   if (PROMPTFOO_CASES > 0) {
     for (let run = 1; run <= RUNS; run++) {
-      const a = await ours(url, PROMPTFOO_CASES);
+      const a = await ours(url, PROMPTFOO_CASES, child);
       const b = await promptfoo(url, PROMPTFOO_CASES);
       console.log(
         JSON.stringify({
@@ -228,7 +242,7 @@ try {
     }
   } else {
     for (let run = 1; run <= RUNS; run++) {
-      const r = await ours(url, CASES);
+      const r = await ours(url, CASES, child);
       console.log(
         JSON.stringify({
           run,
@@ -241,6 +255,10 @@ try {
           // this process is what one dedicated core would sustain (the server has its own process).
           cpu_secs: Number(r.cpuSecs.toFixed(1)),
           cases_per_cpu_s: Math.round(CASES / r.cpuSecs),
+          // How the cores split: CPU-seconds of the server process over the same interval.
+          server_cpu_secs: Number(r.serverCpuSecs.toFixed(1)),
+          server_cases_per_cpu_s: Math.round(CASES / r.serverCpuSecs),
+          load_average_1m: Number(loadavg()[0]?.toFixed(1)),
           peak_rss_mb: r.peakRssMb,
           heap_used_mb_at_10_25_50_75_100pct: r.heapMb,
           transcript_mb: r.transcriptMb,

@@ -1,4 +1,6 @@
 import { mkdtemp, readdir } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -172,6 +174,61 @@ describe('retries and timeouts', () => {
     }
   });
 
+  it('waits as long as Retry-After asks before retrying', async () => {
+    const flaky = await startReferenceServer({ failures: 1, failureStatus: 429, retryAfter: '1' });
+    try {
+      const client = new ModelClient(
+        new OpenAiProvider({
+          type: 'openai',
+          api: 'chat',
+          base_url: flaky.url,
+          model: 'echo',
+          headers: {},
+          temperature: 0,
+          max_tokens: 8,
+        }),
+        // Backoff alone would wait at most 5 ms; the server's 1 s must win.
+        { retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 5_000, timeoutMs: 5_000 } },
+      );
+      const started = performance.now();
+      const r = await client.generate({ messages: [{ role: 'user', content: 'hi' }], sample: 0 });
+      expect(r.text).toBe('echo: hi');
+      expect(performance.now() - started).toBeGreaterThanOrEqual(990);
+      expect(flaky.requests.get('echo')).toBe(2);
+      await client.close();
+    } finally {
+      await flaky.close();
+    }
+  });
+
+  it('cancels an in-flight request when the run aborts, without retrying it', async () => {
+    const slow = await startReferenceServer({ delayMs: 5_000 });
+    try {
+      const client = new ModelClient(
+        new OpenAiProvider({
+          type: 'openai',
+          api: 'chat',
+          base_url: slow.url,
+          model: 'echo',
+          headers: {},
+          temperature: 0,
+          max_tokens: 8,
+        }),
+        { retry: fast },
+      );
+      const run = new AbortController();
+      const started = performance.now();
+      const pending = client.generate({ messages: [{ role: 'user', content: 'hi' }], sample: 0 }, run.signal);
+      setTimeout(() => run.abort(new Error('stopped')), 50);
+      await expect(pending).rejects.toThrow(/aborted/);
+      expect(performance.now() - started).toBeLessThan(2_000);
+      expect(slow.requests.get('echo')).toBe(1);
+      await client.close();
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('does not retry client errors', async () => {
     let calls = 0;
     await expect(
@@ -260,6 +317,46 @@ describe('provider configuration', () => {
           { env: {} },
         ),
     ).toThrow(/TG_KEY/);
+  });
+
+  it('sends configured headers and the API key as a bearer token', async () => {
+    const seen: http.IncomingHttpHeaders[] = [];
+    const server = http.createServer((req, res) => {
+      seen.push(req.headers);
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ choices: [{ message: { content: 'ok' } }] }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const p = new OpenAiProvider(
+      {
+        type: 'openai',
+        api: 'chat',
+        base_url: `http://127.0.0.1:${port}/v1`,
+        model: 'm',
+        api_key_env: 'TG_KEY',
+        headers: { 'x-org': 'acme' },
+        temperature: 0,
+        max_tokens: 8,
+      },
+      { env: { TG_KEY: 'sk-secret' } },
+    );
+    try {
+      expect(
+        await p.generate({ messages: [{ role: 'user', content: 'x' }], sample: 0 }, AbortSignal.any([])),
+      ).toBe('ok');
+      expect(seen[0]).toMatchObject({
+        authorization: 'Bearer sk-secret',
+        'x-org': 'acme',
+        'content-type': 'application/json',
+      });
+    } finally {
+      await p.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 
   it('parses --base values', () => {

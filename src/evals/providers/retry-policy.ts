@@ -1,4 +1,5 @@
 import { EvaluationError } from '../evaluation-error.js';
+import { DeadlineWheel, newAttempt } from './attempt-signal.js';
 import { ProviderCallError } from './model-provider.js';
 
 /** Retry and timeout settings of a model client. */
@@ -60,10 +61,24 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** One wheel per timeout value: in practice one or two per process. */
+const wheels = new Map<number, DeadlineWheel>();
+
+function wheelFor(timeoutMs: number): DeadlineWheel {
+  let wheel = wheels.get(timeoutMs);
+  if (!wheel) {
+    wheel = new DeadlineWheel(timeoutMs);
+    wheels.set(timeoutMs, wheel);
+  }
+  return wheel;
+}
+
 /**
- * Runs `attempt` with a per-attempt timeout (AbortController) and retries
- * retryable failures. Throws {@link EvaluationError} `eval.provider_timeout`,
- * `eval.provider_unavailable` (retries exhausted) or `eval.provider_failed`.
+ * Runs `attempt` with a per-attempt timeout and retries retryable failures. Each
+ * attempt gets its own AbortSignal, aborted on timeout or when `outer` aborts; the
+ * timeouts share a {@link DeadlineWheel} rather than costing a timer each. Throws
+ * {@link EvaluationError} `eval.provider_timeout`, `eval.provider_unavailable`
+ * (retries exhausted) or `eval.provider_failed`.
  */
 export async function withRetries<T>(
   label: string,
@@ -71,18 +86,18 @@ export async function withRetries<T>(
   attempt: (signal: AbortSignal) => Promise<T>,
   outer?: AbortSignal,
 ): Promise<T> {
+  const wheel = wheelFor(policy.timeoutMs);
   let last: unknown;
+  let timedOut = false;
   for (let i = 0; i <= policy.retries; i++) {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new Error('timeout')), policy.timeoutMs);
-    const onOuter = (): void => controller.abort(outer?.reason);
-    outer?.addEventListener('abort', onOuter, { once: true });
+    const a = newAttempt();
+    const entry = wheel.add(a, outer);
     try {
-      return await attempt(controller.signal);
+      return await attempt(a.signal);
     } catch (err) {
       last = err;
       if (outer?.aborted) throw err;
-      const timedOut = controller.signal.aborted;
+      timedOut = a.timedOut;
       const retryable = timedOut || (err instanceof ProviderCallError && err.retryable);
       if (!retryable) {
         throw new EvaluationError('eval.provider_failed', `${label}: ${(err as Error).message}`, {
@@ -93,11 +108,11 @@ export async function withRetries<T>(
       const retryAfter = err instanceof ProviderCallError ? err.options.retryAfterMs : undefined;
       await sleep(backoffDelay(i, policy, retryAfter), outer);
     } finally {
-      clearTimeout(timer);
-      outer?.removeEventListener('abort', onOuter);
+      wheel.remove(entry);
     }
   }
-  const timedOut = last instanceof Error && /timeout|aborted/i.test(last.message);
+  // A provider may also time out on its own (a socket or child-process timeout).
+  if (last instanceof Error && /time(?:d )?out/i.test(last.message)) timedOut = true;
   throw new EvaluationError(
     timedOut ? 'eval.provider_timeout' : 'eval.provider_unavailable',
     `${label}: giving up after ${policy.retries + 1} attempts: ${(last as Error)?.message ?? String(last)}`,

@@ -6,9 +6,11 @@ import { type Behaviour, referenceReply } from './reference-model.js';
 export interface ReferenceServerOptions {
   /** Cases the server answers by behaviour; unknown prompts are echoed. */
   cases?: readonly EvalCase[];
-  /** The first N requests get HTTP `failureStatus` (with Retry-After: 0). */
+  /** The first N requests get HTTP `failureStatus` (with `retryAfter`). */
   failures?: number;
   failureStatus?: number;
+  /** Retry-After value sent with those failures (default `0`). */
+  retryAfter?: string;
   /** Delay before answering, ms (timeout tests). */
   delayMs?: number;
 }
@@ -73,7 +75,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
         return send(
           options.failureStatus ?? 429,
           { error: { message: 'slow down' } },
-          { 'retry-after': '0' },
+          { 'retry-after': options.retryAfter ?? '0' },
         );
       }
       const chat = req.url?.endsWith('/chat/completions');
