@@ -312,6 +312,7 @@ class EmbeddingOutlierAggregator implements Aggregator<EmbeddingObservation> {
 
 /** Embedding outliers: distance-based outliers per k-means cluster and spectral signatures per response group. */
 export const embeddingOutlierDetector: Detector<EmbeddingObservation> = {
+  module: import.meta.url,
   id: 'embedding-outlier',
   description:
     'Records far from their embedding cluster (robust z of distance to centroid) and poisoned-subpopulation candidates by spectral signature within each response group (built-in hashed TF-IDF embedder, or a local ONNX model, or an OpenAI-compatible endpoint).',

@@ -69,6 +69,7 @@ class ExactDuplicateAggregator implements Aggregator<Obs> {
 
 /** Exact duplicates after Unicode/case/whitespace normalisation. */
 export const exactDuplicateDetector: Detector<Obs> = {
+  module: import.meta.url,
   id: 'exact-duplicate',
   description:
     'Records whose normalised text (NFKC, lower case, collapsed whitespace) is identical to an earlier record.',

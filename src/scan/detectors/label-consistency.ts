@@ -538,6 +538,7 @@ class LabelConsistencyAggregator implements Aggregator<LabelObservation> {
 
 /** Label problems: conflicting labels, confident-learning mislabels, contradicting answers, swapped preferences, labeler drift. */
 export const labelConsistencyDetector: Detector<LabelObservation> = {
+  module: import.meta.url,
   id: 'label-consistency',
   description:
     'Label problems: near-identical texts with different labels, likely mislabelled records (confident learning on out-of-fold naive Bayes), the same prompt refused and answered, identical or swapped preference pairs, and labelers who disagree with consensus.',

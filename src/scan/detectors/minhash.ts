@@ -116,6 +116,21 @@ function shingleStream(text: string, opts: ShingleOptions): Int32Array {
   const count = Math.max(1, nw - n + 1);
   if (shingleBuf.length < count) shingleBuf = new Int32Array(Math.max(count, shingleBuf.length * 2));
   const out = shingleBuf;
+  if (n === 3 && nw >= 3) {
+    // The default shingle, unrolled: the same value as the general loop below.
+    let w0 = words[0] as number;
+    let w1 = words[1] as number;
+    for (let i = 0; i < count; i++) {
+      const w2 = words[i + 2] as number;
+      let s = (Math.imul((0x9747b28c | 0) ^ w0, 0x5bd1e995) + 0x1b873593) | 0;
+      s = (Math.imul(s ^ w1, 0x5bd1e995) + 0x1b873593) | 0;
+      s = (Math.imul(s ^ w2, 0x5bd1e995) + 0x1b873593) | 0;
+      out[i] = fmix32(s);
+      w0 = w1;
+      w1 = w2;
+    }
+    return out.subarray(0, count);
+  }
   for (let i = 0; i < count; i++) {
     let s = 0x9747b28c | 0;
     const end = Math.min(nw, i + n);

@@ -43,7 +43,11 @@ interface Prepared {
 
 // Memo of derived parameters per option set: the LSH search runs once per worker, not per record.
 const prepared = new Map<string, Prepared>();
+// ...and per context object, so the per-record lookup does not serialise the options.
+const byContext = new WeakMap<DetectorContext, { seed: number; options: object; p: Prepared }>();
 function prepare(ctx: DetectorContext): Prepared {
+  const hit = byContext.get(ctx);
+  if (hit && hit.seed === ctx.seed && hit.options === ctx.options) return hit.p;
   const key = JSON.stringify([ctx.options, ctx.seed]);
   let p = prepared.get(key);
   if (!p) {
@@ -59,6 +63,7 @@ function prepare(ctx: DetectorContext): Prepared {
     };
     prepared.set(key, p);
   }
+  byContext.set(ctx, { seed: ctx.seed, options: ctx.options, p });
   return p;
 }
 
@@ -183,6 +188,7 @@ class NearDuplicateAggregator implements Aggregator<NearDuplicateObservation> {
 
 /** MinHash + LSH near-duplicate detection with exact-Jaccard confirmation and union-find clusters. */
 export const nearDuplicateDetector: Detector<NearDuplicateObservation> = {
+  module: import.meta.url,
   id: 'near-duplicate',
   description:
     'Records whose shingle sets have Jaccard similarity at or above the threshold (default 0.8) with an earlier record: MinHash LSH candidates, confirmed by exact Jaccard, clustered by union-find.',

@@ -1,5 +1,7 @@
+import { isUtf8 } from 'node:buffer';
 import type { RecordShape } from '../dataset-record.js';
 import type { Detector, DetectorContext, FindingDraft } from '../detector.js';
+import type { LineBatch } from '../readers/line-batches.js';
 import type { RawRecord } from '../readers/raw-record.js';
 import { MalformedRecord, normalizeRecord } from '../record-normalizer.js';
 import { type RecordStats, recordStats } from './dataset-stats.js';
@@ -109,4 +111,50 @@ export function createRecordProcessor(
       analyses,
     };
   };
+}
+
+/** A batch of raw lines of one file, with the dataset index of its first line. */
+export interface LineWork {
+  file: string;
+  format: 'jsonl' | 'text';
+  firstIndex: number;
+  batch: LineBatch;
+}
+
+/**
+ * Decodes the lines of a batch (UTF-8 checked on the bytes, so a bad byte is
+ * reported with its line) and processes each as a record.
+ */
+export function processLineWork(work: LineWork, processItem: (item: WorkItem) => WorkResult): WorkResult[] {
+  const { batch, file } = work;
+  const bytes = Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset, batch.bytes.byteLength);
+  const errors = new Map(batch.errors.map((e) => [e.at, e]));
+  const out: WorkResult[] = new Array(batch.count);
+  for (let i = 0; i < batch.count; i++) {
+    const line = batch.lines[i] as number;
+    const index = work.firstIndex + i;
+    const start = batch.starts[i] as number;
+    const dropped = errors.get(i);
+    if (start < 0 || dropped) {
+      out[i] = processItem({
+        file,
+        line,
+        index,
+        error: dropped?.error ?? `line ${line} could not be read`,
+        errorRule: dropped?.errorRule ?? 'reader.malformed',
+      });
+      continue;
+    }
+    const end = batch.ends[i] as number;
+    const text = bytes.toString('utf8', start, end);
+    const valid = isUtf8(bytes.subarray(start, end));
+    const item: WorkItem =
+      work.format === 'jsonl' ? { file, line, index, json: text } : { file, line, index, value: text };
+    if (!valid) {
+      item.error = `line ${line} is not valid UTF-8 (invalid bytes replaced by U+FFFD)`;
+      item.errorRule = 'reader.invalid-utf8';
+    }
+    out[i] = processItem(item);
+  }
+  return out;
 }

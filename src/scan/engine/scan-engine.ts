@@ -5,13 +5,19 @@ import type { RecordShape } from '../dataset-record.js';
 import type { Aggregator, Detector, DetectorContext, FindingDraft } from '../detector.js';
 import { resolveDetectors } from '../detector-registry.js';
 import { listDatasetFiles } from '../readers/dataset-files.js';
-import { type FileNotice, readDatasetFile } from '../readers/dataset-reader.js';
+import { type FileNotice, readDatasetBatches } from '../readers/dataset-reader.js';
 import { DEFAULT_LIMITS, type InputFormat, type ReaderLimits } from '../readers/raw-record.js';
 import { buildScanReport } from '../report/build-report.js';
 import { ScanError } from '../scan-error.js';
 import { DatasetStatsCollector } from './dataset-stats.js';
 import { datasetDigest, sha256File } from './file-digest.js';
-import { createRecordProcessor, type WorkItem, type WorkResult } from './record-processor.js';
+import {
+  createRecordProcessor,
+  type LineWork,
+  processLineWork,
+  type WorkItem,
+  type WorkResult,
+} from './record-processor.js';
 import { WorkerPool } from './worker-pool.js';
 
 /** Progress of a running scan (for a progress bar). */
@@ -216,6 +222,7 @@ export async function scanDataset(path: string, options: ScanOptions = {}): Prom
   const workers = options.workers ?? Math.min(8, availableParallelism());
   const setup = {
     detectorIds: detectors.map((d) => d.id),
+    detectorModules: detectors.map((d) => d.module),
     contexts,
     ...(options.shape ? { forcedShape: options.shape } : {}),
   };
@@ -224,23 +231,18 @@ export async function scanDataset(path: string, options: ScanOptions = {}): Prom
   const batchSize = options.batchSize ?? 64;
   const maxInFlight = Math.max(2, workers * 3);
   const queue: Promise<WorkResult[]>[] = [];
-  let batch: WorkItem[] = [];
-  let batchChars = 0;
   let index = 0;
 
   const checkAbort = () => {
     if (options.signal?.aborted) throw new ScanError('scan.aborted', 'scan interrupted');
   };
-  const flush = async () => {
-    if (batch.length === 0) return;
-    const items = batch;
-    batch = [];
-    batchChars = 0;
+  const submit = async (work: WorkItem[] | LineWork) => {
     if (inline) {
-      for (const item of items) handle(inline(item));
+      const results = Array.isArray(work) ? work.map(inline) : processLineWork(work, inline);
+      for (const r of results) handle(r);
       return;
     }
-    const pending = (pool as WorkerPool).run(items);
+    const pending = (pool as WorkerPool).run(work);
     pending.catch(() => {}); // awaited below in order; this only stops an early rejection being "unhandled"
     queue.push(pending);
     // Results are consumed strictly in submission order, so aggregators see dataset order.
@@ -251,8 +253,10 @@ export async function scanDataset(path: string, options: ScanOptions = {}): Prom
   try {
     for (const file of listing.files) {
       perFile.set(file.relPath, { records: 0 });
-      const reader = readDatasetFile(file, {
+      const batches = readDatasetBatches(file, {
         limits,
+        batchRecords: batchSize,
+        ...(options.batchSize !== undefined ? { batchLines: options.batchSize } : {}),
         onNotice,
         onFormat: (_f, format) => {
           const s = perFile.get(file.relPath);
@@ -262,16 +266,22 @@ export async function scanDataset(path: string, options: ScanOptions = {}): Prom
           bytesRead += n;
         },
       });
-      for await (const raw of reader) {
+      for await (const piece of batches) {
         checkAbort();
-        batch.push({ ...raw, index: index++ });
-        batchChars += (raw.json?.length ?? 0) + 256;
-        if (batch.length >= batchSize || batchChars > 4_000_000) {
-          await flush();
-          progress();
+        if (piece.kind === 'lines') {
+          const work: LineWork = {
+            file: file.relPath,
+            format: piece.format,
+            firstIndex: index,
+            batch: piece.batch,
+          };
+          index += piece.batch.count;
+          await submit(work);
+        } else {
+          await submit(piece.records.map((r) => ({ ...r, index: index++ })));
         }
+        progress();
       }
-      await flush();
     }
     while (queue.length > 0) {
       checkAbort();

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ScanError } from '../scan-error.js';
-import type { WorkItem, WorkResult } from './record-processor.js';
+import type { LineWork, WorkItem, WorkResult } from './record-processor.js';
 import type { WorkerSetup } from './scan-worker.js';
 
 /**
@@ -69,8 +69,11 @@ export class WorkerPool {
     return this.pending.size;
   }
 
-  /** Sends a batch to the least-loaded worker. */
-  run(items: WorkItem[]): Promise<WorkResult[]> {
+  /**
+   * Sends a batch to the least-loaded worker: records, or raw lines whose
+   * bytes are transferred (not copied) to the worker.
+   */
+  run(work: WorkItem[] | LineWork): Promise<WorkResult[]> {
     if (this.failed) return Promise.reject(this.failed);
     let best = 0;
     for (let i = 1; i < this.load.length; i++) if ((this.load[i] ?? 0) < (this.load[best] ?? 0)) best = i;
@@ -78,7 +81,8 @@ export class WorkerPool {
     this.load[best] = (this.load[best] ?? 0) + 1;
     return new Promise((resolve, reject) => {
       this.pending.set(seq, { resolve, reject });
-      this.workers[best]?.postMessage({ seq, items });
+      if (Array.isArray(work)) this.workers[best]?.postMessage({ seq, items: work });
+      else this.workers[best]?.postMessage({ seq, lines: work }, [work.batch.bytes.buffer as ArrayBuffer]);
     });
   }
 

@@ -4,6 +4,7 @@ import { contentStream, formatFromContent, formatFromName, sniffFile } from './b
 import { splitCsv } from './csv-splitter.js';
 import type { DatasetFile } from './dataset-files.js';
 import { splitJsonArray } from './json-array-splitter.js';
+import { type LineBatch, splitLineBatches } from './line-batches.js';
 import { splitLines } from './line-splitter.js';
 import { parquetRows } from './parquet-rows.js';
 import { DEFAULT_LIMITS, type InputFormat, type RawRecord, type ReaderLimits } from './raw-record.js';
@@ -91,12 +92,73 @@ async function chooseFormat(file: DatasetFile, onNotice: (n: FileNotice) => void
  * to `onNotice` and the file yields nothing.
  */
 export async function* readDatasetFile(file: DatasetFile, options: ReadOptions): AsyncGenerator<RawRecord> {
-  const limits = options.limits ?? DEFAULT_LIMITS;
-  const rel = file.relPath;
+  const chosen = await chooseFormat(file, options.onNotice);
+  if (!chosen) return;
+  options.onFormat?.(file, chosen.format, chosen.gzip);
+  yield* readRecords(file, chosen.format, chosen.gzip, options);
+}
+
+/** A piece of a dataset file: a batch of raw lines (JSONL, text) or of records (other formats). */
+export type RecordBatch =
+  | { kind: 'lines'; format: 'jsonl' | 'text'; batch: LineBatch }
+  | { kind: 'records'; records: RawRecord[] };
+
+/**
+ * Streams one dataset file in batches. Line formats (JSONL, text) come as
+ * undecoded line bytes, so the reading thread only splits lines and the
+ * decoding and parsing run on the worker threads; other formats come as
+ * batches of {@link readDatasetFile}'s records.
+ */
+export async function* readDatasetBatches(
+  file: DatasetFile,
+  options: ReadOptions & { batchRecords?: number; batchLines?: number },
+): AsyncGenerator<RecordBatch> {
   const chosen = await chooseFormat(file, options.onNotice);
   if (!chosen) return;
   const { format, gzip } = chosen;
   options.onFormat?.(file, format, gzip);
+  if (format === 'jsonl' || format === 'text') {
+    try {
+      for await (const batch of splitLineBatches(
+        contentStream(file.path, gzip, options.onBytes),
+        options.limits ?? DEFAULT_LIMITS,
+        { bytes: 1 << 19, lines: options.batchLines ?? 256 },
+      ))
+        yield { kind: 'lines', format, batch };
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      options.onNotice(
+        notice(
+          file.relPath,
+          'medium',
+          'reader.unreadable',
+          `${file.relPath}: could not be read to the end (${message})`,
+          true,
+        ),
+      );
+    }
+    return;
+  }
+  let records: RawRecord[] = [];
+  for await (const r of readRecords(file, format, gzip, options)) {
+    records.push(r);
+    if (records.length >= (options.batchRecords ?? 64)) {
+      yield { kind: 'records', records };
+      records = [];
+    }
+  }
+  if (records.length > 0) yield { kind: 'records', records };
+}
+
+/** The records of a file whose format is decided. */
+async function* readRecords(
+  file: DatasetFile,
+  format: InputFormat,
+  gzip: boolean,
+  options: ReadOptions,
+): AsyncGenerator<RawRecord> {
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const rel = file.relPath;
   try {
     switch (format) {
       case 'jsonl':
