@@ -8,6 +8,9 @@
  * else on a 64 MB JSONL built from the same e-mails.
  *
  *   npx tsx bench/scan-content.ts [--messages 2000] [--workers 2] [--corpus bench/.data/spam-corpus.jsonl] [--engine-mb 0]
+ *                                 [--only id,id] [--no-engine]
+ *
+ * `--only` times just the named detectors (for profiling one at a time); `--no-engine` skips part 2.
  */
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -25,6 +28,10 @@ const flag = (name: string, def: string) => {
 };
 const workers = Number(flag('--workers', '2'));
 const corpus = flag('--corpus', 'bench/.data/spam-corpus.jsonl');
+const only = flag('--only', '')
+  .split(',')
+  .filter((x) => x.length > 0);
+const selected = only.length > 0 ? contentDetectors.filter((d) => only.includes(d.id)) : contentDetectors;
 
 const limit = Number(flag('--messages', '2000'));
 const messages = (spamAssassin as unknown as () => { text: string; group: string }[])().slice(0, limit);
@@ -105,20 +112,25 @@ const rate = (t: { wall: number; cpu: number; mb: number }) => ({
 });
 
 // Warm-up (JIT, model load), then measure.
-timeDetectors(contentDetectors, records.slice(0, 400));
+timeDetectors(selected, records.slice(0, 400));
 console.log(
   `# content detectors, one core, ${records.length} records, ${mb.toFixed(1)} MB (SpamAssassin as classification + instruction records)`,
 );
 const rows: Record<string, ReturnType<typeof rate>> = {};
-for (const d of contentDetectors) rows[d.id] = rate(timeDetectors([d]));
-// All seven over the same records as the per-detector rows (the rate divides by the bytes timed).
-const all = timeDetectors(contentDetectors);
+for (const d of selected) rows[d.id] = rate(timeDetectors([d]));
+// All selected detectors over the same records as the per-detector rows (the rate divides by the bytes timed).
+const all = timeDetectors(selected);
 console.log(
   JSON.stringify({
     per_detector: rows,
-    all_content_one_core: { ...rate(all), seconds: +all.wall.toFixed(2) },
+    [only.length > 0 ? 'selected_one_core' : 'all_content_one_core']: {
+      ...rate(all),
+      seconds: +all.wall.toFixed(2),
+    },
+    load_average: loadavg().map((x) => +x.toFixed(1)),
   }),
 );
+if (args.includes('--no-engine')) process.exit(0);
 
 // Engine with worker threads.
 const engineMb = Number(flag('--engine-mb', '0'));
@@ -135,7 +147,7 @@ if (!existsSync(corpus) || engineMb > 0) {
   writeFileSync(path, one.repeat(copies));
 }
 const fileMb = statSync(path).size / 1048576;
-const ids = contentDetectors.map((d) => d.id);
+const ids = selected.map((d) => d.id);
 const e0 = process.cpuUsage();
 const t0 = performance.now();
 const result = await scanDataset(path, { workers, detectors: ids });

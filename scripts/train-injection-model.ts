@@ -11,13 +11,18 @@
  * e-mails only ever receive held-out attacks.
  */
 
-import { bestInjectedSegment } from '../src/scan/detectors/injection-segments.js';
+import {
+  bestInjectedSegment,
+  type InjectionThresholds,
+  taskShaped,
+} from '../src/scan/detectors/injection-segments.js';
 import {
   type TrainingExample,
   thresholdForFpr,
   trainLinearModel,
 } from '../src/scan/detectors/linear-model-trainer.js';
 import type { TextRole } from '../src/scan/detectors/linear-text-model.js';
+import { foldText } from '../src/scan/text/normalization.js';
 import { scorableSegments } from '../src/scan/text/segments.js';
 import { writeDocSection, writeJsonAtomic } from './script-output.js';
 import {
@@ -135,6 +140,67 @@ async function main(): Promise<void> {
     prune: 0.02,
   });
 
+  // The task model: does a task-like sentence (a question or task imperative, no pronouns of the
+  // people writing) read like a standalone task for an assistant, or like a sentence of the
+  // document around it? Positives are the training-side benign tasks (written for an assistant);
+  // negatives the training-side document sentences of that shape. It gates the off-topic task
+  // path for sentences the injection model scores low: the injection model only ever saw BIPIA's
+  // few attack phrasings as positives and scores unseen plain tasks near zero.
+  const taskLike = (t: string): boolean => taskShaped(foldText(t));
+  const taskTrain: TrainingExample[] = [];
+  const addTask = (texts: string[], label: 0 | 1): void => {
+    for (const t of texts)
+      if (t.trim().length >= 3 && taskLike(t)) taskTrain.push({ text: t, role: 'D', label });
+  };
+  addTask(
+    seeds.filter((_, i) => !held(i)).flatMap((s) => segs(s.instruction)),
+    1,
+  );
+  addTask(
+    dolly.filter((_, i) => !held(i)).flatMap((d) => segs(d.instruction)),
+    1,
+  );
+  addTask(
+    refusals.flatMap((r) => segs(r.instruction)),
+    1,
+  );
+  addTask(
+    xs.filter((x, i) => !held(i) && x.label === 'safe').flatMap((x) => segs(x.prompt)),
+    1,
+  );
+  addTask(
+    emails.filter((_, i) => !held(i)).flatMap((e) => segs(e)),
+    0,
+  );
+  // Every other training-side e-mail body (i % 4 === 2) is kept out of the task model to calibrate
+  // its threshold on e-mails it has not seen.
+  const taskCalibration = spam.filter((_, i) => i % 4 === 2);
+  addTask(
+    spam.filter((_, i) => i % 4 === 0).flatMap((b) => segs(b)),
+    0,
+  );
+  addTask(
+    seeds.filter((_, i) => !held(i)).flatMap((s) => [...segs(s.input), ...segs(s.output)]),
+    0,
+  );
+  addTask(
+    dolly.filter((_, i) => !held(i)).flatMap((d) => [...segs(d.context), ...segs(d.response)]),
+    0,
+  );
+  addTask(
+    refusals.filter((_, i) => i % 2 === 0).flatMap((r) => segs(r.output)),
+    0,
+  );
+  const task = trainLinearModel(taskTrain, {
+    name: 'task-linear',
+    bits: 18,
+    seed: SEED + 1,
+    epochs: Number(process.env.EPOCHS ?? 12),
+    learningRate: Number(process.env.LR ?? 0.5),
+    l2: Number(process.env.L2 ?? 1e-6),
+    prune: 0.02,
+  });
+
   // Per-record maximum segment score (strong threshold only), and the full
   // decision with the off-topic context threshold.
   const maxScore = (parts: { text: string; role: TextRole }[]): number => {
@@ -142,7 +208,7 @@ async function main(): Promise<void> {
     for (const p of parts) for (const s of segs(p.text)) best = Math.max(best, predict(s, p.role));
     return best;
   };
-  let thresholds = { strong: 0.5, context: 0.5 };
+  let thresholds: InjectionThresholds = { strong: 0.5, context: 0.5 };
   const flagged = (parts: { text: string; role: TextRole }[]): boolean =>
     parts.some((p) => bestInjectedSegment(p.text, p.role, predict, thresholds) !== undefined);
 
@@ -173,6 +239,28 @@ async function main(): Promise<void> {
   }
   file.threshold = strong;
   file.contextThreshold = Math.round(thresholds.context * 1000) / 1000;
+  // Task threshold: the lowest at which the task path adds false positives on at most 0.5% of the
+  // calibration e-mails (training-side bodies the task model did not see).
+  const base = { ...thresholds, taskInData: true };
+  const calibration = taskCalibration.map((b) => [{ text: b, role: 'D' as TextRole }]);
+  thresholds = base;
+  const withoutTask = calibration.filter(flagged).length;
+  let taskThreshold = 0.99;
+  for (let tt = 0.5; tt < 0.99; tt += 0.02) {
+    thresholds = { ...base, taskPredict: task.predict, task: tt };
+    if ((calibration.filter(flagged).length - withoutTask) / calibration.length <= 0.005) {
+      taskThreshold = Math.round(tt * 1000) / 1000;
+      break;
+    }
+  }
+  thresholds = { ...base, taskPredict: task.predict, task: taskThreshold };
+  task.file.threshold = taskThreshold;
+  task.file.training = {
+    ...task.file.training,
+    threshold_rule:
+      'lowest at which the task path adds <= 0.5% false positives on calibration e-mails unseen by this model',
+  };
+  writeJsonAtomic('models/task-linear.json', task.file);
   const recordScore = (parts: { text: string; role: TextRole }[]): number => (flagged(parts) ? 1 : 0);
   const t = 0.5;
 
@@ -251,7 +339,9 @@ async function main(): Promise<void> {
     [
       `Model \`models/injection-linear.json\`: ${file.indices.length} non-zero weights of 2^${file.bits} hashed features, seed ${SEED}, ${train.length} training segments; strong threshold ${file.threshold} (<= 0.5% FPR on training-side benign records), off-topic context threshold ${file.contextThreshold} (total <= 0.8%).`,
       '',
-      'Held-out split (every 5th attack per category, every 5th e-mail, every 5th jailbreak template file, every 5th benign item); model alone, no rules:',
+      `Task model \`models/task-linear.json\` (same features, seed ${SEED + 1}): ${task.file.indices.length} non-zero weights, ${taskTrain.length} task-shaped training sentences (${task.file.training.positives} training-side benign tasks written for an assistant vs ${task.file.training.negatives} task-shaped document sentences); threshold ${taskThreshold}, the lowest at which the off-topic task path adds <= 0.5% false positives on ${calibration.length} calibration e-mails the task model did not see.`,
+      '',
+      'Held-out split (every 5th attack per category, every 5th e-mail, every 5th jailbreak template file, every 5th benign item); models alone (injection model with the off-topic task path), no rules:',
       '',
       '| metric | value |',
       '| --- | --- |',

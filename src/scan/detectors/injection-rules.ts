@@ -407,6 +407,16 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     'any',
     '<(?:tool_call|function_call|function_calls|invoke|tool_use|antml:invoke)\\b|"(?:tool_calls|function_call)" ?:',
     true,
+    // The derived anchors would be "<" and a quote, present in nearly every HTML e-mail.
+    [
+      '<tool_call',
+      '<function_call',
+      '<invoke',
+      '<tool_use',
+      '<antml:invoke',
+      '"tool_calls"',
+      '"function_call"',
+    ],
   ),
   rule(
     'injection.exfiltration',

@@ -26,6 +26,13 @@ export interface InjectionThresholds {
   context: number;
   /** Also count task-like sentences (questions, task imperatives) that are off-topic in data, whatever the model says. */
   taskInData?: boolean;
+  /**
+   * How much a task-like sentence reads like a standalone task for an assistant rather than a
+   * question between the people of a document (the task model); with `task`, a second way for
+   * the task path to accept a sentence the injection model scores low.
+   */
+  taskPredict?: SegmentPredictor;
+  task?: number;
 }
 
 export type SegmentPredictor = (folded: string, role: TextRole) => number;
@@ -60,9 +67,16 @@ export function topicOverlap(segmentFolded: string, fieldCounts: ReadonlyMap<str
  * is how a planted task reads even when the model is unsure of it.
  */
 const TASK_RE =
-  /^(?:(?:please|kindly|now|also|then)\s)?(?:what|who|which|when|where|why|how|explain|describe|translate|write|draft|compose|develop|provide|create|generate|summari[sz]e|list|give|define|calculate|solve|convert|compare|outline|break down|recommend|suggest)\b(?!\s{0,2}:)/;
+  /^(?:(?:please|kindly|now|also|then)\s)?(?:what|who|which|when|where|why|how|explain|describe|translate|write|draft|compose|develop|provide|create|generate|summari[sz]e|list|give|define|calculate|solve|convert|compare|outline|break down|recommend|suggest|replace|rewrite|rephrase|paraphrase|name|identify|classify|analy[sz]e|evaluate|edit|correct|design|plan|brainstorm|predict|rank|sort|find|tell|discuss|illustrate)\b(?!\s{0,2}:)/;
 // Questions between the people of a document ("could you confirm...", "when can we meet?") are not planted tasks.
 const PERSONAL_RE = /\b(?:you|your|we|our|us|i|me|my)\b/;
+// Quoted material ("'thank you' in Japanese") is not the writer speaking: left out of the pronoun test.
+const QUOTED_RE = /(^|\s)(['"\u2018\u201c])[^'"\u2019\u201d\n]{1,80}['"\u2019\u201d](?=[\s.,;:!?)]|$)/g;
+
+/** True for a (folded) sentence shaped like a task for an assistant: a task opening, no pronouns of the writer. */
+export function taskShaped(folded: string): boolean {
+  return TASK_RE.test(folded) && !PERSONAL_RE.test(folded.replace(QUOTED_RE, '$1'));
+}
 
 /** The model must lean at least this far towards "instruction" for the task path (prose questions score lower). */
 const TASK_MIN_SCORE = 0.05;
@@ -87,9 +101,10 @@ export function bestInjectedSegment(
     const task =
       thresholds.taskInData === true &&
       role === 'D' &&
-      score >= TASK_MIN_SCORE &&
-      TASK_RE.test(folded) &&
-      !PERSONAL_RE.test(folded);
+      taskShaped(folded) &&
+      (score >= TASK_MIN_SCORE ||
+        (thresholds.taskPredict !== undefined &&
+          thresholds.taskPredict(folded, role) >= (thresholds.task ?? 1)));
     if ((score < thresholds.context && !task) || (best && score <= best.score)) continue;
     let offTopic = false;
     if (score < thresholds.strong) {

@@ -124,6 +124,7 @@ export const promptInjectionDetector: Detector = {
     const findings: FindingDraft[] = [];
     const seen = new Set<string>();
     const model: LinearTextModel | undefined = opts.model ? loadShippedModel('injection-linear') : undefined;
+    const taskModel: LinearTextModel | undefined = opts.model ? loadShippedModel('task-linear') : undefined;
     for (const ft of fieldTexts(record)) {
       const variants: (TextVariant & { chain?: string[] })[] = matchVariants(ft.text);
       if (opts.decode) {
@@ -184,7 +185,17 @@ export const promptInjectionDetector: Detector = {
           ft.role,
           (folded, role) => scoreFolded(model, folded, role, scratch),
           // The off-topic test only makes sense for data the model reads (inputs, documents, tool results).
-          { strong, context: plainData ? model.contextThreshold : strong, taskInData: plainData },
+          {
+            strong,
+            context: plainData ? model.contextThreshold : strong,
+            taskInData: plainData,
+            ...(taskModel
+              ? {
+                  taskPredict: (folded: string, role: TextRole) => scoreFolded(taskModel, folded, role),
+                  task: taskModel.threshold,
+                }
+              : {}),
+          },
         );
         if (hit) {
           seen.add(`${ft.field}\u0000injection.model`);

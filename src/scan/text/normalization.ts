@@ -52,8 +52,6 @@ const LEET_MAP: Readonly<Record<string, string>> = {
   '|': 'l',
   '+': 't',
 };
-// A token mixing letters with leet digits/symbols, e.g. "1gn0r3" or "pr3v10us".
-const LEET_HINT_RE = /[a-z][0134579@$|+][a-z]|\b[0134579@$][a-z]{2}|[a-z]{2}[0134579@$!]\b/;
 
 function isLeetClass(c: number): boolean {
   // [a-z0-9@$!|+]
@@ -149,6 +147,62 @@ function keywordCount(text: string): number {
   return n;
 }
 
+/** Characters either side of a rewritten run within which a keyword count can change ("anything now"). */
+const KEYWORD_MARGIN = 12;
+const EVASION_KEYWORDS = EVASION_KEYWORDS_RE.source.split('|');
+const escapeClass = (ch: string): string => (/[\\\]^-]/.test(ch) ? `\\${ch}` : ch);
+
+// Every way `deLeet` can spell a keyword letter: the letter, or a leet character mapped to it.
+function leetClass(letter: string): string {
+  const chars = [letter, ...Object.keys(LEET_MAP).filter((k) => LEET_MAP[k] === letter)];
+  return chars.length === 1 ? escapeClass(letter) : `[${chars.map(escapeClass).join('')}]`;
+}
+
+/**
+ * Keywords as leetspeak could spell them ("1gn0r", "pr3v10us"; plain spellings match too). A
+ * leet variant can only reveal a keyword where this matches with a non-letter in it, so only
+ * the runs around such matches are rewritten.
+ */
+const LEET_KEYWORD_RE = new RegExp(
+  EVASION_KEYWORDS.map((k) => [...k].map((ch) => (ch === ' ' ? ' ' : leetClass(ch))).join('')).join('|'),
+  'g',
+);
+
+/**
+ * Keywords spelled out letter by letter ("i g n o r e", "p.r.o.m.p.t"); the first four letters are
+ * enough to gate the de-spacing, which can only reveal a keyword spelled out like this.
+ */
+const SPACED_KEYWORD_RE = new RegExp(
+  [...new Set(EVASION_KEYWORDS.map((k) => k.replace(/ /g, '').slice(0, 4)))]
+    .map((k) => [...k].join('[ .\\-_*·]{1,3}'))
+    .join('|'),
+);
+
+/**
+ * True when rewriting leetspeak can reveal an instruction keyword: some match of
+ * `LEET_KEYWORD_RE` holding a leet character gains a keyword once the leet runs under it are
+ * rewritten (counted within a margin, since the rewrite keeps lengths). A necessary condition
+ * for the whole-text test in `matchVariants`; rewriting and recounting every e-mail (hex ids and
+ * attachments put leet-looking tokens in nearly all of them) cost more than the rules did.
+ */
+function leetMayReveal(folded: string): boolean {
+  const n = folded.length;
+  LEET_KEYWORD_RE.lastIndex = 0;
+  for (let m = LEET_KEYWORD_RE.exec(folded); m !== null; m = LEET_KEYWORD_RE.exec(folded)) {
+    // A plain spelling (letters only) reveals nothing new.
+    if (!/[^a-z ]/.test(m[0])) continue;
+    let a = m.index;
+    while (a > 0 && isLeetClass(folded.charCodeAt(a - 1))) a--;
+    let b = m.index + m[0].length;
+    while (b < n && isLeetClass(folded.charCodeAt(b))) b++;
+    const wa = Math.max(0, a - KEYWORD_MARGIN);
+    const wb = Math.min(n, b + KEYWORD_MARGIN);
+    const after = folded.slice(wa, a) + deLeet(folded.slice(a, b)) + folded.slice(b, wb);
+    if (keywordCount(after) > keywordCount(folded.slice(wa, wb))) return true;
+  }
+  return false;
+}
+
 /**
  * Folded text plus the evasion-undoing variants that differ from it and reveal
  * more instruction keywords: the confusable skeleton (only when look-alikes
@@ -165,7 +219,7 @@ export function matchVariants(text: string): TextVariant[] {
     if (keywordCount(variant) > base) out.push({ via, text: variant });
   };
   if (!isAscii(folded) && hasConfusable(folded)) keep('skeleton', toSkeleton(folded));
-  if (LEET_HINT_RE.test(folded)) keep('leet', deLeet(folded));
-  if (hasSpacedLetters(folded)) keep('despaced', despace(folded));
+  if (leetMayReveal(folded)) keep('leet', deLeet(folded));
+  if (SPACED_KEYWORD_RE.test(folded) && hasSpacedLetters(folded)) keep('despaced', despace(folded));
   return out;
 }

@@ -25,8 +25,8 @@ export interface DecodeLimits {
 
 // Payloads worth rescanning are short; long runs are attachments and images (skipped).
 // Base64 is /(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{24,2048}={0,2}(?![A-Za-z0-9+/_-])/g and hex is
-// /(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}[ :]?){12,1024}(?![0-9A-Fa-f])/g, found by `base64Matches` and
-// `hexMatches` (a linear scan for candidate starts, then a sticky regex there).
+// /(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}[ :]?){12,1024}(?![0-9A-Fa-f])/g, both found by `encodedMatches`
+// (one linear scan for candidate starts, then a sticky regex there).
 const URL_RE = /(?:[^\s%]{0,64}%[0-9A-Fa-f]{2}){4,2048}[^\s%]{0,64}/g;
 const TAG_RUN_RE = /(?:\udb40[\udc00-\udc7f]){2,}/g;
 // rot13 spellings of words injections need: ignore, instructions, previous, system, prompt, disregard, forget, jailbreak.
@@ -36,7 +36,6 @@ const ROT13_HINT_RE =
 // Sticky forms, run only where the linear scans below found a candidate start.
 const BASE64_AT_RE = /[A-Za-z0-9+/_-]{24,2048}={0,2}(?![A-Za-z0-9+/_-])/y;
 const HEX_AT_RE = /(?:[0-9A-Fa-f]{2}[ :]?){12,1024}(?![0-9A-Fa-f])/y;
-const SPACE_RE = /\s/;
 
 /** Character classes of ASCII code units: bit 1 base64 (`[A-Za-z0-9+/_-]`), bit 2 hex digit. */
 const CHAR_CLASS = new Uint8Array(128);
@@ -46,75 +45,85 @@ for (let c = 0; c < 128; c++) {
   if (/[0-9A-Fa-f]/.test(ch)) CHAR_CLASS[c] = (CHAR_CLASS[c] as number) | 2;
 }
 
-function isBase64Char(c: number): boolean {
-  return c < 128 && ((CHAR_CLASS[c] as number) & 1) !== 0;
-}
-
 function isHexChar(c: number): boolean {
   return c < 128 && ((CHAR_CLASS[c] as number) & 2) !== 0;
 }
 
-/**
- * The base64 matches, in order, without running it at every word: a match is a
- * whole run of base64 characters (the look-behind) of 24..2048 characters (a longer run
- * cannot satisfy the look-ahead anywhere), so only such runs are tried.
- */
-function base64Matches(text: string): string[] {
-  const out: string[] = [];
-  const n = text.length;
-  let i = 0;
-  while (i < n) {
-    if (!isBase64Char(text.charCodeAt(i))) {
-      i++;
-      continue;
-    }
-    let j = i + 1;
-    while (j < n && isBase64Char(text.charCodeAt(j))) j++;
-    if (j - i >= 24 && j - i <= 2048) {
-      BASE64_AT_RE.lastIndex = i;
-      const m = BASE64_AT_RE.exec(text);
-      if (m) out.push(m[0]);
-    }
-    i = j;
-  }
-  return out;
+function isSpaceCode(c: number): boolean {
+  // The characters of `\s`.
+  return (
+    (c >= 9 && c <= 13) ||
+    c === 32 ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
 }
 
 /**
- * The hex matches, in order: a start is a hex character not preceded by one; the
- * greedy count of pairs (each optionally followed by one space or colon) from it bounds any
- * match there, so only starts with at least 12 pairs are tried with the regex. After a match
- * the scan resumes at its end, as `matchAll` does.
+ * The base64 and hex matches, in order, in one pass over the text instead of one per
+ * encoding. A base64 match is a whole run of base64 characters (the look-behind) of
+ * 24..2048 characters (a longer run cannot satisfy the look-ahead anywhere), so only such
+ * runs are tried. A hex match lies in a chain of hex-digit runs joined by single spaces or
+ * colons; only chains of at least 24 digits are handed to the sticky regex, at each start
+ * the look-behind allows (a hex digit after a non-hex character), resuming after a match as
+ * `matchAll` does.
  */
-function hexMatches(text: string): string[] {
-  const out: string[] = [];
+function encodedMatches(text: string): { base64: string[]; hex: string[] } {
+  const base64: string[] = [];
+  const hex: string[] = [];
   const n = text.length;
-  let i = 0;
-  while (i < n) {
-    if (!isHexChar(text.charCodeAt(i)) || (i > 0 && isHexChar(text.charCodeAt(i - 1)))) {
-      i++;
-      continue;
-    }
-    let pairs = 0;
-    let j = i;
-    while (j + 1 < n && isHexChar(text.charCodeAt(j)) && isHexChar(text.charCodeAt(j + 1))) {
-      pairs++;
-      j += 2;
-      const c = text.charCodeAt(j);
-      if (c === 32 || c === 58) j++;
-    }
-    if (pairs >= 12) {
+  let runStart = -1;
+  let chainStart = -1;
+  let chainDigits = 0;
+  const tryChain = (from: number, to: number): void => {
+    for (let i = from; i < to; ) {
       HEX_AT_RE.lastIndex = i;
       const m = HEX_AT_RE.exec(text);
+      let j = i + 1;
       if (m) {
-        out.push(m[0]);
-        i += Math.max(1, m[0].length);
-        continue;
+        hex.push(m[0]);
+        j = i + Math.max(1, m[0].length);
+      }
+      // The next start: a hex digit after a separator.
+      while (j < to && (!isHexChar(text.charCodeAt(j)) || isHexChar(text.charCodeAt(j - 1)))) j++;
+      i = j;
+    }
+  };
+  for (let j = 0; j <= n; j++) {
+    const c = j < n ? text.charCodeAt(j) : -1;
+    const cls = c >= 0 && c < 128 ? (CHAR_CLASS[c] as number) : 0;
+    if ((cls & 1) !== 0) {
+      if (runStart < 0) runStart = j;
+    } else if (runStart >= 0) {
+      const len = j - runStart;
+      if (len >= 24 && len <= 2048) {
+        BASE64_AT_RE.lastIndex = runStart;
+        const m = BASE64_AT_RE.exec(text);
+        if (m) base64.push(m[0]);
+      }
+      runStart = -1;
+    }
+    if ((cls & 2) !== 0) {
+      if (chainStart < 0) chainStart = j;
+      chainDigits++;
+    } else if (chainStart >= 0) {
+      // A single space or colon between hex digits continues the chain.
+      const joins = (c === 32 || c === 58) && j + 1 < n && isHexChar(text.charCodeAt(j + 1));
+      if (!joins) {
+        if (chainDigits >= 24) tryChain(chainStart, j);
+        chainStart = -1;
+        chainDigits = 0;
       }
     }
-    i++;
   }
-  return out;
+  return { base64, hex };
 }
 
 /**
@@ -126,9 +135,9 @@ function urlMatches(text: string): string[] {
   let p = text.indexOf('%');
   while (p >= 0) {
     let a = p;
-    while (a > 0 && !SPACE_RE.test(text[a - 1] as string)) a--;
+    while (a > 0 && !isSpaceCode(text.charCodeAt(a - 1))) a--;
     let b = p + 1;
-    while (b < text.length && !SPACE_RE.test(text[b] as string)) b++;
+    while (b < text.length && !isSpaceCode(text.charCodeAt(b))) b++;
     let escapes = 0;
     for (let k = a; k + 2 < b; k++) {
       if (text.charCodeAt(k) === 37 && isHexChar(text.charCodeAt(k + 1)) && isHexChar(text.charCodeAt(k + 2)))
@@ -185,15 +194,16 @@ function decodeOne(text: string, budget: { chars: number; segments: number }): D
     out.push({ encoding, chain: [encoding], text: clipped });
   };
   if (text.length >= 24) {
-    for (const seg of base64Matches(text)) {
+    const { base64, hex } = encodedMatches(text);
+    for (const seg of base64) {
       // Pure hex or pure digits/letters without case mix are ids and hashes, not base64 text.
       if (!/[a-z]/.test(seg) || !/[A-Z0-9+/]/.test(seg)) continue;
       const decoded = Buffer.from(seg.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8');
       if (looksLikeText(decoded)) push('base64', decoded);
       if (budget.segments <= 0) break;
     }
-    for (const hex of hexMatches(text)) {
-      const seg = hex.replace(/[ :]/g, '');
+    for (const run of hex) {
+      const seg = run.replace(/[ :]/g, '');
       if (seg.length % 2 !== 0) continue;
       const decoded = Buffer.from(seg, 'hex').toString('utf8');
       if (looksLikeText(decoded)) push('hex', decoded);

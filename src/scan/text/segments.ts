@@ -10,8 +10,11 @@ export interface TextSegment {
 }
 
 // Sentence ends, blank lines, a line break before a capital (hard-wrapped
-// prose continues in lower case), and BIPIA-style `|FIELD:` separators.
-const BOUNDARY_RE = /[.!?。！？]+(?=\s|$)|\n\s*\n\s*|\n(?=\s*[\p{Lu}\d#>*`-])|\|(?=[A-Z_ ]{3,20}:)/gu;
+// prose continues in lower case), BIPIA-style `|FIELD:` separators, and a
+// capitalised word glued to the end of a lower-case one ("chaWhat are the"),
+// where a sentence was pasted into the middle of a word.
+const BOUNDARY_RE =
+  /[.!?。！？]+(?=\s|$)|\n\s*\n\s*|\n(?=\s*[\p{Lu}\d#>*`-])|\|(?=[A-Z_ ]{3,20}:)|(?<=\p{Ll}{2})(?=\p{Lu}\p{Ll}{1,20}\s\p{Ll})/gu;
 
 /**
  * Sentence segments of `text` (at most `maxSegments`, each at most `maxLength`
