@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Aggregator, Detector, FindingDraft, RecordRef } from '../detector.js';
 import { cachedOptions, parseDetectorOptions, z } from '../options.js';
-import { normalizeText, recordContent } from '../record-text.js';
+import { recordContent } from '../record-text.js';
 
 const OptionsSchema = z
   .object({
@@ -12,6 +12,83 @@ const OptionsSchema = z
 
 /** Observation: a 128-bit digest of the normalised text, or null for empty records. */
 type Obs = string | null;
+
+/** JavaScript `\s` (and so `trim()`) beyond ASCII. */
+function isUnicodeSpace(c: number): boolean {
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
+/** Zero-width characters that `normalizeText` removes. */
+function isZeroWidth(c: number): boolean {
+  return (c >= 0x200b && c <= 0x200f) || c === 0x2060 || c === 0xfeff || c === 0xad;
+}
+
+let utf8 = new Uint8Array(1 << 16);
+
+/**
+ * The digest of `normalizeText(text)` (NFKC, lower case, zero-width
+ * characters removed, whitespace runs folded to one space, trimmed): SHA-256
+ * of its UTF-8 bytes, first 128 bits in hex; null when it is empty. After the
+ * two built-in passes (NFKC, lower case) one loop folds whitespace and writes
+ * UTF-8 straight into a reused buffer for the hash: building the normalised
+ * string with regular expressions cost more than everything else here.
+ * Lone surrogates become U+FFFD, as in Node's UTF-8 encoding of strings.
+ */
+export function normalizedDigest(text: string): string | null {
+  const t = text.normalize('NFKC').toLowerCase();
+  const n = t.length;
+  if (utf8.length < 3 * n + 4) utf8 = new Uint8Array(3 * n + 4);
+  const out = utf8;
+  let w = 0;
+  let space = false;
+  for (let i = 0; i < n; i++) {
+    const c = t.charCodeAt(i);
+    if (c < 0x80) {
+      if (c === 0x20 || (c >= 9 && c <= 13)) space = true;
+      else {
+        if (space && w > 0) out[w++] = 0x20;
+        space = false;
+        out[w++] = c;
+      }
+      continue;
+    }
+    if (isZeroWidth(c)) continue;
+    if (isUnicodeSpace(c)) {
+      space = true;
+      continue;
+    }
+    if (space && w > 0) out[w++] = 0x20;
+    space = false;
+    if (c < 0x800) {
+      out[w++] = 0xc0 | (c >> 6);
+      out[w++] = 0x80 | (c & 0x3f);
+    } else if (c >= 0xd800 && c <= 0xdbff && i + 1 < n && (t.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      const cp = 0x10000 + ((c - 0xd800) << 10) + (t.charCodeAt(i + 1) - 0xdc00);
+      i++;
+      out[w++] = 0xf0 | (cp >> 18);
+      out[w++] = 0x80 | ((cp >> 12) & 0x3f);
+      out[w++] = 0x80 | ((cp >> 6) & 0x3f);
+      out[w++] = 0x80 | (cp & 0x3f);
+    } else {
+      const u = c >= 0xd800 && c <= 0xdfff ? 0xfffd : c;
+      out[w++] = 0xe0 | (u >> 12);
+      out[w++] = 0x80 | ((u >> 6) & 0x3f);
+      out[w++] = 0x80 | (u & 0x3f);
+    }
+  }
+  if (w === 0) return null;
+  return createHash('sha256').update(out.subarray(0, w)).digest('hex').slice(0, 32);
+}
 
 class ExactDuplicateAggregator implements Aggregator<Obs> {
   private readonly first = new Map<string, RecordRef>();
@@ -79,9 +156,7 @@ export const exactDuplicateDetector: Detector<Obs> = {
   },
   analyze(record, ctx) {
     const { field } = cachedOptions(OptionsSchema, ctx.options);
-    const text = normalizeText(field === 'prompt' ? record.prompt : recordContent(record));
-    if (text.length === 0) return { observation: null };
-    return { observation: createHash('sha256').update(text).digest('hex').slice(0, 32) };
+    return { observation: normalizedDigest(field === 'prompt' ? record.prompt : recordContent(record)) };
   },
   createAggregator() {
     return new ExactDuplicateAggregator();

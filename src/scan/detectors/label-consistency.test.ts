@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { DatasetRecord } from '../dataset-record.js';
 import type { DetectorContext, FindingDraft } from '../detector.js';
 import { mulberry32 } from '../seeded-random.js';
-import { type LabelObservation, labelConsistencyDetector } from './label-consistency.js';
+import { hashedFeatures } from './hashed-features.js';
+import { type LabelObservation, labelConsistencyDetector, wordFeatures } from './label-consistency.js';
 
 type Partial = Omit<DatasetRecord, 'index' | 'file' | 'line' | 'texts'>;
 
@@ -162,5 +163,23 @@ describe('label-consistency', () => {
     expect(again).toEqual(sample);
     const otherSeed = (run(records, opts, 10).summary.review_sample as { records: unknown }).records;
     expect(otherSeed).not.toEqual(sample);
+  });
+});
+
+describe('wordFeatures', () => {
+  it('equals hashedFeatures (the sorted reference) on texts of every size', () => {
+    const rnd = mulberry32(3);
+    const vocab = Array.from({ length: 3000 }, (_, i) => `v${i.toString(36)}`);
+    for (const n of [0, 1, 2, 10, 150, 1200, 6000]) {
+      const text = Array.from({ length: n }, () => vocab[rnd() % vocab.length]).join(' ');
+      for (const [bits, max] of [
+        [18, 192],
+        [18, 128],
+        [12, 40],
+      ] as const)
+        expect(Array.from(wordFeatures(text, bits, max))).toEqual(
+          Array.from(hashedFeatures(text, bits, max)),
+        );
+    }
   });
 });

@@ -75,12 +75,68 @@ export function nearDuplicateObservation(text: string, ctx: DetectorContext): Ne
   return { keys: bandKeys(p.hasher.signature(shingles), p.lsh), shingles };
 }
 
+/**
+ * The LSH buckets of all bands in one open-addressing table: (band, key) ->
+ * the latest record in that bucket (earlier ones are chained through `prev`).
+ * Typed arrays instead of one Map per band: the band keys are arbitrary
+ * int32 values, which a Map boxes, and the main thread adds every record.
+ */
+class BucketTable {
+  private keys = new Int32Array(1 << 12);
+  private bands = new Int32Array(1 << 12);
+  /** Latest record + 1 (0 = empty slot). */
+  private heads = new Int32Array(1 << 12);
+  private size = 0;
+
+  /** Makes `id` the head of bucket (band, key); returns the previous head, or -1. */
+  push(band: number, key: number, id: number): number {
+    if ((this.size + 1) * 4 > this.heads.length * 3) this.grow();
+    const mask = this.heads.length - 1;
+    let i = (key ^ Math.imul(band, 0x9e3779b1)) & mask;
+    for (;;) {
+      const h = this.heads[i] as number;
+      if (h === 0) {
+        this.keys[i] = key;
+        this.bands[i] = band;
+        this.heads[i] = id + 1;
+        this.size++;
+        return -1;
+      }
+      if (this.keys[i] === key && this.bands[i] === band) {
+        this.heads[i] = id + 1;
+        return h - 1;
+      }
+      i = (i + 1) & mask;
+    }
+  }
+
+  private grow(): void {
+    const { keys, bands, heads } = this;
+    const cap = heads.length * 2;
+    this.keys = new Int32Array(cap);
+    this.bands = new Int32Array(cap);
+    this.heads = new Int32Array(cap);
+    const mask = cap - 1;
+    for (let j = 0; j < heads.length; j++) {
+      const h = heads[j] as number;
+      if (h === 0) continue;
+      const key = keys[j] as number;
+      const band = bands[j] as number;
+      let i = (key ^ Math.imul(band, 0x9e3779b1)) & mask;
+      while ((this.heads[i] as number) !== 0) i = (i + 1) & mask;
+      this.keys[i] = key;
+      this.bands[i] = band;
+      this.heads[i] = h;
+    }
+  }
+}
+
 /** Growable typed storage of per-record state, so 10^6 records cost a few arrays, not 10^6 objects. */
 class NearDuplicateAggregator implements Aggregator<NearDuplicateObservation> {
   private readonly uf = new UnionFind();
   private readonly shingles = new ShingleStore();
   private readonly refs: RecordRef[] = [];
-  private readonly tables: Map<number, number>[];
+  private readonly buckets = new BucketTable();
   /** prev[i * bands + band]: the previous item with the same key in that band (-1 = none). */
   private prev = new Int32Array(1024);
   private readonly pairs: { a: number; b: number; j: number }[] = [];
@@ -90,7 +146,6 @@ class NearDuplicateAggregator implements Aggregator<NearDuplicateObservation> {
 
   constructor(private readonly p: Prepared) {
     this.bands = p.lsh.bands;
-    this.tables = Array.from({ length: this.bands }, () => new Map<number, number>());
   }
 
   add(record: RecordRef, obs: NearDuplicateObservation): void {
@@ -108,12 +163,9 @@ class NearDuplicateAggregator implements Aggregator<NearDuplicateObservation> {
     let bestJ = 0;
     let loaded = false;
     for (let band = 0; band < this.bands; band++) {
-      const key = obs.keys[band] as number;
-      const table = this.tables[band] as Map<number, number>;
-      const head = table.get(key);
-      this.prev[id * this.bands + band] = head ?? -1;
-      table.set(key, id);
-      let cand = head ?? -1;
+      const head = this.buckets.push(band, obs.keys[band] as number, id);
+      this.prev[id * this.bands + band] = head;
+      let cand = head;
       for (let steps = 0; cand >= 0 && steps < this.p.opts.max_candidates; steps++) {
         // A candidate already in this record's cluster needs no check: the cluster is decided.
         if (this.uf.find(cand) !== this.uf.find(id)) {

@@ -1,4 +1,4 @@
-import { fmix32, radixSort, wordHashes } from '../detectors/minhash.js';
+import { fmix32, wordHashes } from '../detectors/minhash.js';
 import { type Embedder, l2normalize } from './embedder.js';
 
 /** A sparse term-frequency vector over hashed word uni- and bigrams. */
@@ -10,48 +10,69 @@ export interface SparseTf {
 const BITS = 20;
 const MASK = (1 << BITS) - 1;
 
-let termBuf = new Int32Array(4096);
 let idBuf = new Int32Array(2048);
 let countBuf = new Int32Array(2048);
 let histogram = new Int32Array(64);
+/** Per term id: occurrences in the current text (reset after each text). */
+const termCounts = new Uint16Array(1 << BITS);
+/** Two-level bitmap of the term ids present: bit per id, and bit per non-zero word of that. */
+const present = new Int32Array(1 << (BITS - 5));
+const presentWords = new Int32Array(1 << (BITS - 10));
 
 /**
  * Hashed term frequencies of a text (word unigrams and bigrams, sublinear
  * 1 + log tf), keeping the `max` most frequent terms (ties: smaller term id
  * first) so one huge record cannot dominate memory. Terms come out most
- * frequent first. Runs per record of every scan: counting is a radix sort plus
- * run lengths, and the top `max` are picked by a counting sort over the
- * (small integer) frequencies, all in reused typed arrays; a comparator sort
- * over a few thousand terms per record was the hot spot of the scan.
+ * frequent first (ascending id when all fit). Runs per record of every scan:
+ * terms are counted in a table and read back in id order from a two-level
+ * bitmap (no sort), and the top `max` are picked by a counting sort over the
+ * small integer frequencies, all in reused typed arrays.
  */
 export function sparseTf(text: string, max = 128): SparseTf {
   const words = wordHashes(text);
   const n = Math.min(words.length, 5000);
-  const len = Math.max(0, 2 * n - 1);
-  if (termBuf.length < len) termBuf = new Int32Array(Math.max(len, termBuf.length * 2));
-  const terms = termBuf.subarray(0, len);
-  let k = 0;
+  const add = (t: number) => {
+    const c = termCounts[t] as number;
+    termCounts[t] = c + 1;
+    if (c === 0) {
+      present[t >>> 5] = (present[t >>> 5] as number) | (1 << (t & 31));
+      presentWords[t >>> 10] = (presentWords[t >>> 10] as number) | (1 << ((t >>> 5) & 31));
+    }
+  };
   for (let i = 0; i < n; i++) {
     const h = words[i] as number;
-    terms[k++] = h & MASK;
-    if (i > 0) terms[k++] = fmix32(Math.imul(words[i - 1] as number, 31) ^ h) & MASK;
+    add(h & MASK);
+    if (i > 0) add(fmix32(Math.imul(words[i - 1] as number, 31) ^ h) & MASK);
   }
-  radixSort(terms);
+  const len = Math.max(0, 2 * n - 1);
   if (idBuf.length < len) {
     idBuf = new Int32Array(Math.max(len, idBuf.length * 2));
     countBuf = new Int32Array(idBuf.length);
   }
   let u = 0;
   let maxCount = 0;
-  for (let i = 0; i < len; ) {
-    const t = terms[i] as number;
-    let j = i + 1;
-    while (j < len && terms[j] === t) j++;
-    idBuf[u] = t;
-    countBuf[u] = j - i;
-    if (j - i > maxCount) maxCount = j - i;
-    u++;
-    i = j;
+  for (let g = 0; g < presentWords.length; g++) {
+    let groups = presentWords[g] as number;
+    if (groups === 0) continue;
+    presentWords[g] = 0;
+    while (groups !== 0) {
+      const lowGroup = groups & -groups;
+      groups ^= lowGroup;
+      const wi = (g << 5) | (31 - Math.clz32(lowGroup));
+      let bits = present[wi] as number;
+      present[wi] = 0;
+      while (bits !== 0) {
+        const low = bits & -bits;
+        bits ^= low;
+        const t = (wi << 5) | (31 - Math.clz32(low));
+        const c = termCounts[t] as number;
+        termCounts[t] = 0;
+        idBuf[u] = t;
+        countBuf[u] = c;
+        if (c > maxCount) maxCount = c;
+        u++;
+      }
+    }
   }
   if (u <= max) {
     return {

@@ -1,13 +1,60 @@
 import { mulberry32 } from '../seeded-random.js';
 
-/** Squared Euclidean distance of two vectors of the same length. */
+/**
+ * Squared Euclidean distance of two vectors of the same length. Four running
+ * sums: one sum is a chain of dependent additions that stalls on their latency.
+ */
 export function dist2(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = (a[i] as number) - (b[i] as number);
-    s += d * d;
+  return dist2Below(a, b, Number.POSITIVE_INFINITY);
+}
+
+/**
+ * Squared distance, or some value >= `bound` as soon as the partial sum
+ * reaches it. Partial sums of squares only grow, so whenever the result is
+ * < `bound` it is exactly `dist2(a, b)`: nearest-centroid searches skip most
+ * of the work for far centroids and still pick the same one.
+ */
+export function dist2Below(a: Float32Array, b: Float32Array, bound: number): number {
+  const n = a.length;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let i = 0;
+  const n4 = n & ~3;
+  while (i < n4) {
+    const end = Math.min(n4, i + 32);
+    for (; i < end; i += 4) {
+      const d0 = (a[i] as number) - (b[i] as number);
+      const d1 = (a[i + 1] as number) - (b[i + 1] as number);
+      const d2 = (a[i + 2] as number) - (b[i + 2] as number);
+      const d3 = (a[i + 3] as number) - (b[i + 3] as number);
+      s0 += d0 * d0;
+      s1 += d1 * d1;
+      s2 += d2 * d2;
+      s3 += d3 * d3;
+    }
+    if (s0 + s1 + (s2 + s3) >= bound) return s0 + s1 + (s2 + s3);
   }
-  return s;
+  for (; i < n; i++) {
+    const d = (a[i] as number) - (b[i] as number);
+    s0 += d * d;
+  }
+  return s0 + s1 + (s2 + s3);
+}
+
+/** Index of the nearest centroid (the first of equally near ones). */
+function nearest(p: Float32Array, centroids: readonly Float32Array[]): number {
+  let best = 0;
+  let bestD = Number.POSITIVE_INFINITY;
+  for (let c = 0; c < centroids.length; c++) {
+    const d = dist2Below(p, centroids[c] as Float32Array, bestD);
+    if (d < bestD) {
+      best = c;
+      bestD = d;
+    }
+  }
+  return best;
 }
 
 /**
@@ -37,15 +84,7 @@ export function kmeans(
   const centroids = (best as { centroids: Float32Array[] }).centroids;
   if (step === 1) return best as { centroids: Float32Array[]; assign: Int32Array };
   const assign = new Int32Array(points.length);
-  for (let i = 0; i < points.length; i++) {
-    let bestC = 0;
-    let bestD = Number.POSITIVE_INFINITY;
-    for (let c = 0; c < centroids.length; c++) {
-      const d = dist2(points[i] as Float32Array, centroids[c] as Float32Array);
-      if (d < bestD) [bestC, bestD] = [c, d];
-    }
-    assign[i] = bestC;
-  }
+  for (let i = 0; i < points.length; i++) assign[i] = nearest(points[i] as Float32Array, centroids);
   return { centroids, assign };
 }
 
@@ -84,12 +123,7 @@ function kmeansOnce(
   for (let it = 0; it < iterations; it++) {
     let changed = 0;
     for (let i = 0; i < n; i++) {
-      let best = 0;
-      let bestD = Number.POSITIVE_INFINITY;
-      for (let c = 0; c < centroids.length; c++) {
-        const d = dist2(points[i] as Float32Array, centroids[c] as Float32Array);
-        if (d < bestD) [best, bestD] = [c, d];
-      }
+      const best = nearest(points[i] as Float32Array, centroids);
       if (assign[i] !== best || it === 0) changed++;
       assign[i] = best;
     }
@@ -142,13 +176,29 @@ export function topEigen(
   const mean = new Float64Array(dim);
   for (const v of vectors) for (let d = 0; d < dim; d++) mean[d] = (mean[d] as number) + (v[d] as number) / n;
   const cov = new Float64Array(dim * dim);
-  const c = new Float64Array(dim);
-  for (const v of vectors) {
-    for (let d = 0; d < dim; d++) c[d] = (v[d] as number) - (mean[d] as number);
+  // Centred rows four at a time: each pass over the upper triangle of `cov`
+  // adds four outer products, so the matrix is loaded and stored a quarter as often.
+  const c = new Float64Array(4 * dim);
+  for (let r = 0; r < n; r += 4) {
+    const rows = Math.min(4, n - r);
+    c.fill(0);
+    for (let k = 0; k < rows; k++) {
+      const v = vectors[r + k] as Float32Array;
+      for (let d = 0; d < dim; d++) c[k * dim + d] = (v[d] as number) - (mean[d] as number);
+    }
     for (let a = 0; a < dim; a++) {
-      const ca = c[a] as number;
-      if (ca === 0) continue;
-      for (let b = a; b < dim; b++) cov[a * dim + b] = (cov[a * dim + b] as number) + ca * (c[b] as number);
+      const c0 = c[a] as number;
+      const c1 = c[dim + a] as number;
+      const c2 = c[2 * dim + a] as number;
+      const c3 = c[3 * dim + a] as number;
+      const row = a * dim;
+      for (let b = a; b < dim; b++) {
+        cov[row + b] =
+          (cov[row + b] as number) +
+          (c0 * (c[b] as number) +
+            c1 * (c[dim + b] as number) +
+            (c2 * (c[2 * dim + b] as number) + c3 * (c[3 * dim + b] as number)));
+      }
     }
   }
   for (let a = 0; a < dim; a++) for (let b = 0; b < a; b++) cov[a * dim + b] = cov[b * dim + a] as number;
