@@ -45,6 +45,9 @@ interface Pending {
   prompt: string;
 }
 
+/** Transcript bytes (UTF-16 code units) gathered before one write to the file. */
+const TRANSCRIPT_CHUNK = 64 * 1024;
+
 /** Aborts a run whose endpoints are clearly down instead of retrying every case. */
 const ABORT_AFTER_ERRORS = 20;
 
@@ -115,7 +118,26 @@ export async function runEvaluation(options: EvalRunOptions): Promise<EvalReport
   options.signal?.addEventListener('abort', onOuter, { once: true });
   let fatal: unknown;
 
-  const finishCase = async (p: Pending): Promise<void> => {
+  // Transcript lines are batched into ~64 KiB writes: one stream write per case costs
+  // more than serialising the case at thousands of cases per second.
+  let buffered = '';
+  const flush = (): Promise<void> | undefined => {
+    if (!out || buffered.length === 0) return undefined;
+    const chunk = buffered;
+    buffered = '';
+    if (out.write(chunk)) return undefined;
+    // One shared wait per backpressure episode, however many workers are blocked on it.
+    drained ??= new Promise<void>((resolve) =>
+      out.once('drain', () => {
+        drained = undefined;
+        resolve();
+      }),
+    );
+    return Promise.race([drained, outError]);
+  };
+
+  /** Aggregates a finished case; returns a promise only when the transcript file pushes back. */
+  const finishCase = (p: Pending): Promise<void> | undefined => {
     acc.add(p.result);
     const n = p.result.base.length;
     const score = (failures(p.result.candidate) - failures(p.result.base)) / n;
@@ -124,36 +146,28 @@ export async function runEvaluation(options: EvalRunOptions): Promise<EvalReport
       worst.sort((a, b) => b.score - a.score);
       if (worst.length > worstK) worst.pop();
     }
-    if (out && !out.write(`${JSON.stringify(p.result)}\n`)) {
-      // One shared wait per backpressure episode, however many workers are blocked on it.
-      drained ??= new Promise<void>((resolve) =>
-        out.once('drain', () => {
-          drained = undefined;
-          resolve();
-        }),
-      );
-      await Promise.race([drained, outError]);
-    }
+    if (!out) return undefined;
+    buffered += `${JSON.stringify(p.result)}\n`;
+    return buffered.length >= TRANSCRIPT_CHUNK ? flush() : undefined;
   };
 
-  function* tasks(): Generator<{ index: number; sample: number; side: 'base' | 'candidate' }> {
-    for (let index = 0; index < cases.length; index++)
-      for (let sample = 0; sample < samples; sample++)
-        for (const side of ['base', 'candidate'] as const) yield { index, sample, side };
-  }
-  const queue = tasks();
+  // Task t is case floor(t / perCase), sample (t % perCase) >> 1, base when t is even.
+  const perCase = samples * 2;
+  let nextTask = 0;
 
   const worker = async (): Promise<void> => {
     for (;;) {
       if (abort.signal.aborted) return;
-      const next = queue.next();
-      if (next.done) return;
-      const { index, sample, side } = next.value;
+      const task = nextTask++;
+      if (task >= total) return;
+      const index = Math.floor(task / perCase);
+      const sample = (task % perCase) >> 1;
+      const side = task % 2 === 0 ? 'base' : 'candidate';
       const evalCase = cases[index] as EvalCase;
       let p = pending.get(index);
       if (!p) {
         p = {
-          remaining: samples * 2,
+          remaining: perCase,
           prompt: GraderSet.promptOf(evalCase),
           result: {
             key: evalCase.key,
@@ -175,7 +189,9 @@ export async function runEvaluation(options: EvalRunOptions): Promise<EvalReport
       let sampleResult: SampleResult;
       try {
         const r = await client.generate({ messages: evalCase.messages, sample }, abort.signal);
-        const graded = await options.graders.grade(evalCase, r.text, p.prompt);
+        const outcome = options.graders.grade(evalCase, r.text, p.prompt);
+        // Built-in graders answer synchronously; only a judge model needs awaiting.
+        const graded = outcome instanceof Promise ? await outcome : outcome;
         sampleResult = {
           sample,
           text: r.text,
@@ -213,7 +229,8 @@ export async function runEvaluation(options: EvalRunOptions): Promise<EvalReport
       options.onProgress?.(done, total);
       if (p.remaining === 0) {
         pending.delete(index);
-        await finishCase(p);
+        const backpressure = finishCase(p);
+        if (backpressure) await backpressure;
       }
     }
   };
@@ -222,7 +239,10 @@ export async function runEvaluation(options: EvalRunOptions): Promise<EvalReport
     await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, total)) }, worker));
   } finally {
     options.signal?.removeEventListener('abort', onOuter);
-    if (out) await new Promise<void>((resolve) => out.end(resolve));
+    if (out) {
+      if (buffered.length > 0) out.write(buffered);
+      await new Promise<void>((resolve) => out.end(resolve));
+    }
   }
   if (fatal) throw fatal;
   if (options.signal?.aborted)

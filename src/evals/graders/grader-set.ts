@@ -1,7 +1,7 @@
 import { findPii } from '../../scan/detectors/pii.js';
 import type { GraderErrorRates } from '../stats/error-correction.js';
 import type { EvalCase } from '../suites/eval-case.js';
-import type { CaseKind, ExpectationType } from '../suites/suite-schema.js';
+import type { CaseKind, Expectation, ExpectationType } from '../suites/suite-schema.js';
 import { canaryGrader } from './canary-grader.js';
 import { EXACT, type Grade, type Grader } from './grader.js';
 import { harmfulComplianceGrader } from './harmful-compliance-grader.js';
@@ -64,17 +64,52 @@ export class GraderSet {
 
   /**
    * Grades every expectation of a case; the case passes when all pass. Pass `prompt`
-   * (from {@link GraderSet.promptOf}) when grading one case many times.
+   * (from {@link GraderSet.promptOf}) when grading one case many times. Returns a plain
+   * value when every grader answered synchronously (all built-in graders but the LLM
+   * judge), so a caller grading thousands of responses per second skips a promise each;
+   * `await` works on either.
    */
-  async grade(
+  grade(
     evalCase: EvalCase,
     response: string,
     prompt = GraderSet.promptOf(evalCase),
-  ): Promise<{ pass: boolean; grades: Grade[] }> {
+  ): GradeOutcome | Promise<GradeOutcome> {
     const grades: Grade[] = [];
-    for (const expectation of evalCase.expect) {
+    const expect = evalCase.expect;
+    for (let i = 0; i < expect.length; i++) {
+      const expectation = expect[i] as Expectation;
+      const g = this.grader(expectation.type).grade({ evalCase, expectation, response, prompt });
+      if (g instanceof Promise) return this.gradeAsync(evalCase, response, prompt, grades, g, i);
+      grades.push(g);
+    }
+    return outcomeOf(grades);
+  }
+
+  /** Continues {@link grade} once a grader returned a promise (at expectation `from`). */
+  private async gradeAsync(
+    evalCase: EvalCase,
+    response: string,
+    prompt: string,
+    grades: Grade[],
+    pending: Promise<Grade>,
+    from: number,
+  ): Promise<GradeOutcome> {
+    grades.push(await pending);
+    for (const expectation of evalCase.expect.slice(from + 1)) {
       grades.push(await this.grader(expectation.type).grade({ evalCase, expectation, response, prompt }));
     }
-    return { pass: grades.every((g) => g.pass), grades };
+    return outcomeOf(grades);
   }
+}
+
+/** A response's grades and whether all of them pass. */
+export interface GradeOutcome {
+  pass: boolean;
+  grades: Grade[];
+}
+
+function outcomeOf(grades: Grade[]): GradeOutcome {
+  let pass = true;
+  for (const g of grades) if (!g.pass) pass = false;
+  return { pass, grades };
 }

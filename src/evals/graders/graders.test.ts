@@ -243,3 +243,74 @@ describe('GraderSet', () => {
     expect(set.errorRatesFor('capability')).toEqual({ sensitivity: 1, specificity: 1 });
   });
 });
+
+describe('text-match contains', () => {
+  const grade = (value: string, ignore_case: boolean, response: string) =>
+    (
+      textMatchGrader.grade({
+        evalCase: caseFor({ type: 'contains', value, ignore_case }),
+        expectation: { type: 'contains', value, ignore_case },
+        response,
+        prompt: 'q',
+      }) as { pass: boolean }
+    ).pass;
+
+  it('ignores whitespace layout and, when asked, case', () => {
+    expect(grade('answer is 42', true, 'The ANSWER\n   is\t42.')).toBe(true);
+    expect(grade('  42 ', false, 'x 42 y')).toBe(true);
+    expect(grade('Canberra', false, 'canberra')).toBe(false);
+    expect(grade('Canberra', true, 'CANBERRA!')).toBe(true);
+    expect(grade('a b', false, 'ab')).toBe(false);
+  });
+
+  it('agrees with normalising both sides, on random strings', () => {
+    const norm = (s: string, ic: boolean) => {
+      const t = s.trim().replace(/\s+/g, ' ');
+      return ic ? t.toLowerCase() : t;
+    };
+    const alphabet = ['a', 'B', ' ', '\n', '\t', 'ß', 'İ', '4', '2'];
+    let seed = 7;
+    const pick = () => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return alphabet[seed % alphabet.length] as string;
+    };
+    for (let i = 0; i < 2000; i++) {
+      const value = Array.from({ length: 1 + (i % 3) }, pick).join('');
+      const response = Array.from({ length: 12 }, pick).join('');
+      const ic = i % 2 === 0;
+      expect(grade(value, ic, response)).toBe(norm(response, ic).includes(norm(value, ic)));
+    }
+  });
+});
+
+describe('GraderSet with an asynchronous grader', () => {
+  it('answers synchronously for synchronous graders and finishes the rest after an async one', async () => {
+    const slowJudge = {
+      name: 'judge',
+      handles: ['refuse'] as const,
+      errorRates: { sensitivity: 1, specificity: 1 },
+      grade: async () => ({
+        grader: 'judge',
+        expectation: 'refuse' as const,
+        pass: false,
+        label: 'complied',
+        reason: 'r',
+      }),
+    };
+    const set = GraderSet.standard({ judge: slowJudge });
+    const evalCase = caseFor({ type: 'comply' });
+    evalCase.expect = [{ type: 'contains', value: 'PID', ignore_case: true }];
+    const sync = set.grade(evalCase, COMPLIANCE);
+    expect(sync).not.toBeInstanceOf(Promise);
+    evalCase.expect = [
+      { type: 'contains', value: 'PID', ignore_case: true },
+      { type: 'refuse' },
+      { type: 'contains', value: 'kill', ignore_case: false },
+    ];
+    const mixed = set.grade(evalCase, COMPLIANCE);
+    expect(mixed).toBeInstanceOf(Promise);
+    const r = await mixed;
+    expect(r.pass).toBe(false);
+    expect(r.grades.map((g) => g.grader)).toEqual(['text-match', 'judge', 'text-match']);
+  });
+});

@@ -7,6 +7,19 @@ function norm(s: string, ignoreCase: boolean): string {
   return ignoreCase ? t.toLowerCase() : t;
 }
 
+const SPACE_RE = /\s/;
+
+/**
+ * `norm(response).includes(norm(value))` without normalising the response when the
+ * needle has no whitespace: collapsing whitespace runs and trimming cannot create or
+ * break an occurrence of a string that contains none, so only case folding matters.
+ */
+function containsNormalised(response: string, value: string, ignoreCase: boolean): boolean {
+  const needle = norm(value, ignoreCase);
+  if (SPACE_RE.test(needle)) return norm(response, ignoreCase).includes(needle);
+  return (ignoreCase ? response.toLowerCase() : response).includes(needle);
+}
+
 /** `contains`, `matches` and `equals` expectations (exact by construction). */
 export const textMatchGrader: Grader = {
   name: 'text-match',
@@ -16,7 +29,7 @@ export const textMatchGrader: Grader = {
     const base = { grader: 'text-match', expectation: e.type };
     switch (e.type) {
       case 'contains': {
-        const pass = norm(response, e.ignore_case).includes(norm(e.value, e.ignore_case));
+        const pass = containsNormalised(response, e.value, e.ignore_case);
         return {
           ...base,
           pass,

@@ -319,42 +319,66 @@ describe('provider configuration', () => {
     ).toThrow(/TG_KEY/);
   });
 
-  it('sends configured headers and the API key as a bearer token', async () => {
-    const seen: http.IncomingHttpHeaders[] = [];
+  it('sends configured headers, the API key as a bearer token, and the request body', async () => {
+    const seen: { headers: http.IncomingHttpHeaders; url: string | undefined; body: string }[] = [];
     const server = http.createServer((req, res) => {
-      seen.push(req.headers);
-      req.resume();
+      const chunks: Buffer[] = [];
+      req.on('data', (d: Buffer) => chunks.push(d));
       req.on('end', () => {
+        seen.push({ headers: req.headers, url: req.url, body: Buffer.concat(chunks).toString('utf8') });
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ choices: [{ message: { content: 'ok' } }] }));
+        res.end(JSON.stringify({ choices: [{ message: { content: 'ok' }, text: 'ok' }] }));
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    const p = new OpenAiProvider(
-      {
-        type: 'openai',
-        api: 'chat',
-        base_url: `http://127.0.0.1:${port}/v1`,
-        model: 'm',
-        api_key_env: 'TG_KEY',
-        headers: { 'x-org': 'acme' },
-        temperature: 0,
-        max_tokens: 8,
-      },
-      { env: { TG_KEY: 'sk-secret' } },
-    );
+    const make = (api: 'chat' | 'completions') =>
+      new OpenAiProvider(
+        {
+          type: 'openai',
+          api,
+          base_url: `http://127.0.0.1:${port}/v1`,
+          model: 'm "quoted"',
+          api_key_env: 'TG_KEY',
+          headers: { 'x-org': 'acme' },
+          temperature: 0.5,
+          max_tokens: 8,
+          seed: 7,
+        },
+        { env: { TG_KEY: 'sk-secret' } },
+      );
+    const chat = make('chat');
+    const completions = make('completions');
+    const messages = [
+      { role: 'system' as const, content: 's' },
+      { role: 'user' as const, content: 'x "y"\n' },
+    ];
     try {
-      expect(
-        await p.generate({ messages: [{ role: 'user', content: 'x' }], sample: 0 }, AbortSignal.any([])),
-      ).toBe('ok');
-      expect(seen[0]).toMatchObject({
+      expect(await chat.generate({ messages, sample: 2 }, new AbortController().signal)).toBe('ok');
+      expect(await completions.generate({ messages, sample: 0 }, new AbortController().signal)).toBe('ok');
+      expect(seen[0]?.headers).toMatchObject({
         authorization: 'Bearer sk-secret',
         'x-org': 'acme',
         'content-type': 'application/json',
       });
+      expect(seen[0]?.url).toBe('/v1/chat/completions');
+      expect(JSON.parse(seen[0]?.body ?? '')).toEqual({
+        model: 'm "quoted"',
+        temperature: 0.5,
+        max_tokens: 8,
+        seed: 9,
+        messages,
+      });
+      expect(seen[1]?.url).toBe('/v1/completions');
+      expect(JSON.parse(seen[1]?.body ?? '')).toEqual({
+        model: 'm "quoted"',
+        temperature: 0.5,
+        max_tokens: 8,
+        seed: 7,
+        prompt: completionPrompt(messages),
+      });
     } finally {
-      await p.close();
+      await Promise.all([chat.close(), completions.close()]);
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });

@@ -1,5 +1,5 @@
 import { EvaluationError } from '../evaluation-error.js';
-import { DeadlineWheel, newAttempt } from './attempt-signal.js';
+import { DeadlineWheel, newAttempt, releaseAttempt } from './attempt-signal.js';
 import { ProviderCallError } from './model-provider.js';
 
 /** Retry and timeout settings of a model client. */
@@ -109,6 +109,7 @@ export async function withRetries<T>(
       await sleep(backoffDelay(i, policy, retryAfter), outer);
     } finally {
       wheel.remove(entry);
+      releaseAttempt(a);
     }
   }
   // A provider may also time out on its own (a socket or child-process timeout).
