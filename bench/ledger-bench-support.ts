@@ -56,7 +56,11 @@ async function freshPgDatabase(name: string, drop: boolean): Promise<string> {
 }
 
 /** Opens a database for `name`; `fresh` drops what a previous run left. */
-export async function openBenchDatabase(name: string, fresh: boolean): Promise<Database> {
+export async function openBenchDatabase(
+  name: string,
+  fresh: boolean,
+  synchronous: 'FULL' | 'NORMAL' = 'FULL',
+): Promise<Database> {
   if (pgUrl) {
     return PostgresDatabase.open({
       url: await freshPgDatabase(`tunegate_bench_${name}`, fresh),
@@ -73,7 +77,7 @@ export async function openBenchDatabase(name: string, fresh: boolean): Promise<D
       }
     }
   }
-  return SqliteDatabase.open({ path });
+  return SqliteDatabase.open({ path, synchronous });
 }
 
 export async function benchKey(): Promise<SigningKey> {

@@ -15,6 +15,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       bodyLimit: 1024 * 1024,
       tenant: 'default',
+      sqliteSynchronous: 'FULL',
     });
   });
 
@@ -28,6 +29,7 @@ describe('loadConfig', () => {
       TUNEGATE_LEDGER_ORIGIN: 'tg.example.com/log',
       TUNEGATE_BODY_LIMIT: '2048',
       TUNEGATE_TENANT: 'acme',
+      TUNEGATE_SQLITE_SYNCHRONOUS: 'NORMAL',
       UNRELATED: 'x',
     });
     expect(c).toMatchObject({
@@ -38,6 +40,7 @@ describe('loadConfig', () => {
       logLevel: 'warn',
       ledgerOrigin: 'tg.example.com/log',
       bodyLimit: 2048,
+      sqliteSynchronous: 'NORMAL',
       tenant: 'acme',
     });
   });
@@ -57,6 +60,7 @@ describe('loadConfig', () => {
     ['TUNEGATE_BODY_LIMIT', '12'],
     ['TUNEGATE_LEDGER_ORIGIN', 'has space'],
     ['TUNEGATE_TENANT', 'Upper'],
+    ['TUNEGATE_SQLITE_SYNCHRONOUS', 'OFF'],
   ])('rejects %s=%s naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(
       expect.objectContaining({

@@ -15,6 +15,7 @@ import { ControlPlaneError } from './control-plane-error.js';
  * | `TUNEGATE_LEDGER_ORIGIN` | `tunegate.local/ledger` | origin line of signed checkpoints |
  * | `TUNEGATE_BODY_LIMIT` | `1048576` | largest accepted request body in bytes |
  * | `TUNEGATE_TENANT` | `default` | tenant of `init` and of the embedded CLI |
+ * | `TUNEGATE_SQLITE_SYNCHRONOUS` | `FULL` | `FULL`: an acknowledged event survives power loss (one fsync per commit); `NORMAL`: it survives a crash or kill -9 of tunegate, not of the machine |
  */
 export interface ControlPlaneConfig {
   home: string;
@@ -28,6 +29,8 @@ export interface ControlPlaneConfig {
   ledgerOrigin: string;
   bodyLimit: number;
   tenant: string;
+  /** `PRAGMA synchronous` of the embedded SQLite store. */
+  sqliteSynchronous: 'FULL' | 'NORMAL';
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -64,6 +67,7 @@ const EnvSchema = z.object({
     .string()
     .regex(/^[a-z0-9][a-z0-9._-]{0,127}$/, 'must be lowercase letters, digits, ".", "_" or "-"')
     .default('default'),
+  TUNEGATE_SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
 });
 
 /**
@@ -100,5 +104,6 @@ export function loadConfig(
     ledgerOrigin: e.TUNEGATE_LEDGER_ORIGIN,
     bodyLimit: e.TUNEGATE_BODY_LIMIT,
     tenant: e.TUNEGATE_TENANT,
+    sqliteSynchronous: e.TUNEGATE_SQLITE_SYNCHRONOUS,
   };
 }

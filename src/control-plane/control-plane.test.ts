@@ -61,6 +61,15 @@ describe('openControlPlane and bootstrap', () => {
     expect((await cp.ledger.verify()).ok).toBe(true);
     await cp.close();
   });
+
+  it('opens the embedded store with the configured synchronous mode', async () => {
+    // SQLite reports PRAGMA synchronous as a number: 1 = NORMAL, 2 = FULL.
+    expect(await cp.db.query('PRAGMA synchronous')).toEqual([{ synchronous: 2 }]);
+    await cp.close();
+    cp = await openControlPlane({ ...cp.config, sqliteSynchronous: 'NORMAL' });
+    expect(await cp.db.query('PRAGMA synchronous')).toEqual([{ synchronous: 1 }]);
+    await cp.close();
+  });
 });
 
 if (!testDatabaseUrl)

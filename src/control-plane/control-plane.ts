@@ -38,7 +38,9 @@ export async function openControlPlane(
   options: OpenControlPlaneOptions = {},
 ): Promise<ControlPlane> {
   await mkdir(config.home, { recursive: true, mode: 0o700 });
-  const db = await openDatabase(config.databaseUrl ?? { path: config.sqlitePath });
+  const db = await openDatabase(
+    config.databaseUrl ?? { path: config.sqlitePath, synchronous: config.sqliteSynchronous },
+  );
   try {
     const signingKey = await SigningKey.loadOrCreate(config.keyPath, config.ledgerOrigin);
     const ledger = await Ledger.open(db, { signer: signingKey, origin: config.ledgerOrigin });

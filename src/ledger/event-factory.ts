@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   type Actor,
   EVENT_SCHEMA_VERSION,
@@ -9,11 +8,12 @@ import {
 } from '../contracts/event.js';
 import { parseContract } from '../contracts/validate.js';
 import { canonicalJson } from './canonical-json.js';
+import { newEventId } from './event-id.js';
 import { RESOURCE_ID_FIELDS } from './ledger-schema.js';
 import { sealValidated } from './validated-events.js';
 
 /**
- * Builds a complete event envelope from what a producer submitted: adds a UUID,
+ * Builds a complete event envelope from what a producer submitted: adds a time-ordered UUID (v7),
  * the current time (ISO 8601, UTC, `Z`), the schema version, tenant and actor.
  * Throws `ContractError('contract.invalid')` naming each offending field.
  *
@@ -27,7 +27,7 @@ export function newEvent(input: EventInput, who: { tenant: string; actor: Actor 
     EventEnvelopeSchema,
     {
       schema_version: EVENT_SCHEMA_VERSION,
-      id: randomUUID(),
+      id: newEventId(),
       time: new Date().toISOString(),
       tenant: who.tenant,
       actor: who.actor,

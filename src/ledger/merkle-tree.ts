@@ -242,6 +242,9 @@ export function verifyConsistency(
  * persists and what `verify` checks.
  */
 export class CompactRange {
+  /** Memoised {@link root}: a commit compares it with the stored head and then signs it. */
+  private memoRoot: Buffer | null = null;
+
   private constructor(
     private leaves: number,
     private readonly hashes: Uint8Array[],
@@ -295,19 +298,25 @@ export class CompactRange {
     }
     this.hashes.push(hash);
     this.leaves++;
+    this.memoRoot = null;
   }
 
-  /** MTH of the current tree. */
+  /** MTH of the current tree (a fresh copy; callers may keep or change it). */
   root(): Buffer {
-    if (this.hashes.length === 0) return EMPTY_ROOT;
-    let r = this.hashes[this.hashes.length - 1] as Uint8Array;
-    for (let i = this.hashes.length - 2; i >= 0; i--) r = hashChildren(this.hashes[i] as Uint8Array, r);
-    return Buffer.from(r);
+    if (this.hashes.length === 0) return Buffer.from(EMPTY_ROOT);
+    if (this.memoRoot === null) {
+      let r = this.hashes[this.hashes.length - 1] as Uint8Array;
+      for (let i = this.hashes.length - 2; i >= 0; i--) r = hashChildren(this.hashes[i] as Uint8Array, r);
+      this.memoRoot = Buffer.from(r);
+    }
+    return Buffer.from(this.memoRoot);
   }
 
   /** A copy that can be advanced without changing this one. */
   clone(): CompactRange {
-    return new CompactRange(this.leaves, [...this.hashes]);
+    const copy = new CompactRange(this.leaves, [...this.hashes]);
+    copy.memoRoot = this.memoRoot;
+    return copy;
   }
 }
 
