@@ -47,25 +47,26 @@ export function clusterBootstrapDifference(
   }
   const estimate = diffOf(baseSum, candSum, total);
   if (n === 0) return { estimate: 0, lower: 0, upper: 0 };
-  // Typed arrays keep the hot loop allocation-free for 100k+ cases.
-  const base = new Float64Array(n);
-  const cand = new Float64Array(n);
-  const samples = new Float64Array(n);
+  // One interleaved typed array (base, candidate, samples per cluster): allocation-free,
+  // and each random draw touches one cache line instead of three.
+  const data = new Float64Array(3 * n);
   clusters.forEach((c, i) => {
-    base[i] = c.base;
-    cand[i] = c.candidate;
-    samples[i] = c.samples;
+    data[3 * i] = c.base;
+    data[3 * i + 1] = c.candidate;
+    data[3 * i + 2] = c.samples;
   });
   const diffs = new Float64Array(options.iterations);
+  const draws = new Uint32Array(n);
   for (let it = 0; it < options.iterations; it++) {
+    options.rng.ints(n, draws);
     let b = 0;
     let c = 0;
     let t = 0;
     for (let j = 0; j < n; j++) {
-      const k = options.rng.int(n);
-      b += base[k] as number;
-      c += cand[k] as number;
-      t += samples[k] as number;
+      const k = 3 * (draws[j] as number);
+      b += data[k] as number;
+      c += data[k + 1] as number;
+      t += data[k + 2] as number;
     }
     diffs[it] = diffOf(b, c, t);
   }

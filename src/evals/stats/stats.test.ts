@@ -112,3 +112,17 @@ describe('clusterBootstrapDifference', () => {
     });
   });
 });
+
+describe('createRng().ints', () => {
+  it('gives exactly the values of repeated int() calls and leaves the generator in the same state', () => {
+    for (const n of [1, 2, 7, 100_000, 2 ** 31]) {
+      const one = createRng(42);
+      const bulk = createRng(42);
+      const expected = Array.from({ length: 1000 }, () => one.int(n));
+      const out = new Uint32Array(1000);
+      bulk.ints(n, out);
+      expect([...out]).toEqual(expected);
+      expect(bulk.next()).toBe(one.next());
+    }
+  });
+});
