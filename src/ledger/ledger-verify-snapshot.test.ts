@@ -32,7 +32,7 @@ function interleaving(db: Database, between: () => Promise<void>): Database {
     transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: Parameters<Database['transaction']>[1]) {
       if (!options?.snapshot) return db.transaction(fn, options);
       return db.transaction((tx) => {
-        const wrapped: Queryable & { queryColumn?: unknown } = {
+        const wrapped: Queryable = {
           query: async (sql, params) => {
             const rows = await tx.query(sql, params);
             if (!fired) {

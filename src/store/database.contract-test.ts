@@ -229,5 +229,23 @@ export function registerDatabaseContract(
       await expect(leaked?.execute('INSERT INTO vals (id) VALUES (5)')).rejects.toBeInstanceOf(StoreError);
       expect(await db.query('SELECT id FROM vals')).toEqual([]);
     });
+
+    it('keeps a snapshot read consistent while writers on the same handle go on committing', async () => {
+      await db.migrate('contract', [valuesTable]);
+      await db.execute('INSERT INTO vals (id) VALUES (1)');
+      const seen = await db.transaction(
+        async (tx) => {
+          const before = await tx.query<{ n: number | string }>('SELECT count(*) AS n FROM vals');
+          // A long read (such as the ledger's verify) must not hold up this handle's writers.
+          await db.transaction((w) => w.execute('INSERT INTO vals (id) VALUES (2)'));
+          await db.execute('INSERT INTO vals (id) VALUES (3)');
+          const after = await tx.query<{ n: number | string }>('SELECT count(*) AS n FROM vals');
+          return [Number(before[0]?.n), Number(after[0]?.n)];
+        },
+        { snapshot: true },
+      );
+      expect(seen).toEqual([1, 1]);
+      expect(await db.query('SELECT id FROM vals ORDER BY id')).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }]);
+    });
   });
 }

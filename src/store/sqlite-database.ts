@@ -38,10 +38,19 @@ export class SqliteDatabase implements Database {
   private readonly mutex = new AsyncMutex();
   private readonly statements = new Map<string, Statement>();
   private closed = false;
+  /**
+   * A second connection for snapshot transactions (file databases only), opened on
+   * first use. A long read such as `verify` then holds its own lock, not `mutex`, so
+   * writers in this process go on committing between its queries.
+   */
+  private reader: SqliteDatabase | null = null;
 
   private constructor(
     private readonly conn: BetterSqlite3.Database,
     private readonly busyTimeoutMs: number,
+    private readonly options: SqliteOptions,
+    /** `reader`: the second connection of another instance, used only for snapshots. */
+    private readonly role: 'primary' | 'reader' = 'primary',
   ) {}
 
   /** Opens (creating if needed) the database file and sets WAL, busy_timeout and synchronous. */
@@ -49,50 +58,15 @@ export class SqliteDatabase implements Database {
     let conn: BetterSqlite3.Database;
     try {
       conn = new BetterSqlite3(options.path);
-      // SQLite's own busy handler sleeps inside the synchronous driver call, which
-      // freezes the event loop, and deadlocks when the lock holder is another handle
-      // in this process awaiting I/O. So the driver fails fast and we wait
-      // asynchronously instead (see `retryBusy`).
-      conn.pragma('busy_timeout = 0');
-      if (options.path !== ':memory:') conn.pragma('journal_mode = WAL');
-      conn.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
-      // The 2 MiB default page cache thrashes once indexes outgrow it (the ledger has
-      // several over a million rows); memory-mapped reads speed up full scans.
-      conn.pragma(`cache_size = -${Math.max(2048, Math.floor(options.cacheSizeKiB ?? 65_536))}`);
-      conn.pragma('mmap_size = 268435456');
-      conn.pragma('foreign_keys = ON');
+      configure(conn, options);
     } catch (err) {
       throw toStoreError(err, `cannot open SQLite database ${options.path}`);
     }
-    return new SqliteDatabase(conn, Math.max(0, options.busyTimeoutMs ?? 30_000));
+    return new SqliteDatabase(conn, Math.max(0, options.busyTimeoutMs ?? 30_000), options);
   }
 
   query<T extends Row = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
     return this.mutex.run(() => this.retryBusy(() => this.runQuery<T>(sql, params)));
-  }
-
-  /**
-   * Like `query`, but returns only the first column of each row, without building a
-   * row object per row (better-sqlite3 `pluck`): for bulk reads such as `verify`.
-   * Not part of the `Database` port; callers feature-detect it (transaction handles
-   * of this class have it too).
-   */
-  queryColumn<T = unknown>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    return this.mutex.run(() => this.retryBusy(() => this.runQueryColumn<T>(sql, params)));
-  }
-
-  private runQueryColumn<T>(sql: string, params: readonly SqlValue[]): T[] {
-    const stmt = this.prepare(sql);
-    if (!stmt.reader)
-      throw new StoreError('store.query_failed', 'queryColumn needs a statement that returns rows');
-    try {
-      return stmt.pluck(true).all(...bindArgs(params)) as T[];
-    } catch (err) {
-      throw toStoreError(err, 'query failed');
-    } finally {
-      // The statement is cached and shared with `query`.
-      stmt.pluck(false);
-    }
   }
 
   execute(sql: string, params: readonly SqlValue[] = []): Promise<{ changes: number }> {
@@ -102,8 +76,29 @@ export class SqliteDatabase implements Database {
   transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T> {
     // `lock` needs nothing extra here: BEGIN IMMEDIATE already serialises all writers.
     // A snapshot is a deferred transaction: it reads one WAL snapshot and takes no write lock.
+    if (options?.snapshot) {
+      const reader = this.readerConnection();
+      if (reader !== this) return reader.transaction(fn, options);
+    }
     const begin = options?.snapshot ? 'BEGIN DEFERRED' : 'BEGIN IMMEDIATE';
     return this.mutex.run(() => this.retryBusy(() => this.runTransaction(fn, begin)));
+  }
+
+  /** The connection for snapshot reads: a second one for file databases, else this one. */
+  private readerConnection(): SqliteDatabase {
+    this.assertOpen();
+    if (this.role === 'reader' || this.options.path === ':memory:' || this.options.path === '') return this;
+    if (!this.reader) {
+      let conn: BetterSqlite3.Database;
+      try {
+        conn = new BetterSqlite3(this.options.path, { fileMustExist: true });
+        configure(conn, this.options);
+      } catch (err) {
+        throw toStoreError(err, `cannot open SQLite database ${this.options.path}`);
+      }
+      this.reader = new SqliteDatabase(conn, this.busyTimeoutMs, this.options, 'reader');
+    }
+    return this.reader;
   }
 
   /** Re-runs `op` while the database is locked by another connection, up to the busy timeout. */
@@ -129,6 +124,7 @@ export class SqliteDatabase implements Database {
   }
 
   async close(): Promise<void> {
+    await this.reader?.close();
     await this.mutex.run(() => {
       if (this.closed) return;
       this.closed = true;
@@ -148,14 +144,10 @@ export class SqliteDatabase implements Database {
       if (!active)
         throw new StoreError('store.query_failed', 'transaction handle used after the transaction ended');
     };
-    const tx: Queryable & { queryColumn<C>(sql: string, params?: readonly SqlValue[]): Promise<C[]> } = {
+    const tx: Queryable = {
       query: async <R extends Row = Row>(sql: string, params: readonly SqlValue[] = []) => {
         guard();
         return this.runQuery<R>(sql, params);
-      },
-      queryColumn: async <C>(sql: string, params: readonly SqlValue[] = []) => {
-        guard();
-        return this.runQueryColumn<C>(sql, params);
       },
       execute: async (sql: string, params: readonly SqlValue[] = []) => {
         guard();
@@ -217,6 +209,22 @@ export class SqliteDatabase implements Database {
   private assertOpen(): void {
     if (this.closed) throw new StoreError('store.unavailable', 'the SQLite database is closed');
   }
+}
+
+/** Pragmas of every connection: WAL, synchronous, no driver-side busy wait, cache sizes. */
+function configure(conn: BetterSqlite3.Database, options: SqliteOptions): void {
+  // SQLite's own busy handler sleeps inside the synchronous driver call, which
+  // freezes the event loop, and deadlocks when the lock holder is another handle
+  // in this process awaiting I/O. So the driver fails fast and we wait
+  // asynchronously instead (see `retryBusy`).
+  conn.pragma('busy_timeout = 0');
+  if (options.path !== ':memory:') conn.pragma('journal_mode = WAL');
+  conn.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+  // The 2 MiB default page cache thrashes once indexes outgrow it (the ledger has
+  // several over a million rows); memory-mapped reads speed up full scans.
+  conn.pragma(`cache_size = -${Math.max(2048, Math.floor(options.cacheSizeKiB ?? 65_536))}`);
+  conn.pragma('mmap_size = 268435456');
+  conn.pragma('foreign_keys = ON');
 }
 
 /** better-sqlite3 binds numbered `?NNN` parameters from an object keyed by number. */
