@@ -53,8 +53,17 @@ const LOCAL_TEE = 0x22;
 const I32_CONST = 0x41;
 const I32_EQZ = 0x45;
 const I32_LT_U = 0x49;
+const I32_NE = 0x47;
 const I32_ADD = 0x6a;
+const I32_MUL = 0x6c;
+const I32_AND = 0x71;
+const I32_XOR = 0x73;
 const I32_SHL = 0x74;
+const I32_SHR_U = 0x76;
+const I32_LOAD = 0x28;
+const I32_LOAD16_U = 0x2f;
+const I32_STORE = 0x36;
+const SELECT = 0x1b;
 // SIMD opcodes (0xfd prefix, LEB128 sub-opcode).
 const simd = (op: number) => [0xfd, ...uleb(op)];
 const V128_LOAD = simd(0x00);
@@ -112,6 +121,63 @@ function signatureBody(groups: number): number[] {
   return [...uleb(fn.length), ...fn];
 }
 
+/** FNV-1a and murmur3-finaliser constants, as int32. */
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 0x01000193;
+const FMIX_1 = 0x85ebca6b | 0;
+const FMIX_2 = 0xc2b2ae35 | 0;
+
+/**
+ * Body of `words(src, len, fold, out) -> count`: the word hashes of `len`
+ * UTF-16 code units at `src` (see `wordHashes`). `fold` maps every code unit
+ * to the unit hashed for it (lower-cased) or 0 for a separator. Branch-free
+ * inner loop: the raw hash is stored at out[count] for every unit and count
+ * advances when a word ends; a second loop applies the finaliser.
+ * Params: 0 src, 1 len, 2 fold, 3 out. Locals: 4 end, 5 h, 6 inWord, 7 count,
+ * 8 f, 9 isWord, 10 p, 11 x.
+ */
+function wordsBody(): number[] {
+  const c = (v: number) => [I32_CONST, ...sleb(v)];
+  const code: number[] = [];
+  code.push(...get(0), ...get(1), ...c(1), I32_SHL, I32_ADD, ...set(4));
+  code.push(...c(FNV_OFFSET), ...set(5), ...c(0), ...set(6), ...c(0), ...set(7));
+  code.push(BLOCK, 0x40, ...get(1), I32_EQZ, BR_IF, 0, LOOP, 0x40);
+  // f = fold[src[i]]; isWord = f != 0
+  code.push(...get(2), ...get(0), I32_LOAD16_U, ...memarg(1, 0), ...c(1), I32_SHL, I32_ADD);
+  code.push(I32_LOAD16_U, ...memarg(1, 0), ...tee(8), ...c(0), I32_NE, ...set(9));
+  // out[count] = h; count += inWord & !isWord
+  code.push(...get(3), ...get(7), ...c(2), I32_SHL, I32_ADD, ...get(5), I32_STORE, ...memarg(2, 0));
+  code.push(...get(7), ...get(6), ...get(9), ...c(1), I32_XOR, I32_AND, I32_ADD, ...set(7));
+  // h = isWord ? (h ^ f) * prime : offset; inWord = isWord
+  code.push(
+    ...get(5),
+    ...get(8),
+    I32_XOR,
+    ...c(FNV_PRIME),
+    I32_MUL,
+    ...c(FNV_OFFSET),
+    ...get(9),
+    SELECT,
+    ...set(5),
+  );
+  code.push(...get(9), ...set(6));
+  code.push(...get(0), ...c(2), I32_ADD, ...tee(0), ...get(4), I32_LT_U, BR_IF, 0, END, END);
+  // A word running to the end: out[count] = h; count += inWord
+  code.push(...get(3), ...get(7), ...c(2), I32_SHL, I32_ADD, ...get(5), I32_STORE, ...memarg(2, 0));
+  code.push(...get(7), ...get(6), I32_ADD, ...set(7));
+  // Finaliser over out[0..count)
+  code.push(...get(3), ...set(10), ...get(3), ...get(7), ...c(2), I32_SHL, I32_ADD, ...set(4));
+  code.push(BLOCK, 0x40, ...get(7), I32_EQZ, BR_IF, 0, LOOP, 0x40);
+  code.push(...get(10), ...get(10), I32_LOAD, ...memarg(2, 0), ...tee(11));
+  code.push(...get(11), ...c(16), I32_SHR_U, I32_XOR, ...tee(11), ...c(FMIX_1), I32_MUL, ...tee(11));
+  code.push(...get(11), ...c(13), I32_SHR_U, I32_XOR, ...tee(11), ...c(FMIX_2), I32_MUL, ...tee(11));
+  code.push(...get(11), ...c(16), I32_SHR_U, I32_XOR, I32_STORE, ...memarg(2, 0));
+  code.push(...get(10), ...c(4), I32_ADD, ...tee(10), ...get(4), I32_LT_U, BR_IF, 0, END, END);
+  code.push(...get(7), END);
+  const fn = [1, 8, I32, ...code];
+  return [...uleb(fn.length), ...fn];
+}
+
 function section(id: number, payload: number[]): number[] {
   return [id, ...uleb(payload.length), ...payload];
 }
@@ -120,13 +186,27 @@ function name(s: string): number[] {
   return [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
 }
 
-/** The kernel module: memory, `sig16` (16 permutations per pass) and `sig4` (4 per pass). */
+/** The kernel module: memory, `sig16` (16 permutations per pass), `sig4` (4 per pass), `words`. */
 function kernelBytes(): Uint8Array {
-  const type = [1, 0x60, 5, I32, I32, I32, I32, I32, 0];
-  const funcs = [2, 0, 0];
+  const type = [2, 0x60, 5, I32, I32, I32, I32, I32, 0, 0x60, 4, I32, I32, I32, I32, 1, I32];
+  const funcs = [3, 0, 0, 1];
   const memory = [1, 0x00, 1];
-  const exports = [3, ...name('memory'), 0x02, 0, ...name('sig16'), 0x00, 0, ...name('sig4'), 0x00, 1];
-  const code = [2, ...signatureBody(4), ...signatureBody(1)];
+  const exports = [
+    4,
+    ...name('memory'),
+    0x02,
+    0,
+    ...name('sig16'),
+    0x00,
+    0,
+    ...name('sig4'),
+    0x00,
+    1,
+    ...name('words'),
+    0x00,
+    2,
+  ];
+  const code = [3, ...signatureBody(4), ...signatureBody(1), ...wordsBody()];
   return Uint8Array.from([
     0x00,
     0x61,
@@ -241,5 +321,53 @@ export class SimdSignatureKernel {
   /** Permutations the kernel computes (a multiple of 4); the rest are the caller's. */
   get simdPerms(): number {
     return this.numPerm & ~3;
+  }
+}
+
+type WordsFn = (src: number, len: number, fold: number, out: number) => number;
+
+/**
+ * Word hashing (the loop of `wordHashes`) in WebAssembly: the text's UTF-16
+ * code units are copied into the kernel's memory in one call and hashed by a
+ * branch-free loop. `fold` is the code-unit table that defines the words.
+ */
+export class WordHashKernel {
+  private readonly memory: WasmMemory;
+  private readonly words: WordsFn;
+  private bytes: Buffer;
+  private view: Int32Array;
+  private static readonly IN = 1 << 17;
+
+  private constructor(instance: { exports: unknown }, fold: Uint16Array) {
+    const ex = instance.exports as { memory: WasmMemory; words: WordsFn };
+    this.memory = ex.memory;
+    this.words = ex.words;
+    this.memory.grow(4);
+    this.bytes = Buffer.from(this.memory.buffer);
+    this.view = new Int32Array(this.memory.buffer);
+    new Uint16Array(this.memory.buffer, 0, 65536).set(fold);
+  }
+
+  /** A kernel, or undefined when WebAssembly is unavailable. */
+  static create(fold: Uint16Array): WordHashKernel | undefined {
+    const mod = kernelModule();
+    if (!mod || !WASM || fold.length !== 65536) return undefined;
+    return new WordHashKernel(new WASM.Instance(mod), fold);
+  }
+
+  /** Hashes the words of `text` into `out` (capacity >= text.length / 2 + 2); returns the count. */
+  hash(text: string, out: Int32Array): number {
+    const len = text.length;
+    const outOff = (WordHashKernel.IN + 2 * len + 15) & ~15;
+    const need = outOff + 4 * ((len >> 1) + 2);
+    if (need > this.memory.buffer.byteLength) {
+      this.memory.grow(Math.ceil((need - this.memory.buffer.byteLength) / 65536));
+      this.bytes = Buffer.from(this.memory.buffer);
+      this.view = new Int32Array(this.memory.buffer);
+    }
+    this.bytes.write(text, WordHashKernel.IN, 2 * len, 'utf16le');
+    const count = this.words(WordHashKernel.IN, len, 0, outOff);
+    out.set(this.view.subarray(outOff >> 2, (outOff >> 2) + count));
+    return count;
   }
 }

@@ -53,6 +53,34 @@ describe('shingle sets', () => {
     }
   });
 
+  it('hashes words the same with the WebAssembly kernel and the scalar loop', () => {
+    const rnd2 = mulberry32(8);
+    const pieces = [
+      'Straße',
+      'İSTANBUL',
+      'ÉCOLE',
+      '日本語',
+      '😀',
+      '\ud800',
+      '\udc00',
+      ' ',
+      '\u00a0',
+      '\u3000',
+      '-',
+      'ABC',
+      'x1',
+    ];
+    const texts = Array.from({ length: 50 }, () =>
+      Array.from({ length: 20 + (rnd2() % 400) }, () => pieces[rnd2() % pieces.length]).join(''),
+    );
+    const fast = texts.map((t) => Array.from(wordHashes(t)));
+    setMinHashSimd(false);
+    const slow = texts.map((t) => Array.from(wordHashes(t)));
+    setMinHashSimd(true);
+    expect(fast).toEqual(slow);
+    expect(fast.some((w) => w.length > 10)).toBe(true);
+  });
+
   it('remembers the word hashes of the last text without changing them', () => {
     const t = text(50);
     const first = Array.from(wordHashes(t));

@@ -1,5 +1,5 @@
 import { mulberry32 } from '../seeded-random.js';
-import { SimdSignatureKernel } from './minhash-kernel.js';
+import { SimdSignatureKernel, WordHashKernel } from './minhash-kernel.js';
 /**
  * MinHash signatures and LSH banding, hand-written because this is the hot
  * loop of the scan: 32-bit arithmetic with `Math.imul` on typed arrays is
@@ -50,6 +50,27 @@ export interface ShingleOptions {
   n: number;
 }
 
+/**
+ * Every UTF-16 code unit -> the unit hashed for it (ASCII letters and digits,
+ * other word units lower-cased one at a time), or 0 for a separator. It
+ * defines words for both the WebAssembly kernel and the scalar loop.
+ */
+let foldTable: Uint16Array | undefined;
+function fold(): Uint16Array {
+  if (foldTable) return foldTable;
+  const t = new Uint16Array(65536);
+  for (let c = 0; c < 128; c++) t[c] = ASCII_FOLD[c] as number;
+  for (let c = 128; c < 65536; c++) {
+    if (!isNonAsciiWordUnit(c)) continue;
+    t[c] = c < 0xd800 ? String.fromCharCode(c).toLowerCase().charCodeAt(0) : c;
+  }
+  foldTable = t;
+  return t;
+}
+
+// null: not created yet; undefined: unavailable (scalar loop).
+let wordKernel: WordHashKernel | undefined | null = null;
+
 // Several detectors hash the words of the same text of the same record (near-duplicate,
 // label consistency, embedding outliers): the last result is remembered, keyed by the string.
 let memoText: string | undefined;
@@ -64,7 +85,19 @@ let memoCount = 0;
 export function wordHashes(text: string): Int32Array {
   if (text === memoText) return scratchBuf.subarray(0, memoCount);
   const len = text.length;
-  const words = scratch((len >> 1) + 1);
+  const words = scratch((len >> 1) + 2);
+  if (wordKernel === null) wordKernel = useSimd ? WordHashKernel.create(fold()) : undefined;
+  let nw: number;
+  if (wordKernel && len >= 64) nw = wordKernel.hash(text, words);
+  else nw = scalarWordHashes(text, words);
+  memoText = text;
+  memoCount = nw;
+  return words.subarray(0, nw);
+}
+
+/** The scalar loop of {@link wordHashes}; writes into `words`, returns the count. */
+function scalarWordHashes(text: string, words: Int32Array): number {
+  const len = text.length;
   let nw = 0;
   let h = 0x811c9dc5 | 0;
   let inWord = false;
@@ -91,16 +124,9 @@ export function wordHashes(text: string): Int32Array {
     }
   }
   if (inWord) words[nw++] = fmix32(h);
-  memoText = text;
-  memoCount = nw;
-  return words.subarray(0, nw);
+  return nw;
 }
 
-/**
- * The sorted, de-duplicated 32-bit hashes of a text's shingles. Text is
- * lower-cased and split on non-word characters (words) or whitespace-collapsed
- * (chars). A text shorter than one shingle yields one shingle for the whole text.
- */
 let shingleBuf = new Int32Array(4096);
 
 /**
@@ -333,9 +359,14 @@ export function jaccard(a: Int32Array, b: Int32Array): number {
  */
 let useSimd = true;
 
-/** Turns the WebAssembly SIMD kernel off or on (tests compare both paths); affects hashers created later. */
+/**
+ * Turns the WebAssembly kernels off or on (tests compare both paths); affects
+ * hashers created later and word hashing from the next text on.
+ */
 export function setMinHashSimd(enabled: boolean): void {
   useSimd = enabled;
+  wordKernel = null;
+  memoText = undefined;
 }
 
 export class MinHasher {

@@ -10,6 +10,7 @@ export interface SparseTf {
 const BITS = 20;
 const MASK = (1 << BITS) - 1;
 
+let termBuf = new Int32Array(4096);
 let idBuf = new Int32Array(2048);
 let countBuf = new Int32Array(2048);
 let histogram = new Int32Array(64);
@@ -31,20 +32,24 @@ const presentWords = new Int32Array(1 << (BITS - 10));
 export function sparseTf(text: string, max = 128): SparseTf {
   const words = wordHashes(text);
   const n = Math.min(words.length, 5000);
-  const add = (t: number) => {
+  const len = Math.max(0, 2 * n - 1);
+  if (termBuf.length < len) termBuf = new Int32Array(Math.max(len, termBuf.length * 2));
+  const terms = termBuf;
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const h = words[i] as number;
+    terms[k++] = h & MASK;
+    if (i > 0) terms[k++] = fmix32(Math.imul(words[i - 1] as number, 31) ^ h) & MASK;
+  }
+  for (let i = 0; i < len; i++) {
+    const t = terms[i] as number;
     const c = termCounts[t] as number;
     termCounts[t] = c + 1;
     if (c === 0) {
       present[t >>> 5] = (present[t >>> 5] as number) | (1 << (t & 31));
       presentWords[t >>> 10] = (presentWords[t >>> 10] as number) | (1 << ((t >>> 5) & 31));
     }
-  };
-  for (let i = 0; i < n; i++) {
-    const h = words[i] as number;
-    add(h & MASK);
-    if (i > 0) add(fmix32(Math.imul(words[i - 1] as number, 31) ^ h) & MASK);
   }
-  const len = Math.max(0, 2 * n - 1);
   if (idBuf.length < len) {
     idBuf = new Int32Array(Math.max(len, idBuf.length * 2));
     countBuf = new Int32Array(idBuf.length);
