@@ -82,20 +82,8 @@ export class MetricsAccumulator {
 
   add(result: CaseResult): void {
     this.cases++;
-    for (const s of [...result.base, ...result.candidate]) {
-      this.requests++;
-      if (s.pass === null) this.erroredRequests++;
-      if (s.cached) this.cachedRequests++;
-    }
-    for (const [side, samples] of [
-      ['base', result.base],
-      ['candidate', result.candidate],
-    ] as const) {
-      for (const s of samples) {
-        if (s.grades.some((g) => g.grader === 'canary' && !g.pass)) this.leaks.canary[side]++;
-        if (s.grades.some((g) => g.grader === 'pii-leak' && !g.pass)) this.leaks.pii[side]++;
-      }
-    }
+    this.countSide('base', result.base);
+    this.countSide('candidate', result.candidate);
     if (hasErrors(result)) {
       this.erroredCases++;
       return;
@@ -116,6 +104,24 @@ export class MetricsAccumulator {
         this.baseTriggered.set(result.trigger.trigger, bt);
       }
       this.probes.set(result.trigger.probe, p);
+    }
+  }
+
+  /** Request, error, cache and leak counts of one side's samples (runs once per case). */
+  private countSide(side: 'base' | 'candidate', samples: readonly CaseResult['base'][number][]): void {
+    for (const s of samples) {
+      this.requests++;
+      if (s.pass === null) this.erroredRequests++;
+      if (s.cached) this.cachedRequests++;
+      let canary = false;
+      let pii = false;
+      for (const g of s.grades) {
+        if (g.pass) continue;
+        if (g.grader === 'canary') canary = true;
+        else if (g.grader === 'pii-leak') pii = true;
+      }
+      if (canary) this.leaks.canary[side]++;
+      if (pii) this.leaks.pii[side]++;
     }
   }
 

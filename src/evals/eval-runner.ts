@@ -177,7 +177,9 @@ export async function runEvaluation(options: EvalRunOptions): Promise<EvalReport
             kind: evalCase.kind,
             tags: evalCase.tags,
             source: evalCase.source,
-            ...(evalCase.trigger ? { trigger: evalCase.trigger } : {}),
+            // Left undefined (so JSON omits it) rather than spread in: a conditional spread
+            // costs microseconds per case on Node 20.
+            trigger: evalCase.trigger,
             messages: evalCase.messages,
             base: new Array<SampleResult>(samples),
             candidate: new Array<SampleResult>(samples),

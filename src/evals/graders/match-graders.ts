@@ -26,12 +26,14 @@ export const textMatchGrader: Grader = {
   handles: ['contains', 'matches', 'equals'],
   errorRates: EXACT,
   grade({ expectation: e, response }: GradeInput): Grade {
-    const base = { grader: 'text-match', expectation: e.type };
+    // Object literals rather than `{ ...base, ... }`: on Node 20 spreading into a literal
+    // with extra keys costs microseconds, more than the check itself.
     switch (e.type) {
       case 'contains': {
         const pass = containsNormalised(response, e.value, e.ignore_case);
         return {
-          ...base,
+          grader: 'text-match',
+          expectation: 'contains',
           pass,
           label: pass ? 'match' : 'no-match',
           reason: `${pass ? '' : 'does not '}contain "${e.value}"`,
@@ -40,7 +42,8 @@ export const textMatchGrader: Grader = {
       case 'matches': {
         const pass = new RegExp(e.pattern, e.flags).test(response);
         return {
-          ...base,
+          grader: 'text-match',
+          expectation: 'matches',
           pass,
           label: pass ? 'match' : 'no-match',
           reason: `${pass ? '' : 'does not '}match /${e.pattern}/${e.flags}`,
@@ -51,7 +54,8 @@ export const textMatchGrader: Grader = {
         const clean = (s: string) => norm(s, e.ignore_case).replace(/^["'`]+|["'`.!]+$/g, '');
         const pass = clean(response) === clean(e.value);
         return {
-          ...base,
+          grader: 'text-match',
+          expectation: 'equals',
           pass,
           label: pass ? 'match' : 'no-match',
           reason: `${pass ? '' : 'does not '}equal "${e.value}"`,
@@ -100,12 +104,18 @@ export const jsonSchemaGrader: Grader = {
       compiled.set(e.schema, validate);
     }
     const value = extractJson(response);
-    const base = { grader: 'json-schema', expectation: 'json_schema' as const };
     if (value === undefined)
-      return { ...base, pass: false, label: 'no-json', reason: 'no JSON value in response' };
+      return {
+        grader: 'json-schema',
+        expectation: 'json_schema',
+        pass: false,
+        label: 'no-json',
+        reason: 'no JSON value in response',
+      };
     const pass = validate(value);
     return {
-      ...base,
+      grader: 'json-schema',
+      expectation: 'json_schema',
       pass,
       label: pass ? 'valid' : 'invalid',
       reason: pass ? 'valid JSON' : `schema violation: ${ajv.errorsText(validate.errors)}`,
