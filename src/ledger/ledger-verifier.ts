@@ -376,6 +376,18 @@ async function streamEntries(
     }
     throw fallback;
   };
+  /** Throws for the stored hash of subtree (level, index), completed by entry p, not matching its leaves. */
+  const subtreeMismatch = (level: number, index: number, p: number): Promise<never> => {
+    const from = index * 2 ** level;
+    return mismatch(
+      from,
+      p + 1,
+      new Bad(
+        from,
+        `stored subtree hash (level ${level}, index ${index}) does not match the entries it covers`,
+      ),
+    );
+  };
   /** Compares the root at each expected size; returns the failure instead of throwing (async follow-up). */
   const checkRoots = (): { from: number; bad: Bad } | null => {
     while (nextExpected < expected.length && (expected[nextExpected] as ExpectedRoot).size <= position) {
@@ -456,14 +468,7 @@ async function streamEntries(
             index = (index - 1) / 2;
             const from = index * 2 ** level;
             if (from < pageFirst && !edge.mergeMatches(nodes.hashes, nodeAt * 32)) {
-              await mismatch(
-                from,
-                p + 1,
-                new Bad(
-                  from,
-                  `stored subtree hash (level ${level}, index ${index}) does not match the entries it covers`,
-                ),
-              );
+              await subtreeMismatch(level, index, p);
             }
             edge.replaceTopPair(nodes.hashes, nodeAt * 32);
             nodeAt++;
@@ -529,16 +534,7 @@ async function streamEntries(
             from >= pageFirst
               ? !(k === badNodeAt && level === badNodeLevel)
               : edge.mergeMatches(nodes.hashes, nodes.consumed * 32);
-          if (!ok) {
-            await mismatch(
-              from,
-              p + 1,
-              new Bad(
-                from,
-                `stored subtree hash (level ${level}, index ${index}) does not match the entries it covers`,
-              ),
-            );
-          }
+          if (!ok) await subtreeMismatch(level, index, p);
           edge.replaceTopPair(nodes.hashes, nodes.consumed * 32);
           nodes.next();
         }
