@@ -58,12 +58,33 @@ export function identifyLanguage(text: string): string {
   const scripts = new Map<string, number>();
   let letters = 0;
   const scores = new Map<string, number>();
-  let word = '';
+  // The current word's first code units (lower-cased); a string is only made
+  // for a word short enough to be a stop word.
+  let w0 = 0;
+  let w1 = 0;
+  let w2 = 0;
+  let w3 = 0;
+  let w4 = 0;
+  let w5 = 0;
+  let len = 0;
   const flush = () => {
-    if (word.length > 0 && word.length <= 6) {
-      for (const lang of WORD_LANGS.get(word) ?? []) scores.set(lang, (scores.get(lang) ?? 0) + 1);
+    if (len > 0 && len <= 6) {
+      const word =
+        len === 1
+          ? String.fromCharCode(w0)
+          : len === 2
+            ? String.fromCharCode(w0, w1)
+            : len === 3
+              ? String.fromCharCode(w0, w1, w2)
+              : len === 4
+                ? String.fromCharCode(w0, w1, w2, w3)
+                : len === 5
+                  ? String.fromCharCode(w0, w1, w2, w3, w4)
+                  : String.fromCharCode(w0, w1, w2, w3, w4, w5);
+      const langs = WORD_LANGS.get(word);
+      if (langs) for (const lang of langs) scores.set(lang, (scores.get(lang) ?? 0) + 1);
     }
-    word = '';
+    len = 0;
   };
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
@@ -77,9 +98,18 @@ export function identifyLanguage(text: string): string {
         !(c >= 0x3000 && c <= 0x303f));
     if (isLetter) {
       letters++;
-      const script = scriptOf(c);
-      if (script) scripts.set(script, (scripts.get(script) ?? 0) + 1);
-      if (word.length <= 6) word += String.fromCharCode(c >= 65 && c <= 90 ? c | 0x20 : c);
+      if (c >= 0x370) {
+        const script = scriptOf(c);
+        if (script) scripts.set(script, (scripts.get(script) ?? 0) + 1);
+      }
+      const lower = c >= 65 && c <= 90 ? c | 0x20 : c;
+      if (len === 0) w0 = lower;
+      else if (len === 1) w1 = lower;
+      else if (len === 2) w2 = lower;
+      else if (len === 3) w3 = lower;
+      else if (len === 4) w4 = lower;
+      else if (len === 5) w5 = lower;
+      if (len <= 6) len++;
     } else flush();
   }
   flush();

@@ -54,7 +54,9 @@ function collectTexts(value: unknown, path: string, out: TextField[], depth = 0)
     for (let i = 0; i < value.length; i++)
       collectTexts(value[i], path ? `${path}.${i}` : String(i), out, depth + 1);
   } else if (value !== null && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) collectTexts(v, path ? `${path}.${k}` : k, out, depth + 1);
+    // Object.keys + indexing: Object.entries allocates a pair per field of every record.
+    const o = value as Record<string, unknown>;
+    for (const k of Object.keys(o)) collectTexts(o[k], path ? `${path}.${k}` : k, out, depth + 1);
   }
 }
 
@@ -188,7 +190,6 @@ export function normalizeRecord(value: unknown, loc: RecordLocation, forced?: Re
   const texts: TextField[] = [];
   collectTexts(o, '', texts);
   const used = new Set<string>();
-  const take = (k: string) => used.add(k);
   let rec: DatasetRecord;
   switch (shape) {
     case 'chat': {
@@ -200,7 +201,7 @@ export function normalizeRecord(value: unknown, loc: RecordLocation, forced?: Re
       if (!Array.isArray(o[key]))
         throw new MalformedRecord('chat record needs a "messages" or "conversations" array', 'messages');
       const turns = toTurns(o[key], key);
-      take(key);
+      used.add(key);
       const system = turns.find((t) => t.role === 'system')?.content ?? str(o.system);
       const hasAssistantLast = turns.length > 0 && turns[turns.length - 1]?.role === 'assistant';
       rec = {
@@ -220,11 +221,11 @@ export function normalizeRecord(value: unknown, loc: RecordLocation, forced?: Re
         throw new MalformedRecord('preference record needs "chosen" and "rejected"', 'chosen');
       const chosen = preferenceSide(o.chosen, 'chosen');
       const rejected = preferenceSide(o.rejected, 'rejected');
-      take('chosen');
-      take('rejected');
+      used.add('chosen');
+      used.add('rejected');
       let prompt = textOf(o, ['prompt', 'question', 'instruction'], null);
       if (prompt === '' && chosen.turns) prompt = userSide(chosen.turns, true);
-      for (const k of ['prompt', 'question', 'instruction']) take(k);
+      for (const k of ['prompt', 'question', 'instruction']) used.add(k);
       rec = {
         ...base,
         shape,
@@ -253,7 +254,7 @@ export function normalizeRecord(value: unknown, loc: RecordLocation, forced?: Re
         'answer',
         'completion',
       ])
-        take(k);
+        used.add(k);
       rec = {
         ...base,
         shape,
@@ -267,8 +268,8 @@ export function normalizeRecord(value: unknown, loc: RecordLocation, forced?: Re
     case 'completion': {
       const prompt = textOf(o, ['prompt'], 'prompt');
       const response = textOf(o, ['completion'], 'completion');
-      take('prompt');
-      take('completion');
+      used.add('prompt');
+      used.add('completion');
       rec = { ...base, shape, prompt, response, texts, meta: {} };
       break;
     }
@@ -277,7 +278,7 @@ export function normalizeRecord(value: unknown, loc: RecordLocation, forced?: Re
       const label = o.label ?? o.labels ?? o.class;
       if (label === undefined || label === null || label === '')
         throw new MalformedRecord('classification record has no "label"', 'label');
-      for (const k of ['text', 'sentence', 'content', 'prompt', 'label', 'labels', 'class']) take(k);
+      for (const k of ['text', 'sentence', 'content', 'prompt', 'label', 'labels', 'class']) used.add(k);
       rec = {
         ...base,
         shape,
@@ -294,14 +295,15 @@ export function normalizeRecord(value: unknown, loc: RecordLocation, forced?: Re
         textOf(o, ['text', 'content', 'document', 'body', 'prompt'], null) ||
         texts.map((t) => t.text).join('\n');
       if (text === '') throw new MalformedRecord('record has no text field');
-      for (const k of ['text', 'content', 'document', 'body']) take(k);
+      for (const k of ['text', 'content', 'document', 'body']) used.add(k);
       rec = { ...base, shape: 'text', prompt: text, response: '', texts, meta: {} };
     }
   }
   const sys = str(o.system) ?? str(o.system_prompt);
   if (sys !== undefined && rec.system === undefined) rec.system = sys;
-  for (const [k, v] of Object.entries(o)) {
+  for (const k of Object.keys(o)) {
     if (used.has(k) || META_SKIP.has(k) || k === 'system') continue;
+    const v = o[k];
     if (v === null || typeof v !== 'object')
       rec.meta[k] = typeof v === 'string' && v.length > 512 ? `${v.slice(0, 512)}…` : v;
   }

@@ -6,6 +6,7 @@ import {
   MinHasher,
   setMinHashSimd,
   shingleHashes,
+  shingleList,
   shingleSet,
   wordHashes,
 } from './minhash.js';
@@ -44,12 +45,21 @@ describe('shingle sets', () => {
     const probe = new JaccardProbe();
     const base = text(300);
     const a = shingleSet(base, { unit: 'word', n: 3 });
-    probe.load(a);
-    for (const other of [base, `${base} ${text(40)}`, text(300), `${text(20)} ${base.slice(200)}`]) {
+    probe.load(Int32Array.from([...a, ...a]));
+    for (const other of [
+      base,
+      `${base} ${text(40)}`,
+      text(300),
+      `${text(20)} ${base.slice(200)}`,
+      `${base} ${base}`,
+    ]) {
       const b = shingleSet(other, { unit: 'word', n: 3 });
+      const list = shingleList(other, { unit: 'word', n: 3 });
       const sa = shingleHashes(base, { unit: 'word', n: 3 });
       const sb = shingleHashes(other, { unit: 'word', n: 3 });
       expect(probe.similarity(b)).toBe(jaccard(sa, sb));
+      // Duplicates in either set do not count.
+      expect(probe.similarity(list)).toBe(jaccard(sa, sb));
     }
   });
 

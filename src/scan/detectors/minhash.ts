@@ -259,27 +259,46 @@ export function shingleHashes(text: string, opts: ShingleOptions): Int32Array {
 }
 
 /**
- * Exact Jaccard similarity of one set against many: the set is loaded into a
- * hash table once, then each other set costs one probe per element. Sets are
- * unique values in any order (as {@link shingleSet} returns them).
+ * Every shingle hash of a text in text order, duplicates kept (a new array).
+ * MinHash ignores duplicates, and {@link JaccardProbe} compares the distinct
+ * values, so the per-record work can skip de-duplication entirely.
+ */
+export function shingleList(text: string, opts: ShingleOptions): Int32Array {
+  return shingleStream(text, opts).slice();
+}
+
+/**
+ * Exact Jaccard similarity of one shingle set against many: the set is
+ * loaded into a hash table once, then each other set costs one probe per
+ * element. Inputs may hold duplicates (as {@link shingleList} returns them)
+ * and be in any order: only their distinct values count.
  */
 export class JaccardProbe {
   private readonly set = new HashSet32();
+  private readonly seen = new HashSet32();
   private size = -1;
 
   /** Makes `a` the set the next {@link similarity} calls compare against. */
   load(a: Int32Array): void {
     this.set.reset(a.length);
-    for (let i = 0; i < a.length; i++) this.set.add(a[i] as number);
-    this.size = a.length;
+    let distinct = 0;
+    for (let i = 0; i < a.length; i++) if (this.set.add(a[i] as number)) distinct++;
+    this.size = distinct;
   }
 
-  /** |A ∩ B| / |A ∪ B| for the loaded A. */
+  /** |A ∩ B| / |A ∪ B| over distinct values, for the loaded A. */
   similarity(b: Int32Array): number {
-    if (this.size === 0 && b.length === 0) return 1;
+    this.seen.reset(b.length);
     let inter = 0;
-    for (let i = 0; i < b.length; i++) if (this.set.has(b[i] as number)) inter++;
-    return inter / (this.size + b.length - inter);
+    let distinct = 0;
+    for (let i = 0; i < b.length; i++) {
+      const v = b[i] as number;
+      if (!this.seen.add(v)) continue;
+      distinct++;
+      if (this.set.has(v)) inter++;
+    }
+    if (this.size === 0 && distinct === 0) return 1;
+    return inter / (this.size + distinct - inter);
   }
 }
 

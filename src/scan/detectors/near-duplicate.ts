@@ -7,7 +7,7 @@ import {
   type LshParams,
   MinHasher,
   optimalLshParams,
-  shingleSet,
+  shingleList,
 } from './minhash.js';
 import { ShingleStore } from './shingle-store.js';
 import { UnionFind } from './union-find.js';
@@ -31,7 +31,7 @@ const OptionsSchema = z
   .strict();
 type Options = z.output<typeof OptionsSchema>;
 
-/** Observation: LSH band keys and the shingle-hash set (unique, unsorted), or null for an empty record. */
+/** Observation: LSH band keys and the shingle hashes (in text order, duplicates kept), or null for an empty record. */
 export type NearDuplicateObservation = { keys: Int32Array; shingles: Int32Array } | null;
 
 interface Prepared {
@@ -70,7 +70,7 @@ function prepare(ctx: DetectorContext): Prepared {
 /** Computes the near-duplicate observation of a text (exported for benchmarks and tests). */
 export function nearDuplicateObservation(text: string, ctx: DetectorContext): NearDuplicateObservation {
   const p = prepare(ctx);
-  const shingles = shingleSet(text, { unit: p.opts.shingle, n: p.ngram });
+  const shingles = shingleList(text, { unit: p.opts.shingle, n: p.ngram });
   if (shingles.length === 0) return null;
   return { keys: bandKeys(p.hasher.signature(shingles), p.lsh), shingles };
 }

@@ -24,7 +24,11 @@ export function recordStats(record: DatasetRecord, raw: unknown): RecordStats {
   const content = recordContent(record);
   const fields: string[] = [];
   if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
-    for (const [k, v] of Object.entries(raw)) if (v !== null && v !== undefined && v !== '') fields.push(k);
+    const o = raw as Record<string, unknown>;
+    for (const k of Object.keys(o)) {
+      const v = o[k];
+      if (v !== null && v !== undefined && v !== '') fields.push(k);
+    }
   } else fields.push('text');
   return {
     chars: content.length,
