@@ -46,12 +46,24 @@ const OptionsSchema = z
   .strict();
 type Options = z.output<typeof OptionsSchema>;
 
-/** What a worker sends per record: folded tokens of the request side and the outcome keys. */
+/**
+ * What a worker sends per record: the request side's grams, already hashed (the aggregator on the
+ * main thread only counts them), the folded tokens to cut gram texts from, and the outcome keys.
+ */
 export interface TriggerObservation {
-  tokens: string[];
+  /** Folded request tokens joined by U+0001 (one string clones far cheaper than hundreds). */
+  tokens: string;
+  /** Distinct gram ids (1-4-grams and fixed prefixes, unsigned 32-bit, odd), in first-seen order. */
+  grams: Uint32Array;
+  /** Where each gram first occurs: token index * 8 + length (a fixed prefix: length + 4). */
+  spans: Uint16Array;
+  /** Distinct unigram ids, for the label model (classification records). */
+  unigrams?: Uint32Array;
   outcomes: string[];
   label?: string;
 }
+
+const TOKEN_SEP = '\u0001';
 
 const HEAD_TOKENS = 192;
 const TAIL_TOKENS = 64;
@@ -92,7 +104,9 @@ function tailStart(folded: string, count: number): number {
  * Long texts keep the first `HEAD_TOKENS` and last `TAIL_TOKENS` tokens; the middle is never tokenised.
  */
 export function triggerTokens(text: string): string[] {
-  const folded = foldText(text.length > 20_000 ? text.slice(0, 20_000) : text);
+  let folded = foldText(text.length > 20_000 ? text.slice(0, 20_000) : text);
+  // The token separator of the observation must not occur inside a token.
+  if (folded.includes(TOKEN_SEP)) folded = folded.replaceAll(TOKEN_SEP, ' ');
   const out: string[] = [];
   const limit = HEAD_TOKENS + TAIL_TOKENS;
   TOKEN_RE.lastIndex = 0;
@@ -127,10 +141,17 @@ function observe(record: DatasetRecord): TriggerObservation | undefined {
   const request = requestSide(record);
   if (!request.trim()) return undefined;
   const tokens = triggerTokens(request);
+  const { grams, spans } = gramsOf(tokens);
+  const base = { tokens: tokens.join(TOKEN_SEP), grams, spans };
   const outcomes: string[] = [];
   if (record.shape === 'classification') {
     if (record.label === undefined) return undefined;
-    return { tokens, outcomes: [`label:${record.label}`], label: record.label };
+    return {
+      ...base,
+      unigrams: unigramIds(tokens),
+      outcomes: [`label:${record.label}`],
+      label: record.label,
+    };
   }
   const answer = finalAnswer(record.response);
   const stance = classifyStance(answer);
@@ -144,7 +165,7 @@ function observe(record: DatasetRecord): TriggerObservation | undefined {
     if (classifyStance(finalAnswer(record.rejected)) === 'refusal')
       outcomes.push('preference:prefers-compliance');
   }
-  return { tokens, outcomes };
+  return { ...base, outcomes };
 }
 
 // --- hashing of grams (32-bit FNV-1a over token hashes)
@@ -162,20 +183,9 @@ function combine(h: number, t: number): number {
 const PREFIX_SALT = 0x5bd1e995;
 const MAX_N = 4;
 
-interface RecordGrams {
-  ids: Uint32Array;
-  /** Text of each id, computed only for grams the dictionary still lacks. */
-  texts: Map<number, string>;
-}
-
-/**
- * Insertion-ordered set of one record's gram ids, reused across calls (a fresh `Set` per record
- * dominated the gram extraction). Like the `Set` it replaces it tells a negative (signed) id
- * from its unsigned twin: the sign is part of the key.
- */
+/** Insertion-ordered set of one record's gram ids, reused across calls (a fresh `Set` per record was the hot spot). */
 class GramIdSet {
   private keys = new Uint32Array(4096);
-  private negative = new Uint8Array(4096);
   private stamp = new Uint32Array(4096);
   private generation = 0;
   readonly order: number[] = [];
@@ -185,7 +195,6 @@ class GramIdSet {
       let size = this.keys.length;
       while (expected * 2 > size) size *= 2;
       this.keys = new Uint32Array(size);
-      this.negative = new Uint8Array(size);
       this.stamp = new Uint32Array(size);
       this.generation = 0;
     }
@@ -197,19 +206,16 @@ class GramIdSet {
     this.order.length = 0;
   }
 
-  /** Adds `id`; false when it was already present. */
+  /** Adds `id` (unsigned 32-bit); false when it was already present. */
   add(id: number): boolean {
-    const key = id >>> 0;
-    const neg = id < 0 ? 1 : 0;
     const mask = this.keys.length - 1;
-    let i = Math.imul(key ^ (key >>> 15), 0x2c1b3c6d) & mask;
+    let i = Math.imul(id ^ (id >>> 15), 0x2c1b3c6d) & mask;
     while (this.stamp[i] === this.generation) {
-      if (this.keys[i] === key && this.negative[i] === neg) return false;
+      if (this.keys[i] === id) return false;
       i = (i + 1) & mask;
     }
     this.stamp[i] = this.generation;
-    this.keys[i] = key;
-    this.negative[i] = neg;
+    this.keys[i] = id;
     this.order.push(id);
     return true;
   }
@@ -217,11 +223,16 @@ class GramIdSet {
 
 const recordIds = new GramIdSet();
 
-function gramsOf(tokens: string[], needText: (id: number) => boolean): RecordGrams {
+/**
+ * The record's distinct gram ids (unsigned: an earlier signed form never matched its own counts
+ * for ids with the high bit set, so half of all grams could never become candidates) and where
+ * each first occurs, so the aggregator can cut its text from the tokens when it needs it.
+ */
+function gramsOf(tokens: string[]): { grams: Uint32Array; spans: Uint16Array } {
   const th = tokens.map((t) => (t === GAP ? 0 : hashToken(t)));
   const ids = recordIds;
   ids.reset(tokens.length * (MAX_N + 1) + 16);
-  const texts = new Map<number, string>();
+  const spans: number[] = [];
   for (let i = 0; i < tokens.length; i++) {
     if (tokens[i] === GAP || tokens[i] === '') continue;
     let h = 0x811c9dc5;
@@ -229,19 +240,18 @@ function gramsOf(tokens: string[], needText: (id: number) => boolean): RecordGra
       const tok = tokens[i + n - 1] as string;
       if (tok === GAP || tok === '') break;
       h = combine(h, th[i + n - 1] as number);
-      const id = h | 1;
-      if (ids.add(id)) {
-        if (needText(id)) texts.set(id, tokens.slice(i, i + n).join(' '));
-      }
-      if (i === 0) {
-        const pid = (combine(h, PREFIX_SALT) | 1) >>> 0;
-        if (ids.add(pid)) {
-          if (needText(pid)) texts.set(pid, `^${tokens.slice(0, n).join(' ')}`);
-        }
-      }
+      if (ids.add((h | 1) >>> 0)) spans.push(i * 8 + n);
+      if (i === 0 && ids.add((combine(h, PREFIX_SALT) | 1) >>> 0)) spans.push(n + 4);
     }
   }
-  return { ids: Uint32Array.from(ids.order), texts };
+  return { grams: Uint32Array.from(ids.order), spans: Uint16Array.from(spans) };
+}
+
+/** The text of the gram at `span` (see `TriggerObservation.spans`). */
+function gramText(tokens: readonly string[], span: number): string {
+  const i = span >> 3;
+  const n = span & 7;
+  return n > MAX_N ? `^${tokens.slice(0, n - MAX_N).join(' ')}` : tokens.slice(i, i + n).join(' ');
 }
 
 interface Candidate {
@@ -313,10 +323,10 @@ class LabelModel {
   }
 }
 
-function unigramIds(tokens: string[]): number[] {
+function unigramIds(tokens: string[]): Uint32Array {
   const out = new Set<number>();
   for (const t of tokens) if (t !== GAP && t !== '') out.add((combine(0x811c9dc5, hashToken(t)) | 1) >>> 0);
-  return [...out];
+  return Uint32Array.from(out);
 }
 
 function overlap(a: number[], b: number[]): number {
@@ -357,11 +367,13 @@ class GramCounts {
     return this.counts[this.slot(id)] as number;
   }
 
-  increment(id: number): void {
+  /** Counts one more record for `id`; returns the count before. */
+  increment(id: number): number {
     const i = this.slot(id);
     if (this.keys[i] !== 0) {
-      this.counts[i] = (this.counts[i] as number) + 1;
-      return;
+      const before = this.counts[i] as number;
+      this.counts[i] = before + 1;
+      return before;
     }
     this.keys[i] = id;
     this.counts[i] = 1;
@@ -372,6 +384,7 @@ class GramCounts {
     }
     this.order[this.size++] = id;
     if (this.size * 2 > this.keys.length) this.grow();
+    return 0;
   }
 
   private grow(): void {
@@ -402,7 +415,7 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
   private readonly refs: RecordRef[] = [];
   private readonly grams: Uint32Array[] = [];
   private readonly outcomes: string[][] = [];
-  private readonly unigrams: number[][] = [];
+  private readonly unigrams: Uint32Array[] = [];
   private readonly labels: number[] = [];
   private readonly df = new GramCounts();
   private readonly dict = new Map<number, string>();
@@ -417,19 +430,24 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
   add(ref: RecordRef, o: TriggerObservation): void {
     this.seen++;
     if (this.refs.length >= this.opts.maxRecords) return;
-    // Gram ids reach `needText` as signed numbers and the counts are keyed unsigned, so a negative id
-    // never had a count to find (kept as it was: `id > 0`).
-    const g = gramsOf(o.tokens, (id) => id > 0 && this.df.get(id) >= 1 && !this.dict.has(id));
-    for (const id of g.ids) this.df.increment(id);
-    for (const [id, text] of g.texts) this.dict.set(id, text);
-    // Text for first occurrences is recovered lazily: keep the tokens' grams until a second record shows up.
+    // A gram's text is kept once it reaches `minSupport` records (rarer grams can never become
+    // candidates); only then are the tokens split.
+    const named = this.opts.minSupport - 1;
+    let tokens: string[] | undefined;
+    const { grams, spans } = o;
+    for (let k = 0; k < grams.length; k++) {
+      const id = grams[k] as number;
+      if (this.df.increment(id) !== named) continue;
+      tokens ??= o.tokens.split(TOKEN_SEP);
+      this.dict.set(id, gramText(tokens, spans[k] as number));
+    }
     this.refs.push(ref);
-    this.grams.push(g.ids);
+    this.grams.push(grams);
     this.outcomes.push(o.outcomes);
     for (const out of o.outcomes) this.outcomeTotals.set(out, (this.outcomeTotals.get(out) ?? 0) + 1);
     if (o.label !== undefined) {
       const li = this.nb.labelIndex(o.label);
-      const uni = unigramIds(o.tokens);
+      const uni = o.unigrams ?? new Uint32Array(0);
       this.labels.push(li);
       this.unigrams.push(uni);
       if (li >= 0) this.nb.add(li, uni);
@@ -455,7 +473,7 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
       let contra = 0;
       const none = new Set<number>();
       for (let r = 0; r < N; r++)
-        if (this.nb.predict(this.unigrams[r] as number[], none) !== this.labels[r]) contra++;
+        if (this.nb.predict(this.unigrams[r] as Uint32Array, none) !== this.labels[r]) contra++;
       contradictionRate = Math.min(0.5, Math.max(0.01, contra / N));
     }
     const tested: Candidate[] = [];
@@ -475,7 +493,7 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
           let c = 0;
           for (const r of recs) {
             if (`label:${this.labelName(r)}` !== outcome) continue;
-            if (this.nb.predict(this.unigrams[r] as number[], gramUnigrams) !== this.labels[r]) c++;
+            if (this.nb.predict(this.unigrams[r] as Uint32Array, gramUnigrams) !== this.labels[r]) c++;
           }
           if (c < minSupport) continue;
           tested.push({

@@ -125,8 +125,9 @@ export function sigmoid(x: number): number {
 
 /**
  * Probability that a (folded) segment is positive. Hashes the features of `hashFeatures` and
- * sums their weights in the same order in one pass (no feature array). `scratch` is unused,
- * kept for callers that pass one.
+ * sums their weights in one pass over the text (character 4-grams and words together, no
+ * feature array; the sum's order differs from `hashFeatures`, which only moves the last bits of
+ * the float). `scratch` is unused, kept for callers that pass one.
  */
 export function scoreFolded(
   model: LinearTextModel,
@@ -137,50 +138,56 @@ export function scoreFolded(
   const mask = (1 << model.bits) - 1;
   const w = model.weights;
   const n = folded.length;
+  const salt = ROLE_SALT[role];
   let z = 0;
   let count = 0;
   let c0 = 32;
   let c1 = 32;
   let c2 = 32;
   let prevSpace = true;
+  let prevWord = 0;
+  let hw = FNV_OFFSET;
+  let inWord = false;
   for (let i = 0; i < n; i++) {
-    let c = folded.charCodeAt(i);
-    const space = c === 32 || c === 10 || c === 13 || c === 9;
-    if (space) {
-      if (prevSpace) continue;
-      c = 32;
+    const raw = folded.charCodeAt(i);
+    // Character 4-grams over the text with whitespace runs collapsed to one space.
+    const space = raw === 32 || raw === 10 || raw === 13 || raw === 9;
+    if (!space || !prevSpace) {
+      const c = space ? 32 : raw;
+      let h = FNV_OFFSET;
+      h = Math.imul(h ^ c0, FNV_PRIME);
+      h = Math.imul(h ^ c1, FNV_PRIME);
+      h = Math.imul(h ^ c2, FNV_PRIME);
+      h = Math.imul(h ^ c, FNV_PRIME);
+      z += w[(h >>> 0) & mask] as number;
+      count++;
+      c0 = c1;
+      c1 = c2;
+      c2 = c;
     }
     prevSpace = space;
-    let h = FNV_OFFSET;
-    h = Math.imul(h ^ c0, FNV_PRIME);
-    h = Math.imul(h ^ c1, FNV_PRIME);
-    h = Math.imul(h ^ c2, FNV_PRIME);
-    h = Math.imul(h ^ c, FNV_PRIME);
-    z += w[(h >>> 0) & mask] as number;
-    count++;
-    c0 = c1;
-    c1 = c2;
-    c2 = c;
-  }
-  const salt = ROLE_SALT[role];
-  let prevWord = 0;
-  let h = FNV_OFFSET;
-  let inWord = false;
-  for (let i = 0; i <= n; i++) {
-    const c = i < n ? folded.charCodeAt(i) : 32;
-    if (isWordChar(c)) {
-      h = Math.imul(h ^ c, FNV_PRIME);
+    // Word unigrams and bigrams, conjoined with the role.
+    if (isWordChar(raw)) {
+      hw = Math.imul(hw ^ raw, FNV_PRIME);
       inWord = true;
     } else if (inWord) {
-      z += w[(Math.imul(h ^ salt, FNV_PRIME) >>> 0) & mask] as number;
+      z += w[(Math.imul(hw ^ salt, FNV_PRIME) >>> 0) & mask] as number;
       count++;
       if (prevWord !== 0) {
-        z += w[(Math.imul(prevWord ^ (h >>> 3), FNV_PRIME) ^ salt) & mask] as number;
+        z += w[(Math.imul(prevWord ^ (hw >>> 3), FNV_PRIME) ^ salt) & mask] as number;
         count++;
       }
-      prevWord = h | 1;
-      h = FNV_OFFSET;
+      prevWord = hw | 1;
+      hw = FNV_OFFSET;
       inWord = false;
+    }
+  }
+  if (inWord) {
+    z += w[(Math.imul(hw ^ salt, FNV_PRIME) >>> 0) & mask] as number;
+    count++;
+    if (prevWord !== 0) {
+      z += w[(Math.imul(prevWord ^ (hw >>> 3), FNV_PRIME) ^ salt) & mask] as number;
+      count++;
     }
   }
   if (count === 0) return sigmoid(model.bias);

@@ -30,6 +30,8 @@ interface TokenRule {
   severity: Severity;
   /** Capture group holding the secret value (0 = whole match). */
   group?: number;
+  /** Literals of which one must occur for the rule to match at all (a native substring search before the regex). */
+  hints: readonly string[];
 }
 
 const TOKEN_RULES: readonly TokenRule[] = [
@@ -38,20 +40,29 @@ const TOKEN_RULES: readonly TokenRule[] = [
     re: /(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA|AROA|AIDA)[A-Z2-7]{16}(?![A-Z0-9])/g,
     prefix: 4,
     severity: 'critical',
+    hints: ['AKIA', 'ASIA', 'ABIA', 'ACCA', 'AROA', 'AIDA'],
   },
   {
     kind: 'aws-secret-key',
     re: /aws_?secret_?(?:access_?)?key["']?\s{0,3}[:=]\s{0,3}["']?([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])/gi,
     prefix: 0,
     severity: 'critical',
+    hints: [],
     group: 1,
   },
-  { kind: 'gcp-api-key', re: /(?<![\w-])AIza[0-9A-Za-z_-]{35}(?![\w-])/g, prefix: 4, severity: 'high' },
+  {
+    kind: 'gcp-api-key',
+    re: /(?<![\w-])AIza[0-9A-Za-z_-]{35}(?![\w-])/g,
+    prefix: 4,
+    severity: 'high',
+    hints: ['AIza'],
+  },
   {
     kind: 'azure-storage-key',
     re: /AccountKey=([A-Za-z0-9+/]{86}==)/g,
     prefix: 0,
     severity: 'critical',
+    hints: ['AccountKey='],
     group: 1,
   },
   {
@@ -59,12 +70,14 @@ const TOKEN_RULES: readonly TokenRule[] = [
     re: /(?<![\w~.-])[A-Za-z0-9_~.-]{3}\dQ~[A-Za-z0-9_~.-]{31,34}(?![\w~.-])/g,
     prefix: 0,
     severity: 'high',
+    hints: ['Q~'],
   },
   {
     kind: 'azure-sas-token',
     re: /[?&]sig=([A-Za-z0-9%+/]{40,100}(?:%3D|=){0,2})(?=&|\s|$|["'])/g,
     prefix: 0,
     severity: 'high',
+    hints: ['sig='],
     group: 1,
   },
   {
@@ -72,58 +85,85 @@ const TOKEN_RULES: readonly TokenRule[] = [
     re: /(?<![\w])(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,255}(?!\w)/g,
     prefix: 4,
     severity: 'critical',
+    hints: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_'],
   },
   {
     kind: 'github-fine-grained-token',
     re: /(?<![\w])github_pat_[A-Za-z0-9_]{80,90}(?!\w)/g,
     prefix: 11,
     severity: 'critical',
+    hints: ['github_pat_'],
   },
   {
     kind: 'gitlab-token',
     re: /(?<![\w-])glpat-[A-Za-z0-9_-]{20,50}(?![\w-])/g,
     prefix: 6,
     severity: 'critical',
+    hints: ['glpat-'],
   },
   {
     kind: 'slack-token',
     re: /(?<![\w-])xox[abposr]-(?:\d{1,15}-){1,3}[A-Za-z0-9-]{10,72}(?![\w-])/g,
     prefix: 5,
     severity: 'critical',
+    hints: ['xox'],
   },
   {
     kind: 'slack-webhook',
     re: /https:\/\/hooks\.slack\.com\/services\/T[A-Z0-9]{6,12}\/B[A-Z0-9]{6,12}\/[A-Za-z0-9]{20,30}/g,
     prefix: 32,
     severity: 'high',
+    hints: ['hooks.slack.com'],
   },
   {
     kind: 'stripe-key',
     re: /(?<![\w])(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{20,99}(?!\w)/g,
     prefix: 8,
     severity: 'critical',
+    hints: ['_live_', '_test_'],
   },
   {
     kind: 'anthropic-key',
     re: /(?<![\w-])sk-ant-(?:api\d{2}|admin\d{2})-[A-Za-z0-9_-]{80,120}(?![\w-])/g,
     prefix: 7,
     severity: 'critical',
+    hints: ['sk-ant-'],
   },
   {
     kind: 'openai-key',
     re: /(?<![\w-])sk-(?!ant-)(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{20,200}T3BlbkFJ[A-Za-z0-9_-]{20,200}(?![\w-])|(?<![\w-])sk-[A-Za-z0-9]{48}(?![\w-])|(?<![\w-])sk-proj-[A-Za-z0-9_-]{40,200}(?![\w-])/g,
     prefix: 3,
     severity: 'critical',
+    hints: ['sk-'],
   },
-  { kind: 'huggingface-token', re: /(?<![\w])hf_[A-Za-z]{34,40}(?!\w)/g, prefix: 3, severity: 'high' },
-  { kind: 'npm-token', re: /(?<![\w])npm_[A-Za-z0-9]{36}(?!\w)/g, prefix: 4, severity: 'high' },
+  {
+    kind: 'huggingface-token',
+    re: /(?<![\w])hf_[A-Za-z]{34,40}(?!\w)/g,
+    prefix: 3,
+    severity: 'high',
+    hints: ['hf_'],
+  },
+  {
+    kind: 'npm-token',
+    re: /(?<![\w])npm_[A-Za-z0-9]{36}(?!\w)/g,
+    prefix: 4,
+    severity: 'high',
+    hints: ['npm_'],
+  },
   {
     kind: 'sendgrid-key',
     re: /(?<![\w])SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}(?![\w-])/g,
     prefix: 3,
     severity: 'high',
+    hints: ['SG.'],
   },
-  { kind: 'twilio-key', re: /(?<![\w])SK[0-9a-f]{32}(?![\w])/g, prefix: 2, severity: 'medium' },
+  {
+    kind: 'twilio-key',
+    re: /(?<![\w])SK[0-9a-f]{32}(?![\w])/g,
+    prefix: 2,
+    severity: 'medium',
+    hints: ['SK'],
+  },
 ];
 
 const JWT_RE =
@@ -134,6 +174,8 @@ const GCP_SA_RE =
   /"type"\s{0,3}:\s{0,3}"service_account"[\s\S]{0,3000}?"private_key(?:_id)?"\s{0,3}:\s{0,3}"([^"]{8,})"/g;
 const CONN_STRING_RE =
   /\b((?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|redis|rediss|amqps?|mssql|sqlserver|oracle|ftp|sftp|smtp|ldap)):\/\/([^:@/\s'"]{1,64}):([^@/\s'"]{1,128})@([^/\s'"?]{1,255})/gi;
+// Sticky form of CONN_STRING_RE, run where `connectionStrings` found a scheme.
+const CONN_STRING_AT_RE = new RegExp(CONN_STRING_RE.source, 'iy');
 const ASSIGNMENT_RE =
   /(?<![\w])((?:[A-Za-z_][A-Za-z0-9_]{0,40}[_-])?(?:password|passwd|pwd|pass|secret|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key|client[_-]?secret|auth[_-]?token|access[_-]?token|refresh[_-]?token|bearer|token|credentials?))["']?\s{0,3}(?:[:=]|=>|:=)\s{0,3}(["']?)([^\s"',;`)}{]{8,200})\2/gi;
 const PLACEHOLDER_RE =
@@ -164,10 +206,46 @@ function decodeJwtHeader(token: string): Record<string, unknown> | undefined {
   return undefined;
 }
 
+// Case-insensitive literal gates (rules whose regex has the `i` flag).
+const AWS_HINT_RE = /aws_?secret/i;
+// Necessary for an ASSIGNMENT_RE match: a secret-like name right before the assignment operator.
+// That regex tries an identifier prefix of up to 40 characters at every position, so it was the
+// detector's main cost on prose; this plain alternation rules most texts out first.
+const ASSIGNMENT_HINT_RE =
+  /(?:password|passwd|pwd|pass|secret|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key|client[_-]?secret|auth[_-]?token|access[_-]?token|refresh[_-]?token|bearer|token|credentials?)["']?\s{0,3}(?:[:=]|=>|:=)/i;
+// Connection strings: the scheme right before a `://` (CONN_STRING_RE then runs from there only).
+const CONN_SCHEME_BEFORE_RE =
+  /\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|redis|rediss|amqps?|mssql|sqlserver|oracle|ftp|sftp|smtp|ldap)$/i;
+
+function ruleMayMatch(r: TokenRule, text: string): boolean {
+  if (r.kind === 'aws-secret-key') return AWS_HINT_RE.test(text);
+  for (const h of r.hints) if (text.includes(h)) return true;
+  return false;
+}
+
+/** The CONN_STRING_RE matches, found from each `://` whose scheme is a database/mail/file protocol. */
+function connectionStrings(text: string): RegExpExecArray[] {
+  const out: RegExpExecArray[] = [];
+  let resume = 0;
+  for (let p = text.indexOf('://'); p >= 0; p = text.indexOf('://', p + 3)) {
+    const scheme = CONN_SCHEME_BEFORE_RE.exec(text.slice(Math.max(0, p - 16), p));
+    if (!scheme) continue;
+    const at = p - scheme[0].length;
+    if (at < resume) continue;
+    CONN_STRING_AT_RE.lastIndex = at;
+    const m = CONN_STRING_AT_RE.exec(text);
+    if (!m) continue;
+    out.push(m);
+    resume = at + m[0].length;
+  }
+  return out;
+}
+
 /** Finds secrets in `text`; matches never overlap and values are masked. */
 export function findSecrets(text: string, minEntropy = 3.5): SecretMatch[] {
   const out: SecretMatch[] = [];
   for (const r of TOKEN_RULES) {
+    if (!ruleMayMatch(r, text)) continue;
     r.re.lastIndex = 0;
     for (const m of text.matchAll(r.re)) {
       const value = m[r.group ?? 0] ?? m[0];
@@ -222,7 +300,7 @@ export function findSecrets(text: string, minEntropy = 3.5): SecretMatch[] {
     }
   }
   if (text.includes('://')) {
-    for (const m of text.matchAll(CONN_STRING_RE)) {
+    for (const m of connectionStrings(text)) {
       const password = m[3] as string;
       if (PLACEHOLDER_RE.test(password) || /^\$|^%24/.test(password)) continue;
       out.push({
@@ -234,7 +312,7 @@ export function findSecrets(text: string, minEntropy = 3.5): SecretMatch[] {
       });
     }
   }
-  for (const m of text.matchAll(ASSIGNMENT_RE)) {
+  for (const m of ASSIGNMENT_HINT_RE.test(text) ? text.matchAll(ASSIGNMENT_RE) : []) {
     const value = m[3] as string;
     // Identifiers and calls (`getPassword()`, `settings.SECRET_KEY`, `userToken`) are code, not values.
     if (

