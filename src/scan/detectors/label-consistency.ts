@@ -134,7 +134,9 @@ function outOfFoldNaiveBayes(
   const mask = dim - 1;
   const fold = new Int32Array(n);
   for (let i = 0; i < n; i++) fold[i] = (fmix32(i ^ seed) >>> 0) % folds;
-  // total[c][f] and per-fold counts; out-of-fold counts are total minus the fold's own.
+  // total[f][c] and per-fold counts; out-of-fold counts are total minus the fold's own.
+  // Feature-major, classes side by side: the counts of all classes of a feature
+  // share a cache line (the tables are megabytes, accessed at random).
   const total = new Float32Array(classes * dim);
   const perFold = Array.from({ length: folds }, () => new Float32Array(classes * dim));
   const classTotal = new Float64Array(classes);
@@ -147,7 +149,7 @@ function outOfFoldNaiveBayes(
     const pf = perFold[f] as Float32Array;
     const x = feats[i] as Int32Array;
     for (let j = 0; j < x.length; j++) {
-      const idx = c * dim + ((x[j] as number) & mask);
+      const idx = ((x[j] as number) & mask) * classes + c;
       total[idx] = (total[idx] as number) + 1;
       pf[idx] = (pf[idx] as number) + 1;
     }
@@ -159,6 +161,7 @@ function outOfFoldNaiveBayes(
   const probs = new Float64Array(n * classes);
   const alpha = 1;
   const logp = new Float64Array(classes);
+  const denoms = new Float64Array(classes);
   // Feature counts are small integers: log(count + alpha) from a table (the same
   // values Math.log gives) instead of one Math.log per feature, class and record.
   const logCount = new Float64Array(Math.min(n, 1 << 16) + 1);
@@ -170,20 +173,25 @@ function outOfFoldNaiveBayes(
     let docsOut = 0;
     for (let c = 0; c < classes; c++)
       docsOut += (docs[c] as number) - ((docsFold[f] as Float64Array)[c] as number);
-    let max = Number.NEGATIVE_INFINITY;
     for (let c = 0; c < classes; c++) {
       const dc = (docs[c] as number) - ((docsFold[f] as Float64Array)[c] as number);
       const tc = (classTotal[c] as number) - ((classFold[f] as Float64Array)[c] as number);
-      let lp = Math.log((dc + 1) / (docsOut + classes));
-      const denom = Math.log(tc + alpha * dim);
-      for (let j = 0; j < x.length; j++) {
-        const idx = c * dim + ((x[j] as number) & mask);
-        const count = (total[idx] as number) - (pf[idx] as number);
-        lp += (count < logCount.length ? (logCount[count] as number) : Math.log(count + alpha)) - denom;
-      }
-      logp[c] = lp;
-      if (lp > max) max = lp;
+      logp[c] = Math.log((dc + 1) / (docsOut + classes));
+      denoms[c] = Math.log(tc + alpha * dim);
     }
+    // Features outer, classes inner: each class still sums its terms in feature order.
+    for (let j = 0; j < x.length; j++) {
+      const base = ((x[j] as number) & mask) * classes;
+      for (let c = 0; c < classes; c++) {
+        const count = (total[base + c] as number) - (pf[base + c] as number);
+        logp[c] =
+          (logp[c] as number) +
+          ((count < logCount.length ? (logCount[count] as number) : Math.log(count + alpha)) -
+            (denoms[c] as number));
+      }
+    }
+    let max = Number.NEGATIVE_INFINITY;
+    for (let c = 0; c < classes; c++) if ((logp[c] as number) > max) max = logp[c] as number;
     let z = 0;
     for (let c = 0; c < classes; c++) z += Math.exp((logp[c] as number) - max);
     for (let c = 0; c < classes; c++) probs[i * classes + c] = Math.exp((logp[c] as number) - max) / z;

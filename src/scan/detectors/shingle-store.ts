@@ -4,11 +4,17 @@ import { join } from 'node:path';
 
 const CHUNK = 8 << 20;
 
+/** Default bytes of sets kept in memory before the store spills to its file. */
+export const SHINGLE_MEMORY_BUDGET = 128 << 20;
+
 /**
  * Append-only store of per-record shingle sets that spills to a temporary
  * file. The exact-Jaccard confirmation needs every record's set, which would
- * grow memory with the dataset (~2.4 KB per 5 KB e-mail); on disk the OS page
- * cache keeps the hot part and random reads of a few KB are cheap.
+ * grow memory with the dataset (~3 KB per 5 KB e-mail). The first
+ * `memoryBudget` bytes of sets stay in memory (writing to the file costs
+ * kernel time, which on small datasets dominated the main thread's work);
+ * later ones go to disk, where the OS page cache keeps the hot part and
+ * random reads of a few KB are cheap.
  */
 export class ShingleStore {
   private offsets = new Float64Array(1024);
@@ -20,6 +26,11 @@ export class ShingleStore {
   private fileBytes = 0;
   private fd: number | undefined;
   private scratch = new Int32Array(4096);
+  /** Full chunks kept in memory (their sets have offsets below `memoryEnd`). */
+  private readonly kept: Int32Array[] = [];
+  private memoryEnd = 0;
+
+  constructor(private readonly memoryBudget = SHINGLE_MEMORY_BUDGET) {}
 
   /** Stores a set and returns its id (0, 1, 2, ...). */
   add(set: Int32Array): number {
@@ -49,6 +60,17 @@ export class ShingleStore {
       const start = (offset - this.bufferStart) / 4;
       return this.buffer.subarray(start, start + length);
     }
+    if (offset < this.memoryEnd) {
+      // Kept chunks are CHUNK bytes each unless a set was larger: find by offset.
+      let base = 0;
+      for (const chunk of this.kept) {
+        if (offset < base + chunk.byteLength) {
+          const start = (offset - base) / 4;
+          return chunk.subarray(start, start + length);
+        }
+        base += chunk.byteLength;
+      }
+    }
     if (this.scratch.length < length) this.scratch = new Int32Array(length);
     const view = this.scratch.subarray(0, length);
     readSync(
@@ -56,13 +78,24 @@ export class ShingleStore {
       new Uint8Array(view.buffer, view.byteOffset, length * 4),
       0,
       length * 4,
-      offset,
+      offset - this.memoryEnd,
     );
     return view;
   }
 
   private flush(): void {
     if (this.bufferUsed === 0) return;
+    if (this.fd === undefined && this.memoryEnd + this.bufferUsed * 4 <= this.memoryBudget) {
+      // Keep the filled part in memory; a fresh buffer takes the next sets.
+      const chunk = this.buffer.subarray(0, this.bufferUsed);
+      this.kept.push(chunk);
+      this.memoryEnd += chunk.byteLength;
+      this.fileBytes += chunk.byteLength;
+      this.bufferStart = this.fileBytes;
+      this.bufferUsed = 0;
+      this.buffer = new Int32Array(CHUNK / 4);
+      return;
+    }
     if (this.fd === undefined) {
       const dir = mkdtempSync(join(tmpdir(), 'tunegate-shingles-'));
       this.fd = openSync(join(dir, 'sets.bin'), 'w+');
@@ -71,7 +104,8 @@ export class ShingleStore {
       rmSync(dir, { recursive: true, force: true });
     }
     const bytes = new Uint8Array(this.buffer.buffer, 0, this.bufferUsed * 4);
-    writeSync(this.fd, bytes, 0, bytes.length, this.fileBytes);
+    // Offsets are logical (kept chunks first); the file holds what comes after them.
+    writeSync(this.fd, bytes, 0, bytes.length, this.fileBytes - this.memoryEnd);
     this.fileBytes += bytes.length;
     this.bufferStart = this.fileBytes;
     this.bufferUsed = 0;
