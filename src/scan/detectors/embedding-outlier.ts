@@ -145,6 +145,9 @@ class EmbeddingOutlierAggregator implements Aggregator<EmbeddingObservation> {
         const s = this.sparse[i] ?? {};
         prompts.push(s.p ? this.hashed.project(s.p) : new Float32Array(this.o.dim));
         responses.push(s.r ? this.hashed.project(s.r) : undefined);
+        // Each record's sparse vector is done with once projected: let it go at once,
+        // so the dense vectors do not pile up on top of all the sparse ones.
+        this.sparse[i] = {};
       }
     }
     const content = prompts.map((p, i) => {

@@ -134,11 +134,12 @@ function outOfFoldNaiveBayes(
   const mask = dim - 1;
   const fold = new Int32Array(n);
   for (let i = 0; i < n; i++) fold[i] = (fmix32(i ^ seed) >>> 0) % folds;
-  // total[f][c] and per-fold counts; out-of-fold counts are total minus the fold's own.
-  // Feature-major, classes side by side: the counts of all classes of a feature
-  // share a cache line (the tables are megabytes, accessed at random).
-  const total = new Float32Array(classes * dim);
-  const perFold = Array.from({ length: folds }, () => new Float32Array(classes * dim));
+  // Counts per feature, class and fold in one table: counts[((f * classes) + c) * stride + k],
+  // k = 0 the total, k = 1 + fold the fold's own (out-of-fold = total minus the fold's).
+  // Everything one record touches for a feature sits in one cache line: the table is
+  // megabytes, accessed at random, and memory latency was most of this function's time.
+  const stride = folds + 1;
+  const counts = new Float32Array(dim * classes * stride);
   const classTotal = new Float64Array(classes);
   const classFold = Array.from({ length: folds }, () => new Float64Array(classes));
   const docs = new Float64Array(classes);
@@ -146,12 +147,11 @@ function outOfFoldNaiveBayes(
   for (let i = 0; i < n; i++) {
     const c = labels[i] as number;
     const f = fold[i] as number;
-    const pf = perFold[f] as Float32Array;
     const x = feats[i] as Int32Array;
     for (let j = 0; j < x.length; j++) {
-      const idx = ((x[j] as number) & mask) * classes + c;
-      total[idx] = (total[idx] as number) + 1;
-      pf[idx] = (pf[idx] as number) + 1;
+      const idx = (((x[j] as number) & mask) * classes + c) * stride;
+      counts[idx] = (counts[idx] as number) + 1;
+      counts[idx + 1 + f] = (counts[idx + 1 + f] as number) + 1;
     }
     classTotal[c] = (classTotal[c] as number) + x.length;
     (classFold[f] as Float64Array)[c] = ((classFold[f] as Float64Array)[c] as number) + x.length;
@@ -168,7 +168,6 @@ function outOfFoldNaiveBayes(
   for (let x = 0; x < logCount.length; x++) logCount[x] = Math.log(x + alpha);
   for (let i = 0; i < n; i++) {
     const f = fold[i] as number;
-    const pf = perFold[f] as Float32Array;
     const x = feats[i] as Int32Array;
     let docsOut = 0;
     for (let c = 0; c < classes; c++)
@@ -180,16 +179,34 @@ function outOfFoldNaiveBayes(
       denoms[c] = Math.log(tc + alpha * dim);
     }
     // Features outer, classes inner: each class still sums its terms in feature order.
-    for (let j = 0; j < x.length; j++) {
-      const base = ((x[j] as number) & mask) * classes;
-      for (let c = 0; c < classes; c++) {
-        const count = (total[base + c] as number) - (pf[base + c] as number);
-        logp[c] =
-          (logp[c] as number) +
-          ((count < logCount.length ? (logCount[count] as number) : Math.log(count + alpha)) -
-            (denoms[c] as number));
+    if (classes === 2) {
+      // Binary labels (the common case): both sums in registers, same additions in the same order.
+      let l0 = logp[0] as number;
+      let l1 = logp[1] as number;
+      const d0 = denoms[0] as number;
+      const d1 = denoms[1] as number;
+      for (let j = 0; j < x.length; j++) {
+        const at = ((x[j] as number) & mask) * 2 * stride;
+        const c0 = ((counts[at] as number) - (counts[at + 1 + f] as number)) | 0;
+        const c1 = ((counts[at + stride] as number) - (counts[at + stride + 1 + f] as number)) | 0;
+        l0 = l0 + ((c0 < logCount.length ? (logCount[c0] as number) : Math.log(c0 + alpha)) - d0);
+        l1 = l1 + ((c1 < logCount.length ? (logCount[c1] as number) : Math.log(c1 + alpha)) - d1);
       }
-    }
+      logp[0] = l0;
+      logp[1] = l1;
+    } else
+      for (let j = 0; j < x.length; j++) {
+        const base = ((x[j] as number) & mask) * classes * stride;
+        for (let c = 0; c < classes; c++) {
+          const at = base + c * stride;
+          // An integer (counts are whole numbers), so the table index stays a small integer.
+          const count = ((counts[at] as number) - (counts[at + 1 + f] as number)) | 0;
+          logp[c] =
+            (logp[c] as number) +
+            ((count < logCount.length ? (logCount[count] as number) : Math.log(count + alpha)) -
+              (denoms[c] as number));
+        }
+      }
     let max = Number.NEGATIVE_INFINITY;
     for (let c = 0; c < classes; c++) if ((logp[c] as number) > max) max = logp[c] as number;
     let z = 0;

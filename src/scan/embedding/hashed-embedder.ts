@@ -137,16 +137,33 @@ export class HashedTfIdfEmbedder implements Embedder {
   /** Counts a document for IDF (call for every record before projecting). */
   observe(v: SparseTf): void {
     this.docs++;
+    this.idfDocs = -1;
     for (const i of v.idx) this.docFreq[i] = (this.docFreq[i] as number) + 1;
   }
+
+  /** IDF per term for `idfDocs` documents, computed on first use (NaN = not yet). */
+  private idf: Float64Array | undefined;
+  private idfDocs = -1;
 
   /** Projects one sparse vector with the IDF seen so far. */
   project(v: SparseTf): Float32Array {
     const out = new Float32Array(this.dim);
     const n = Math.max(1, this.docs);
+    // Projecting every record of a dataset evaluates the same few thousand IDFs
+    // over and over: remember them while the document count is unchanged.
+    if (this.idfDocs !== n || !this.idf) {
+      this.idf ??= new Float64Array(1 << BITS);
+      this.idf.fill(Number.NaN);
+      this.idfDocs = n;
+    }
+    const idfs = this.idf;
     for (let k = 0; k < v.idx.length; k++) {
       const term = v.idx[k] as number;
-      const idf = Math.log((1 + n) / (1 + (this.docFreq[term] as number))) + 1;
+      let idf = idfs[term] as number;
+      if (Number.isNaN(idf)) {
+        idf = Math.log((1 + n) / (1 + (this.docFreq[term] as number))) + 1;
+        idfs[term] = idf;
+      }
       const w = (v.tf[k] as number) * idf;
       let h = fmix32(term ^ this.seed);
       for (let j = 0; j < this.nnz; j++) {
