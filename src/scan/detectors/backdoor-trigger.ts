@@ -350,63 +350,73 @@ function overlap(a: number[], b: number[]): number {
  * order like the `Map` it replaces.
  */
 class GramCounts {
-  private keys = new Uint32Array(1 << 14);
-  private counts = new Uint32Array(1 << 14);
-  private order = new Uint32Array(1 << 13);
+  /**
+   * Interleaved cells of (id, count, first-seen rank): one cache line per probe instead of one
+   * per array, which is what the aggregation on the main thread waits on.
+   */
+  private cells = new Uint32Array(3 << 14);
+  private shift = 32 - 14;
   private size = 0;
 
-  private slot(id: number): number {
-    const mask = this.keys.length - 1;
-    let i = Math.imul(id ^ (id >>> 15), 0x2c1b3c6d) & mask;
-    for (let k = this.keys[i] as number; k !== 0 && k !== id; k = this.keys[i] as number) i = (i + 1) & mask;
-    return i;
+  /** Cell index (a multiple of 3) of `id`, or of the empty cell where it would go. */
+  private cell(id: number): number {
+    const cap = this.cells.length / 3;
+    // Fibonacci hashing: the high bits of the product depend on every bit of the id.
+    let i = Math.imul(id, 0x9e3779b1) >>> this.shift;
+    for (let k = this.cells[i * 3] as number; k !== 0 && k !== id; k = this.cells[i * 3] as number)
+      i = (i + 1) & (cap - 1);
+    return i * 3;
   }
 
   /** Count of `id` (0 when unseen); `id` as an unsigned 32-bit number. */
   get(id: number): number {
-    return this.counts[this.slot(id)] as number;
+    return this.cells[this.cell(id) + 1] as number;
   }
 
   /** Counts one more record for `id`; returns the count before. */
   increment(id: number): number {
-    const i = this.slot(id);
-    if (this.keys[i] !== 0) {
-      const before = this.counts[i] as number;
-      this.counts[i] = before + 1;
+    const c = this.cell(id);
+    const cells = this.cells;
+    if (cells[c] !== 0) {
+      const before = cells[c + 1] as number;
+      cells[c + 1] = before + 1;
       return before;
     }
-    this.keys[i] = id;
-    this.counts[i] = 1;
-    if (this.size === this.order.length) {
-      const grown = new Uint32Array(this.order.length * 2);
-      grown.set(this.order);
-      this.order = grown;
-    }
-    this.order[this.size++] = id;
-    if (this.size * 2 > this.keys.length) this.grow();
+    cells[c] = id;
+    cells[c + 1] = 1;
+    cells[c + 2] = this.size++;
+    if (this.size * 2 > cells.length / 3) this.grow();
     return 0;
   }
 
   private grow(): void {
-    const oldKeys = this.keys;
-    const oldCounts = this.counts;
-    this.keys = new Uint32Array(oldKeys.length * 2);
-    this.counts = new Uint32Array(oldKeys.length * 2);
-    for (let j = 0; j < oldKeys.length; j++) {
-      const k = oldKeys[j] as number;
+    const old = this.cells;
+    this.cells = new Uint32Array(old.length * 2);
+    this.shift--;
+    for (let j = 0; j < old.length; j += 3) {
+      const k = old[j] as number;
       if (k === 0) continue;
-      const i = this.slot(k);
-      this.keys[i] = k;
-      this.counts[i] = oldCounts[j] as number;
+      const c = this.cell(k);
+      this.cells[c] = k;
+      this.cells[c + 1] = old[j + 1] as number;
+      this.cells[c + 2] = old[j + 2] as number;
     }
   }
 
-  /** Calls `fn(id, count)` in first-seen order. */
-  forEach(fn: (id: number, count: number) => void): void {
-    for (let j = 0; j < this.size; j++) {
-      const id = this.order[j] as number;
-      fn(id, this.get(id));
+  /**
+   * Ids whose count lies in [min, max] and that pass `keep`, in first-seen order (found by a scan
+   * of the cells, not a lookup per id).
+   */
+  select(min: number, max: number, keep: (id: number) => boolean): number[] {
+    const found: number[] = [];
+    const cells = this.cells;
+    for (let j = 0; j < cells.length; j += 3) {
+      const id = cells[j] as number;
+      const n = cells[j + 1] as number;
+      if (id !== 0 && n >= min && n <= max && keep(id)) found.push(j);
     }
+    found.sort((x, y) => (cells[x + 2] as number) - (cells[y + 2] as number));
+    return found.map((j) => cells[j] as number);
   }
 }
 
@@ -460,9 +470,7 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
     const { minSupport, maxShare, minPurity, fdr } = this.opts;
     const maxDf = Math.max(minSupport, Math.floor(maxShare * N));
     const postings = new Map<number, number[]>();
-    this.df.forEach((id, n) => {
-      if (n >= minSupport && n <= maxDf && this.dict.has(id)) postings.set(id, []);
-    });
+    for (const id of this.df.select(minSupport, maxDf, (x) => this.dict.has(x))) postings.set(id, []);
     for (let r = 0; r < N; r++) {
       for (const id of this.grams[r] as Uint32Array) postings.get(id)?.push(r);
     }

@@ -89,9 +89,49 @@ const US_ADDRESS_RE = new RegExp(
 const EU_ADDRESS_RE =
   /(?<![\p{L}])[A-ZÄÖÜ][a-zäöüß]{2,30}(?:straße|strasse|str\.|weg|allee|platz|gasse|ring|damm|laan|straat|gracht|plein)\s\d{1,4}[a-z]?(,\s?\d{4,5}\s[A-ZÄÖÜ][a-zäöüß]{2,30})?(?![\p{L}\d])/gu;
 
-// Necessary for an EU_ADDRESS_RE match (street suffix, space, house number): skips the costly scan otherwise.
-const EU_ADDRESS_HINT_RE =
-  /(?:straße|strasse|str\.|weg|allee|platz|gasse|ring|damm|laan|straat|gracht|plein)\s\d/u;
+// Street suffixes of EU_ADDRESS_RE; one must be followed by whitespace and a digit for a match.
+const EU_STREET_SUFFIXES = [
+  'straße',
+  'strasse',
+  'str.',
+  'weg',
+  'allee',
+  'platz',
+  'gasse',
+  'ring',
+  'damm',
+  'laan',
+  'straat',
+  'gracht',
+  'plein',
+];
+const SPACE_CHAR_RE = /\s/;
+
+function isDigitCode(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/**
+ * Necessary for an EU_ADDRESS_RE match: a street suffix, whitespace, a house number. Native
+ * substring searches per suffix; as one alternation regex this hint cost more than the
+ * address regex it guards.
+ */
+function mayHoldEuAddress(text: string): boolean {
+  for (const suffix of EU_STREET_SUFFIXES) {
+    for (let at = text.indexOf(suffix); at >= 0; at = text.indexOf(suffix, at + 1)) {
+      const after = at + suffix.length;
+      if (SPACE_CHAR_RE.test(text[after] ?? '') && isDigitCode(text.charCodeAt(after + 1))) return true;
+    }
+  }
+  return false;
+}
+
+/** Literals of which one must occur for NAME_CUE_RE / SIGNOFF_RE to match (native searches first). */
+const NAME_CUE_HINTS = ['ame', 'alled', 'atient:', 'ustomer:', 'mployee:', 'ontact:'];
+const SIGNOFF_HINTS = ['Regards', 'Sincerely', 'Best', 'Thank', 'Cheers', 'Yours truly', 'Cordially'];
+const includesAny = (text: string, hints: readonly string[]): boolean => hints.some((h) => text.includes(h));
+// DNI_RE needs seven digits in a row in either form.
+const SEVEN_DIGITS_RE = /\d{7}/;
 
 /**
  * Cheap necessary condition for `isIPv6` on an `IPV6_RE` match: without `::` an address has
@@ -304,7 +344,7 @@ export function findPii(text: string): PiiMatch[] {
           0.8,
         );
     }
-    for (const m of text.matchAll(DNI_RE)) {
+    for (const m of SEVEN_DIGITS_RE.test(text) ? text.matchAll(DNI_RE) : []) {
       if (dniValid(m[0]))
         add('national-id.es-dni', m.index, m.index + m[0].length, `…${m[0].slice(-3)}`, 0.85);
     }
@@ -341,7 +381,7 @@ export function findPii(text: string): PiiMatch[] {
         m[1] ? 0.9 : 0.6,
       );
     }
-    if (EU_ADDRESS_HINT_RE.test(text))
+    if (mayHoldEuAddress(text))
       for (const m of text.matchAll(EU_ADDRESS_RE)) {
         add(
           'address',
@@ -352,7 +392,8 @@ export function findPii(text: string): PiiMatch[] {
         );
       }
   }
-  if (text.includes(':') && /[0-9a-f]{0,4}:[0-9a-f]{0,4}:/i.test(text)) {
+  // Two colons at most four hex digits apart (the old hint's optional leading digits added nothing but cost).
+  if (text.includes(':') && /:[0-9a-f]{0,4}:/i.test(text)) {
     for (const m of ipv6Matches(text)) {
       const v = m.value;
       if (!ipv6Shape(v) || !isIPv6(v) || v === '::' || v === '::1' || /^fe80:/i.test(v) || /^f[cd]/i.test(v))
@@ -362,6 +403,8 @@ export function findPii(text: string): PiiMatch[] {
     }
   }
   for (const re of [NAME_CUE_RE, HONORIFIC_RE, SIGNOFF_RE]) {
+    if (re === NAME_CUE_RE && !includesAny(text, NAME_CUE_HINTS)) continue;
+    if (re === SIGNOFF_RE && !includesAny(text, SIGNOFF_HINTS)) continue;
     for (const m of text.matchAll(re)) {
       const name = m[1] as string;
       const words = name.split(/\s+/);

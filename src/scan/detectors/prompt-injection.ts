@@ -6,7 +6,7 @@ import { foldText, matchVariants, type TextVariant } from '../text/normalization
 import { decodeSegments } from '../text/segment-decoding.js';
 import { excerpt } from './evidence-text.js';
 import { isAnswerField, roleOfField, splitRequest } from './field-roles.js';
-import { candidateRules, INJECTION_RULES, type InjectionRuleId } from './injection-rules.js';
+import { candidateRules, execRule, INJECTION_RULES, type InjectionRuleId } from './injection-rules.js';
 import { bestInjectedSegment } from './injection-segments.js';
 import { type LinearTextModel, loadShippedModel, scoreFolded, type TextRole } from './linear-text-model.js';
 import { cachedOptions } from './options-cache.js';
@@ -140,7 +140,7 @@ export const promptInjectionDetector: Detector = {
           if (rule.dataOnly && (ft.role !== 'D' || ft.answer) && !v.chain) continue;
           const key = `${ft.field}\u0000${rule.id}`;
           if (seen.has(key)) continue;
-          const m = rule.re.exec(v.text);
+          const m = execRule(rule, v.text);
           if (!m) continue;
           seen.add(key);
           const evaded = v.via !== 'plain' || v.chain !== undefined;

@@ -21,9 +21,9 @@ const GLUE_RE = /[a-z]{2}[A-Z][a-z]{1,20} [a-z]/g;
 function boundaries(text: string): number[] {
   const ends: number[] = [];
   for (const m of text.matchAll(BOUNDARY_RE)) ends.push(m.index + m[0].length);
-  let glue: number[] | undefined;
-  for (const m of text.matchAll(GLUE_RE)) (glue ??= []).push(m.index + 2);
-  if (!glue) return ends;
+  const glue: number[] = [];
+  for (const m of text.matchAll(GLUE_RE)) glue.push(m.index + 2);
+  if (glue.length === 0) return ends;
   return [...ends, ...glue].sort((a, b) => a - b);
 }
 
