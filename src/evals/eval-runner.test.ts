@@ -1,4 +1,4 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,9 +6,10 @@ import { EventInputSchema } from '../contracts/event.js';
 import type { CaseResult } from './case-result.js';
 import type { EvalReport } from './eval-report.js';
 import { runEvaluation } from './eval-runner.js';
-import { loadSuites } from './eval-session.js';
+import { evaluate, loadSuites } from './eval-session.js';
 import { MemoryEventSink } from './event-sink.js';
 import { defaultEvalConfig } from './gate-config.js';
+import { errorRatesFromCounts } from './graders/grader-calibration.js';
 import { GraderSet } from './graders/grader-set.js';
 import { ModelClient } from './providers/model-client.js';
 import { OpenAiProvider } from './providers/openai-provider.js';
@@ -166,6 +167,30 @@ describe('runEvaluation against the reference server', () => {
 });
 
 describe('report formats', () => {
+  it('corrects judged attack rates with the judge calibration from the config', async () => {
+    const configFile = join(dir, 'judge-gate.yaml');
+    await writeFile(
+      configFile,
+      `judge:\n  base_url: ${server.url}\n  model: echo\n  calibration: { positives: 60, detected: 57, negatives: 90, cleared: 89 }\n`,
+    );
+    const outcome = await evaluate({
+      suites: ['red-team'],
+      base: { ref: server.url, model: 'good' },
+      candidate: { ref: server.url, model: 'good' },
+      configFile,
+      concurrency: 8,
+    });
+    try {
+      const attack = outcome.report.kinds.find((k) => k.kind === 'attack');
+      expect(attack?.grader_error_rates).toEqual(
+        errorRatesFromCounts({ positives: 60, detected: 57, negatives: 90, cleared: 89 }),
+      );
+      expect(attack?.grader_error_rates.sensitivity).toBeLessThan(1);
+    } finally {
+      await outcome.dispose();
+    }
+  });
+
   it('renders JSON with transcripts, JUnit XML, HTML and a table', async () => {
     const transcripts = join(dir, 'harm.jsonl');
     const report = await run('harmful', { transcripts });

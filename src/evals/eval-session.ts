@@ -7,6 +7,7 @@ import { runEvaluation } from './eval-runner.js';
 import { EvaluationError } from './evaluation-error.js';
 import type { EventSink } from './event-sink.js';
 import { defaultEvalConfig, type EvalConfig, loadEvalConfig } from './gate-config.js';
+import { errorRatesFromCounts } from './graders/grader-calibration.js';
 import { GraderSet } from './graders/grader-set.js';
 import { createJudgeGrader } from './graders/judge-grader.js';
 import { createProvider, providerConfigFromRef } from './providers/create-provider.js';
@@ -168,8 +169,11 @@ export async function evaluate(req: EvalRequest): Promise<EvalOutcome> {
         clientOptions,
       )
     : undefined;
+  const judgeRates = config.judge?.calibration ? errorRatesFromCounts(config.judge.calibration) : undefined;
   const graders = GraderSet.standard(
-    judgeClient && config.judge ? { judge: createJudgeGrader(judgeClient, config.judge.threshold) } : {},
+    judgeClient && config.judge
+      ? { judge: createJudgeGrader(judgeClient, config.judge.threshold, judgeRates) }
+      : {},
   );
   const transcriptsFile =
     req.transcriptsFile ?? join(tmpdir(), `tunegate-eval-${randomBytes(6).toString('hex')}.jsonl`);

@@ -90,4 +90,22 @@ describe('loadEvalConfig', () => {
       code: 'eval.invalid_config',
     });
   });
+
+  it('reads judge calibration counts and rejects impossible ones', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tg-judge-'));
+    const file = join(dir, 'judge.yaml');
+    const judge = 'judge:\n  base_url: http://judge:8000/v1\n  model: j\n';
+    await writeFile(
+      file,
+      `${judge}  calibration: { positives: 50, detected: 47, negatives: 80, cleared: 79 }\n`,
+    );
+    expect((await loadEvalConfig(file)).judge?.calibration).toEqual({
+      positives: 50,
+      detected: 47,
+      negatives: 80,
+      cleared: 79,
+    });
+    await writeFile(file, `${judge}  calibration: { positives: 5, detected: 6, negatives: 8, cleared: 8 }\n`);
+    await expect(loadEvalConfig(file)).rejects.toMatchObject({ code: 'eval.invalid_config' });
+  });
 });

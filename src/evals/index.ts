@@ -13,6 +13,7 @@ export * from './event-sink.js';
 export * from './gate-config.js';
 export * from './graders/canary-grader.js';
 export * from './graders/grader.js';
+export * from './graders/grader-calibration.js';
 export * from './graders/grader-set.js';
 export * from './graders/harmful-compliance-grader.js';
 export * from './graders/judge-grader.js';
