@@ -1,6 +1,6 @@
 import type { Aggregator, Detector, DetectorContext, FindingDraft, RecordRef } from '../detector.js';
 import { type Embedder, l2normalize } from '../embedding/embedder.js';
-import { HashedTfIdfEmbedder, type SparseTf, sparseTf } from '../embedding/hashed-embedder.js';
+import { HashedTfIdfEmbedder, type SparseTf, SparseTfPool, sparseTf } from '../embedding/hashed-embedder.js';
 import { HttpEmbedder } from '../embedding/http-embedder.js';
 import { OnnxEmbedder } from '../embedding/onnx-embedder.js';
 import { dist2, kmeans, median, project, robustZ, topEigen } from '../embedding/vector-math.js';
@@ -73,7 +73,9 @@ function externalEmbedder(o: Options): Embedder {
 class EmbeddingOutlierAggregator implements Aggregator<EmbeddingObservation> {
   private readonly refs: RecordRef[] = [];
   private readonly labels: (string | undefined)[] = [];
-  private readonly sparse: { p?: SparseTf; r?: SparseTf }[] = [];
+  /** Built-in embedder: every record's sparse prompt and response vectors (slot = record). */
+  private sparsePrompts: SparseTfPool | undefined = new SparseTfPool();
+  private sparseResponses: SparseTfPool | undefined = new SparseTfPool();
   private readonly hashed: HashedTfIdfEmbedder;
   private readonly external: Embedder | undefined;
   private pendingTexts: { i: number; p: string; r?: string }[] = [];
@@ -102,10 +104,8 @@ class EmbeddingOutlierAggregator implements Aggregator<EmbeddingObservation> {
       if (this.pendingTexts.length >= 64) this.flushExternal();
       return;
     }
-    this.sparse.push({
-      ...(obs.prompt ? { p: obs.prompt } : {}),
-      ...(obs.response ? { r: obs.response } : {}),
-    });
+    this.sparsePrompts?.push(obs.prompt);
+    this.sparseResponses?.push(obs.response);
     if (obs.prompt) this.hashed.observe(obs.prompt);
     if (obs.response) this.hashed.observe(obs.response);
   }
@@ -136,26 +136,53 @@ class EmbeddingOutlierAggregator implements Aggregator<EmbeddingObservation> {
     if (n < 10) return [];
     const prompts: Float32Array[] = [];
     const responses: (Float32Array | undefined)[] = [];
-    for (let i = 0; i < n; i++) {
-      if (this.external) {
+    const dim = this.o.dim;
+    let content: Float32Array[];
+    if (this.external) {
+      for (let i = 0; i < n; i++) {
         const e = this.ext[i] ?? {};
         prompts.push(e.p ?? new Float32Array(0));
         responses.push(e.r);
-      } else {
-        const s = this.sparse[i] ?? {};
-        prompts.push(s.p ? this.hashed.project(s.p) : new Float32Array(this.o.dim));
-        responses.push(s.r ? this.hashed.project(s.r) : undefined);
-        // Each record's sparse vector is done with once projected: let it go at once,
-        // so the dense vectors do not pile up on top of all the sparse ones.
-        this.sparse[i] = {};
       }
+      content = prompts.map((p, i) => {
+        const r = responses[i];
+        const v = Float32Array.from(p);
+        if (r) for (let d = 0; d < v.length; d++) v[d] = (v[d] as number) + (r[d] as number);
+        return l2normalize(v);
+      });
+    } else {
+      // Dense vectors as views of two flat arrays (n * dim floats each), not n objects with buffers.
+      const sp = this.sparsePrompts as SparseTfPool;
+      const sr = this.sparseResponses as SparseTfPool;
+      const promptFlat = new Float32Array(n * dim);
+      const contentFlat = new Float32Array(n * dim);
+      content = [];
+      let responseFlat: Float32Array | undefined;
+      let responseCount = 0;
+      for (let i = 0; i < n; i++) {
+        const p = promptFlat.subarray(i * dim, (i + 1) * dim);
+        const sparseP = sp.get(i);
+        if (sparseP) this.hashed.projectInto(sparseP, p);
+        prompts.push(p);
+        const sparseR = sr.get(i);
+        let r: Float32Array | undefined;
+        if (sparseR) {
+          responseFlat ??= new Float32Array(n * dim);
+          r = this.hashed.projectInto(
+            sparseR,
+            responseFlat.subarray(responseCount * dim, ++responseCount * dim),
+          );
+        }
+        responses.push(r);
+        const v = contentFlat.subarray(i * dim, (i + 1) * dim);
+        v.set(p);
+        if (r) for (let d = 0; d < dim; d++) v[d] = (v[d] as number) + (r[d] as number);
+        content.push(l2normalize(v));
+      }
+      // The sparse vectors are done with.
+      this.sparsePrompts = undefined;
+      this.sparseResponses = undefined;
     }
-    const content = prompts.map((p, i) => {
-      const r = responses[i];
-      const v = Float32Array.from(p);
-      if (r) for (let d = 0; d < v.length; d++) v[d] = (v[d] as number) + (r[d] as number);
-      return l2normalize(v);
-    });
     const k = this.o.clusters || Math.max(1, Math.min(12, Math.round(Math.sqrt(n / 100))));
     const out: FindingDraft[] = [];
     const flagged = this.distanceOutliers(content, k, out);
