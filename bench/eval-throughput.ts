@@ -6,7 +6,9 @@
  *   node --expose-gc --import tsx bench/eval-throughput.ts [--cases 100000] [--concurrency 64] [--runs 2]
  *
  * (`npx tsx bench/eval-throughput.ts` works too; with --expose-gc the heap figures are live
- * heap after a full GC, otherwise they include garbage not yet collected.)
+ * heap after a full GC, otherwise they include garbage not yet collected.) Besides cases/s it
+ * prints cases per CPU-second of this process and of the server process (asked over IPC), and
+ * the 1-minute load average: on a shared machine those say more than wall time.
  *
  * Compare with promptfoo: `npm --prefix bench/promptfoo install`, then
  *   npx tsx bench/eval-throughput.ts --promptfoo 2000

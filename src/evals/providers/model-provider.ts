@@ -16,6 +16,11 @@ export interface ModelProvider {
   readonly label: string;
   /** Everything that changes the output (type, endpoint, model, parameters): part of the cache key. */
   readonly identity: Readonly<Record<string, unknown>>;
+  /**
+   * One attempt. `signal` aborts on the attempt's timeout or when the run stops. Subscribe
+   * with `onAbort` (attempt-signal.ts) for the cheap path; a signal subscribed that way may
+   * be reused for a later attempt once the returned promise settles, so do not keep it.
+   */
   generate(request: ModelRequest, signal: AbortSignal): Promise<string>;
   /** Releases sockets and child processes. */
   close(): Promise<void>;
