@@ -148,7 +148,7 @@ function observe(record: DatasetRecord): TriggerObservation | undefined {
     if (record.label === undefined) return undefined;
     return {
       ...base,
-      unigrams: unigramIds(tokens),
+      unigrams: unigramsOf(grams, spans),
       outcomes: [`label:${record.label}`],
       label: record.label,
     };
@@ -245,6 +245,16 @@ function gramsOf(tokens: string[]): { grams: Uint32Array; spans: Uint16Array } {
     }
   }
   return { grams: Uint32Array.from(ids.order), spans: Uint16Array.from(spans) };
+}
+
+/** The distinct unigram ids of a record: its 1-grams (the same hash as `unigramIds`). */
+function unigramsOf(grams: Uint32Array, spans: Uint16Array): Uint32Array {
+  let n = 0;
+  for (let k = 0; k < spans.length; k++) if (((spans[k] as number) & 7) === 1) n++;
+  const out = new Uint32Array(n);
+  let j = 0;
+  for (let k = 0; k < spans.length; k++) if (((spans[k] as number) & 7) === 1) out[j++] = grams[k] as number;
+  return out;
 }
 
 /** The text of the gram at `span` (see `TriggerObservation.spans`). */

@@ -186,7 +186,8 @@ function unicodeHits(text: string, zeroWidthAllowance: number): Hit[] {
       });
     }
   }
-  for (const m of text.matchAll(WORD_RE)) {
+  // A mixed-script word needs a Cyrillic/Greek/Armenian letter somewhere: one scan rules most texts out.
+  for (const m of NON_LATIN_LOOKALIKE_RE.test(text) ? text.matchAll(WORD_RE) : []) {
     const w = m[0];
     if (!LATIN_RE.test(w) || !NON_LATIN_LOOKALIKE_RE.test(w)) continue;
     const lookalikes = [...w].filter((ch) => CONFUSABLE_SKELETON.has(ch.codePointAt(0) as number));

@@ -120,7 +120,7 @@ function mayHoldEuAddress(text: string): boolean {
   for (const suffix of EU_STREET_SUFFIXES) {
     for (let at = text.indexOf(suffix); at >= 0; at = text.indexOf(suffix, at + 1)) {
       const after = at + suffix.length;
-      if (SPACE_CHAR_RE.test(text[after] ?? '') && isDigitCode(text.charCodeAt(after + 1))) return true;
+      if (isDigitCode(text.charCodeAt(after + 1)) && SPACE_CHAR_RE.test(text[after] ?? '')) return true;
     }
   }
   return false;
