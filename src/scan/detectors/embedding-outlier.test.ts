@@ -158,4 +158,16 @@ describe('embedding-outlier', () => {
     expect(tok.encode('Unbelievable café!')).toEqual([2, 4, 5, 6, 7, 8, 3]);
     expect(tok.encode('xyz')).toEqual([2, 1, 3]);
   });
+
+  it('scores response groups of any size (a group of 140k records once overflowed the stack)', async () => {
+    const words = ['alpha', 'beta', 'gamma', 'delta', 'eps', 'zeta', 'eta', 'theta'];
+    const records: Partial[] = Array.from({ length: 140_000 }, (_, i) => ({
+      shape: 'classification',
+      prompt: `${words[i % 8]} ${words[(i >> 3) % 8]} ${words[(i >> 6) % 8]} item ${i % 97}`,
+      response: '',
+      label: 'one',
+    }));
+    const { summary } = await run(records, { spectral_ratio: 1, spectral_separation: 0 });
+    expect((summary.spectral as { groups: { size: number }[] }).groups[0]?.size).toBe(140_000);
+  }, 120_000);
 });

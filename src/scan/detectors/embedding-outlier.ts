@@ -280,7 +280,10 @@ class EmbeddingOutlierAggregator implements Aggregator<EmbeddingObservation> {
       if (ratio < this.o.spectral_ratio) continue;
       const dir = eig.vectors[0] as Float64Array;
       const scores = vs.map((v) => Math.abs(project(v, dir, eig.mean)));
-      const maxScore = Math.max(...scores) || 1;
+      // A loop, not Math.max(...scores): spreading a group of ~100k records overflows the stack.
+      let maxScore = Number.NEGATIVE_INFINITY;
+      for (const sc of scores) if (sc > maxScore) maxScore = sc;
+      maxScore = maxScore || 1;
       const zs = robustZ(scores);
       const order = members
         .map((i, m) => ({ i, s: scores[m] as number, z: zs[m] as number }))
