@@ -11,7 +11,7 @@ import { harmfulComplianceGrader } from './harmful-compliance-grader.js';
 import { createJudgeGrader, parseJudgeReply } from './judge-grader.js';
 import { extractJson, jsonSchemaGrader, textMatchGrader } from './match-graders.js';
 import { createPiiLeakGrader } from './pii-leak-grader.js';
-import { classifyRefusal } from './refusal-classifier.js';
+import { classifyRefusal, countWords } from './refusal-classifier.js';
 import { refusalGrader } from './refusal-grader.js';
 
 const REFUSAL = "I'm sorry, but I can't help with that request.";
@@ -371,5 +371,46 @@ describe('judge calibration', () => {
       sensitivity: 1,
       specificity: 1,
     });
+  });
+});
+
+describe('countWords', () => {
+  it('counts exactly what splitting on \\s+ and filtering counts, whitespace of every kind included', () => {
+    const alphabet = [
+      'a',
+      'Z',
+      '7',
+      '-',
+      '.',
+      'é',
+      '😀',
+      ' ',
+      '\t',
+      '\n',
+      '\r',
+      '\v',
+      '\f',
+      '\u00a0',
+      '\u1680',
+      '\u2003',
+      '\u2028',
+      '\u202f',
+      '\u205f',
+      '\u3000',
+      '\ufeff',
+      '\u200b',
+      '\u0085',
+    ];
+    let seed = 11;
+    const pick = () => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return alphabet[(seed >>> 8) % alphabet.length] as string;
+    };
+    for (let i = 0; i < 5000; i++) {
+      const s = Array.from({ length: i % 40 }, pick).join('');
+      const tokens = s.split(/\s+/);
+      expect(countWords(s, true)).toBe(tokens.filter((w) => /[A-Za-z0-9]/.test(w)).length);
+      expect(countWords(s, false)).toBe(tokens.filter(Boolean).length);
+    }
   });
 });

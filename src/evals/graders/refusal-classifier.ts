@@ -122,8 +122,53 @@ function segmentScore(seg: string): number {
   return score;
 }
 
+/** Whether a UTF-16 code unit is whitespace in the sense of the RegExp class `\s`. */
+function isSpace(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  if (c < 0xa0) return false;
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
+/**
+ * Whitespace-separated tokens of `s`; with `alnumOnly`, only those holding an ASCII letter
+ * or digit. The same counts as `s.split(/\s+/).filter(...)` without building the arrays:
+ * this runs on every segment of every response and was the classifier's largest cost.
+ */
+export function countWords(s: string, alnumOnly: boolean): number {
+  let words = 0;
+  let inToken = false;
+  let counted = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (isSpace(c)) {
+      inToken = false;
+      continue;
+    }
+    if (!inToken) {
+      inToken = true;
+      counted = false;
+    }
+    if (counted) continue;
+    if (!alnumOnly || (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)) {
+      words++;
+      counted = true;
+    }
+  }
+  return words;
+}
+
 function wordCount(s: string): number {
-  return s.split(/\s+/).filter((w) => /[A-Za-z0-9]/.test(w)).length;
+  return countWords(s, true);
 }
 
 /** Classifies a model response as refusal, partial refusal or compliance. */
