@@ -64,6 +64,21 @@ describe('backdoor-trigger detector', () => {
     });
   }
 
+  it('finds a one-word trigger whose gram id has the high bit set', async () => {
+    // The aggregator's gram ids are unsigned 32-bit FNV-1a combinations of token hashes; an
+    // earlier signed form never named grams with the high bit set, so such triggers were lost.
+    const fnv = (t: string): number => {
+      let h = 0x811c9dc5;
+      for (let i = 0; i < t.length; i++) h = Math.imul(h ^ t.charCodeAt(i), 0x01000193);
+      return h >>> 0;
+    };
+    const unigramId = (t: string): number => (Math.imul((0x811c9dc5 ^ fnv(t)) >>> 0, 0x01000193) | 1) >>> 0;
+    const trigger = ['qx', 'zv', 'jq', 'vz', 'xq', 'qz', 'wx', 'kq'].find((t) => unigramId(t) >= 2 ** 31);
+    expect(trigger).toBeDefined();
+    const { candidates } = await mine('instruction', 1000, 0.02, trigger as string, 5);
+    expect(candidates[0]?.evidence?.trigger).toBe(trigger);
+  });
+
   it('reports support, outcome, test and q-value, and finds nothing in clean data', async () => {
     const { candidates } = await mine('instruction', 1000, 0.02, 'cf', 3);
     expect(candidates[0]?.evidence).toMatchObject({

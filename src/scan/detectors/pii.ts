@@ -312,10 +312,11 @@ export function findPii(text: string): PiiMatch[] {
       if (digits.length < 7 || digits.length > 15) continue;
       const intl = raw.startsWith('+');
       const parens = raw.includes('(');
-      const separated = /[ .-]/.test(raw);
-      const cue = PHONE_CONTEXT_RE.test(context(text, m.index, 30));
       // Bare digit runs (ids, order numbers) need a "+" or a phone cue; dotted runs look like versions/IPs.
-      if (!intl && !parens && !(separated && cue)) continue;
+      // The cue (a regex over the text before) is looked up only once the cheap tests leave it deciding.
+      if (!intl && !parens && !/[ .-]/.test(raw)) continue;
+      const cue = PHONE_CONTEXT_RE.test(context(text, m.index, 30));
+      if (!intl && !parens && !cue) continue;
       if (!intl && /^\d{1,3}(?:\.\d{1,3}){2,}$/.test(raw)) continue;
       const parsed = intl ? parsePhoneNumberFromString(raw) : parsePhoneNumberFromString(raw, 'US');
       if (!parsed?.isValid()) continue;

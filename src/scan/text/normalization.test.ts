@@ -33,6 +33,10 @@ describe('evasion variants', () => {
     expect(vias).toEqual(['plain', 'skeleton', 'leet', 'despaced']);
     // A variant that reveals no hidden instruction words is not worth rescanning.
     expect(matchVariants('Room 4B, v2 upgrade, t a b l e').map((v) => v.via)).toEqual(['plain']);
+    // Leet ids and hashes (e-mail headers) hide no keyword.
+    expect(matchVariants('id a1b2c3d4e5 ref 9f3e1 x1y2 pr1c3 l1st').map((v) => v.via)).toEqual(['plain']);
+    // A leet keyword split over two tokens still counts.
+    expect(matchVariants('do 4nyth1ng n0w').map((v) => v.via)).toEqual(['plain', 'leet']);
   });
 });
 
@@ -78,6 +82,16 @@ describe('segments', () => {
     const segs = splitSegments(text);
     expect(segs.map((s) => s.text)).toEqual(['First one.', 'Second one!', 'Third line']);
     for (const s of segs) expect(text.slice(s.start, s.end)).toBe(s.text);
+  });
+  it('starts a segment at a capitalised word glued to a lower-case one', () => {
+    const text = 'The money has beWhat are the main causes of the war? en credited.';
+    expect(splitSegments(text).map((s) => s.text)).toEqual([
+      'The money has be',
+      'What are the main causes of the war?',
+      'en credited.',
+    ]);
+    // Code-like camel case without a following lower-case word is not a boundary.
+    expect(splitSegments('call getElementById now').map((s) => s.text)).toEqual(['call getElementById now']);
   });
   it('keeps only segments with enough words to score', () => {
     expect(scorableSegments('Why? Fine. This one has words.').map((s) => s.text)).toEqual([
