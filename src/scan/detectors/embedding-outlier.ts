@@ -174,6 +174,11 @@ class EmbeddingOutlierAggregator implements Aggregator<EmbeddingObservation> {
           );
         }
         responses.push(r);
+        // Sparse vectors are read once, in order: free them chunk by chunk.
+        if ((i & 1023) === 1023) {
+          sp.releaseBefore(i + 1);
+          sr.releaseBefore(i + 1);
+        }
         const v = contentFlat.subarray(i * dim, (i + 1) * dim);
         v.set(p);
         if (r) for (let d = 0; d < dim; d++) v[d] = (v[d] as number) + (r[d] as number);

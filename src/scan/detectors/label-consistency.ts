@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { DatasetRecord } from '../dataset-record.js';
 import type { Aggregator, Detector, DetectorContext, FindingDraft, RecordRef } from '../detector.js';
 import { cachedOptions, parseDetectorOptions, z } from '../options.js';
+import { ArrayPool } from './array-pool.js';
 import { fmix32, wordHashes } from './minhash.js';
 import { classifyStance } from './response-stance.js';
 
@@ -270,14 +271,11 @@ class LabelConsistencyAggregator implements Aggregator<LabelObservation> {
   ) {}
 
   /**
-   * Feature arrays of all records packed back to back (a typed array per
-   * record costs more in overhead than its 192 values); per record and kind
-   * (features, chosen, rejected) its offset, or -1. Views are made in `finish`.
+   * Feature arrays of all records (slot = record) in chunked pools: a typed
+   * array per record costs more in overhead than its 192 values. Views are
+   * handed back to the observations in `finish`.
    */
-  private featData = new Int32Array(1 << 16);
-  private featUsed = 0;
-  private featAt: Int32Array = new Int32Array(3 * 1024).fill(-1);
-  private featLen: Int32Array = new Int32Array(3 * 1024);
+  private readonly featPools = [0, 1, 2].map(() => new ArrayPool((n) => new Int32Array(n)));
   /** One instance per distinct string (labels, labelers and shapes repeat on every record). */
   private readonly strings = new Map<string, string>();
 
@@ -289,35 +287,7 @@ class LabelConsistencyAggregator implements Aggregator<LabelObservation> {
     return v;
   }
 
-  private keepFeatures(i: number, kind: number, f: Int32Array | undefined): void {
-    if (!f) return;
-    if ((i + 1) * 3 > this.featAt.length) {
-      const at = new Int32Array(this.featAt.length * 2).fill(-1);
-      at.set(this.featAt);
-      this.featAt = at;
-      const len = new Int32Array(this.featLen.length * 2);
-      len.set(this.featLen);
-      this.featLen = len;
-    }
-    if (this.featUsed + f.length > this.featData.length) {
-      const grown = new Int32Array(Math.max(this.featData.length * 2, this.featUsed + f.length));
-      grown.set(this.featData.subarray(0, this.featUsed));
-      this.featData = grown;
-    }
-    this.featData.set(f, this.featUsed);
-    this.featAt[i * 3 + kind] = this.featUsed;
-    this.featLen[i * 3 + kind] = f.length;
-    this.featUsed += f.length;
-  }
-
-  private features(i: number, kind: number): Int32Array | undefined {
-    const at = this.featAt[i * 3 + kind] as number;
-    if (at === undefined || at < 0) return undefined;
-    return this.featData.subarray(at, at + (this.featLen[i * 3 + kind] as number));
-  }
-
   add(record: RecordRef, o: LabelObservation): void {
-    const i = this.refs.length;
     this.refs.push(record);
     const kept: LabelObservation = { shape: this.intern(o.shape) };
     if (o.labeler !== undefined) kept.labeler = this.intern(o.labeler);
@@ -326,21 +296,31 @@ class LabelConsistencyAggregator implements Aggregator<LabelObservation> {
     if (o.refusal !== undefined) kept.refusal = o.refusal;
     if (o.chosenKey !== undefined) kept.chosenKey = o.chosenKey;
     if (o.rejectedKey !== undefined) kept.rejectedKey = o.rejectedKey;
-    this.keepFeatures(i, 0, o.feats);
-    this.keepFeatures(i, 1, o.chosenFeats);
-    this.keepFeatures(i, 2, o.rejectedFeats);
+    const [feats, chosen, rejected] = this.featPools as [
+      ArrayPool<Int32Array>,
+      ArrayPool<Int32Array>,
+      ArrayPool<Int32Array>,
+    ];
+    feats.push(o.feats);
+    chosen.push(o.chosenFeats);
+    rejected.push(o.rejectedFeats);
     this.obs.push(kept);
   }
 
   finish(): FindingDraft[] {
     // The pool no longer grows: give the observations their feature views back.
+    const [feats, chosen, rejected] = this.featPools as [
+      ArrayPool<Int32Array>,
+      ArrayPool<Int32Array>,
+      ArrayPool<Int32Array>,
+    ];
     for (let i = 0; i < this.obs.length; i++) {
       const o = this.obs[i] as LabelObservation;
-      const f = this.features(i, 0);
+      const f = feats.get(i);
       if (f) o.feats = f;
-      const c = this.features(i, 1);
+      const c = chosen.get(i);
       if (c) o.chosenFeats = c;
-      const r = this.features(i, 2);
+      const r = rejected.get(i);
       if (r) o.rejectedFeats = r;
     }
     const out: FindingDraft[] = [];

@@ -1,3 +1,4 @@
+import { ArrayPool } from '../detectors/array-pool.js';
 import { fmix32, wordHashes } from '../detectors/minhash.js';
 import { type Embedder, l2normalize } from './embedder.js';
 
@@ -188,57 +189,30 @@ export class HashedTfIdfEmbedder implements Embedder {
 }
 
 /**
- * Sparse vectors of many records packed into growable typed arrays: one
- * object per record (a SparseTf with two typed arrays and their buffers)
- * cost several hundred bytes of overhead beyond its data.
+ * Sparse vectors of many records packed into chunked typed arrays (see
+ * {@link ArrayPool}): one object per record (a SparseTf with two typed
+ * arrays and their buffers) cost several hundred bytes beyond its data.
  */
 export class SparseTfPool {
-  private idx = new Int32Array(1 << 16);
-  private tf = new Float32Array(1 << 16);
-  private starts = new Int32Array(1024);
-  /** Terms per slot; -1 = no vector. */
-  private lengths = new Int32Array(1024);
-  private used = 0;
-  private slots = 0;
+  private readonly idx = new ArrayPool((n) => new Int32Array(n));
+  private readonly tf = new ArrayPool((n) => new Float32Array(n));
 
   /** Appends a vector, or a gap for a record without one; returns the slot. */
   push(v: SparseTf | undefined): number {
-    const slot = this.slots++;
-    if (slot >= this.starts.length) {
-      const s = new Int32Array(this.starts.length * 2);
-      s.set(this.starts);
-      this.starts = s;
-      const l = new Int32Array(this.lengths.length * 2);
-      l.set(this.lengths);
-      this.lengths = l;
-    }
-    if (!v) {
-      this.lengths[slot] = -1;
-      return slot;
-    }
-    const n = v.idx.length;
-    if (this.used + n > this.idx.length) {
-      const cap = Math.max(this.idx.length * 2, this.used + n);
-      const idx = new Int32Array(cap);
-      idx.set(this.idx.subarray(0, this.used));
-      this.idx = idx;
-      const tf = new Float32Array(cap);
-      tf.set(this.tf.subarray(0, this.used));
-      this.tf = tf;
-    }
-    this.idx.set(v.idx, this.used);
-    this.tf.set(v.tf, this.used);
-    this.starts[slot] = this.used;
-    this.lengths[slot] = n;
-    this.used += n;
-    return slot;
+    this.tf.push(v?.tf);
+    return this.idx.push(v?.idx);
   }
 
-  /** The vector of a slot as views into the pool (valid until the next push), or undefined. */
+  /** The vector of a slot as views into the pool, or undefined. */
   get(slot: number): SparseTf | undefined {
-    const n = this.lengths[slot] as number;
-    if (slot >= this.slots || n < 0) return undefined;
-    const s = this.starts[slot] as number;
-    return { idx: this.idx.subarray(s, s + n), tf: this.tf.subarray(s, s + n) };
+    const idx = this.idx.get(slot);
+    const tf = this.tf.get(slot);
+    return idx && tf ? { idx, tf } : undefined;
+  }
+
+  /** Frees the memory of slots before `slot` (they must not be read again). */
+  releaseBefore(slot: number): void {
+    this.idx.releaseBefore(slot);
+    this.tf.releaseBefore(slot);
   }
 }

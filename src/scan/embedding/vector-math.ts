@@ -43,13 +43,22 @@ export function dist2Below(a: Float32Array, b: Float32Array, bound: number): num
   return s0 + s1 + (s2 + s3);
 }
 
-/** Index of the nearest centroid (the first of equally near ones). */
-function nearest(p: Float32Array, centroids: readonly Float32Array[]): number {
-  let best = 0;
-  let bestD = Number.POSITIVE_INFINITY;
+/**
+ * Index of the nearest centroid (the first of equally near ones, as a scan
+ * in index order finds it). The search starts at `guess` (the previous
+ * assignment, usually still the nearest), so the bound that prunes the other
+ * distances is tight from the start; ties still go to the smaller index.
+ */
+function nearest(p: Float32Array, centroids: readonly Float32Array[], guess = 0): number {
+  let best = guess;
+  let bestD = dist2(p, centroids[guess] as Float32Array);
   for (let c = 0; c < centroids.length; c++) {
-    const d = dist2Below(p, centroids[c] as Float32Array, bestD);
-    if (d < bestD) {
+    if (c === guess) continue;
+    const cen = centroids[c] as Float32Array;
+    let d = dist2Below(p, cen, bestD);
+    // A pruned value equal to the bound may be partial: a tie needs the full distance.
+    if (d === bestD && c < best) d = dist2(p, cen);
+    if (d < bestD || (d === bestD && c < best)) {
       best = c;
       bestD = d;
     }
@@ -123,7 +132,7 @@ function kmeansOnce(
   for (let it = 0; it < iterations; it++) {
     let changed = 0;
     for (let i = 0; i < n; i++) {
-      const best = nearest(points[i] as Float32Array, centroids);
+      const best = nearest(points[i] as Float32Array, centroids, assign[i] as number);
       if (assign[i] !== best || it === 0) changed++;
       assign[i] = best;
     }
