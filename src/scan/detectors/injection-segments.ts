@@ -89,6 +89,25 @@ const MAX_OVERLAP = 0.2;
 /** A field must hold this much text beyond the segment for the topic-shift test to mean anything. */
 const MIN_CONTEXT_CHARS = 120;
 
+/** Share of letters and spaces a segment needs to be scored (headers, ids, tables and code lines fall below). */
+const MIN_PROSE_SHARE = 0.6;
+
+/**
+ * True when a segment reads as prose: at least `MIN_PROSE_SHARE` of it letters (any script) or
+ * spaces. The model was trained on sentences; mail headers, ids and tables are most of the
+ * characters of a raw e-mail and only cost scoring time (encoded payloads there are decoded and
+ * checked by the rules).
+ */
+function proseLike(text: string): boolean {
+  let prose = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const lower = c | 32;
+    if ((lower >= 97 && lower <= 122) || c === 32 || c > 0x7f) prose++;
+  }
+  return prose >= MIN_PROSE_SHARE * text.length;
+}
+
 /**
  * The best-scoring segment of `text` that counts as an injected instruction, if any.
  * `textFolded` is `foldText(text)` when the caller already has it.
@@ -106,19 +125,27 @@ export function bestInjectedSegment(
   const ascii = isAscii(text);
   let whole = textFolded ?? (ascii ? text.toLowerCase() : undefined);
   for (const seg of scorableSegments(text)) {
+    if (!proseLike(seg.text)) continue;
     const folded = ascii && whole !== undefined ? whole.slice(seg.start, seg.end) : foldText(seg.text);
     const score = predict(folded, role);
-    const task =
-      thresholds.taskInData === true &&
-      role === 'D' &&
-      taskShaped(folded) &&
-      (score >= TASK_MIN_SCORE ||
-        (thresholds.taskPredict !== undefined &&
-          thresholds.taskPredict(folded, role) >= (thresholds.task ?? 1)));
-    if ((score < thresholds.context && !task) || (best && score <= best.score)) continue;
+    // Cheapest tests first; the task path (a second model) only matters below the context threshold.
+    if (best && score <= best.score) continue;
+    if (score < thresholds.strong && (role !== 'D' || text.length - seg.text.length < MIN_CONTEXT_CHARS))
+      continue;
+    if (
+      score < thresholds.context &&
+      !(
+        thresholds.taskInData === true &&
+        role === 'D' &&
+        taskShaped(folded) &&
+        (score >= TASK_MIN_SCORE ||
+          (thresholds.taskPredict !== undefined &&
+            thresholds.taskPredict(folded, role) >= (thresholds.task ?? 1)))
+      )
+    )
+      continue;
     let offTopic = false;
     if (score < thresholds.strong) {
-      if (role !== 'D' || text.length - seg.text.length < MIN_CONTEXT_CHARS) continue;
       if (!fieldCounts) {
         fieldCounts = new Map();
         whole ??= foldText(text);
