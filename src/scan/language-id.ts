@@ -29,9 +29,27 @@ const STOP_WORDS: Record<string, readonly string[]> = {
   nl: ['de', 'het', 'een', 'en', 'van', 'is', 'dat', 'niet', 'op', 'te', 'zijn', 'voor', 'met', 'ik', 'je'],
 };
 
-const WORD_LANGS = new Map<string, string[]>();
+/**
+ * Stop words keyed by their code units packed into one number (8 bits per
+ * unit, up to 6 units: exact in a double). Every stop word is Latin-1, so a
+ * word with a unit above 0xff cannot be one; packing while scanning avoids
+ * making a string per word.
+ */
+const WORD_LANGS = new Map<number, string[]>();
+function packWord(w: string): number {
+  let key = 0;
+  let mult = 1;
+  for (let i = 0; i < w.length; i++) {
+    key += w.charCodeAt(i) * mult;
+    mult *= 256;
+  }
+  return key + mult; // the final multiplier marks the length
+}
 for (const [lang, words] of Object.entries(STOP_WORDS)) {
-  for (const w of words) WORD_LANGS.set(w, [...(WORD_LANGS.get(w) ?? []), lang]);
+  for (const w of words) {
+    const key = packWord(w);
+    WORD_LANGS.set(key, [...(WORD_LANGS.get(key) ?? []), lang]);
+  }
 }
 
 /** Script of a code unit, for the non-Latin languages a script decides. */
@@ -51,6 +69,11 @@ function scriptOf(c: number): string | undefined {
 
 const SAMPLE = 1000;
 
+function countStopWord(packed: number, scores: Map<string, number>): void {
+  const langs = WORD_LANGS.get(packed);
+  if (langs) for (const lang of langs) scores.set(lang, (scores.get(lang) ?? 0) + 1);
+}
+
 /** Guesses the language of a text as an ISO 639-1 code, or `und` when unsure. */
 export function identifyLanguage(text: string): string {
   // One pass over a bounded sample: this runs for every record of every scan.
@@ -58,34 +81,13 @@ export function identifyLanguage(text: string): string {
   const scripts = new Map<string, number>();
   let letters = 0;
   const scores = new Map<string, number>();
-  // The current word's first code units (lower-cased); a string is only made
-  // for a word short enough to be a stop word.
-  let w0 = 0;
-  let w1 = 0;
-  let w2 = 0;
-  let w3 = 0;
-  let w4 = 0;
-  let w5 = 0;
+  // The current word packed as in packWord (valid while every unit is <= 0xff).
+  // Plain locals, no closure over them: captured variables live in a heap
+  // context, and this loop runs over every sampled record.
+  let key = 0;
+  let mult = 1;
+  let latin1 = true;
   let len = 0;
-  const flush = () => {
-    if (len > 0 && len <= 6) {
-      const word =
-        len === 1
-          ? String.fromCharCode(w0)
-          : len === 2
-            ? String.fromCharCode(w0, w1)
-            : len === 3
-              ? String.fromCharCode(w0, w1, w2)
-              : len === 4
-                ? String.fromCharCode(w0, w1, w2, w3)
-                : len === 5
-                  ? String.fromCharCode(w0, w1, w2, w3, w4)
-                  : String.fromCharCode(w0, w1, w2, w3, w4, w5);
-      const langs = WORD_LANGS.get(word);
-      if (langs) for (const lang of langs) scores.set(lang, (scores.get(lang) ?? 0) + 1);
-    }
-    len = 0;
-  };
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     const isAsciiLetter = (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
@@ -102,17 +104,22 @@ export function identifyLanguage(text: string): string {
         const script = scriptOf(c);
         if (script) scripts.set(script, (scripts.get(script) ?? 0) + 1);
       }
-      const lower = c >= 65 && c <= 90 ? c | 0x20 : c;
-      if (len === 0) w0 = lower;
-      else if (len === 1) w1 = lower;
-      else if (len === 2) w2 = lower;
-      else if (len === 3) w3 = lower;
-      else if (len === 4) w4 = lower;
-      else if (len === 5) w5 = lower;
+      if (len < 6) {
+        const lower = c >= 65 && c <= 90 ? c | 0x20 : c;
+        if (lower > 0xff) latin1 = false;
+        key += lower * mult;
+        mult *= 256;
+      }
       if (len <= 6) len++;
-    } else flush();
+    } else if (len > 0) {
+      if (len <= 6 && latin1) countStopWord(key + mult, scores);
+      key = 0;
+      mult = 1;
+      latin1 = true;
+      len = 0;
+    }
   }
-  flush();
+  if (len > 0 && len <= 6 && latin1) countStopWord(key + mult, scores);
   if (letters === 0) return 'und';
   // Japanese mixes kana and Han; any real share of kana decides it.
   if ((scripts.get('ja') ?? 0) / letters > 0.05) return 'ja';
