@@ -29,6 +29,8 @@ if (stage) {
   const detectors = STAGES[stage];
   if (!detectors) throw new Error(`unknown stage ${stage}`);
   const bytes = statSync(corpus).size;
+  // The machine may be shared: the load average says how much of it this run had.
+  const loadStart = loadavg()[0] ?? 0;
   const t0 = performance.now();
   const result = await scanDataset(corpus, {
     workers,
@@ -51,6 +53,9 @@ if (stage) {
       records: result.records,
       peak_rss_mb: Math.round(rssMb),
       cpu_seconds: +cpuSecs.toFixed(1),
+      cpu_user_seconds: +(cpu.user / 1e6).toFixed(1),
+      load_start: +loadStart.toFixed(1),
+      load_end: +(loadavg()[0] ?? 0).toFixed(1),
       mb_per_cpu_s_x_cores: +((bytes / 1048576 / cpuSecs) * Math.max(1, workers)).toFixed(1),
       findings: result.report.summary.by_detector,
     }),
@@ -74,7 +79,7 @@ if (stage) {
     }
     const best = results.reduce((a, b) => (b.mb_per_s > a.mb_per_s ? b : a));
     console.log(
-      `${name}: best of ${runs}: ${best.mb_per_s} MB/s wall, ${best.records_per_s} records/s, peak RSS ${best.peak_rss_mb} MB, CPU ${best.cpu_seconds} s -> ${best.mb_per_cpu_s_x_cores} MB/s on ${workers} dedicated cores (${best.mb} MB, ${best.records} records, ${best.seconds} s); all runs MB/s: ${results.map((x) => x.mb_per_s).join(', ')}; load average ${loadavg()[0]?.toFixed(1)}`,
+      `${name}: best of ${runs}: ${best.mb_per_s} MB/s wall, ${best.records_per_s} records/s, peak RSS ${best.peak_rss_mb} MB, CPU ${best.cpu_seconds} s -> ${best.mb_per_cpu_s_x_cores} MB/s on ${workers} dedicated cores (${best.mb} MB, ${best.records} records, ${best.seconds} s); all runs MB/s: ${results.map((x) => x.mb_per_s).join(', ')}; all runs CPU s: ${results.map((x) => x.cpu_seconds).join(', ')}; load average during the best run ${best.load_start}-${best.load_end}`,
     );
     console.log(`  findings: ${JSON.stringify(best.findings)}`);
   }
