@@ -53,6 +53,29 @@ describe('scanDataset', () => {
     expect(reportFailsAt(threaded.report, 'high')).toBe(false);
   });
 
+  it('reads raw line batches in workers like records on the main thread, with any detector', async () => {
+    const path = join(dir, 'mixed.jsonl');
+    const bad = Buffer.from([0x7b, 0x22, 0x74, 0x65, 0x78, 0x74, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]); // {"text":"\xff"}
+    await writeFile(
+      path,
+      Buffer.concat([
+        Buffer.from(`${corpus(40)}\r\n   \n`),
+        bad,
+        Buffer.from(`\n{"text":"${'long '.repeat(100)}"}\n{"text":"api key sk-test"}`),
+      ]),
+    );
+    // `secrets` declares no module, so the workers load the whole registry for it.
+    const detectors = ['exact-duplicate', 'near-duplicate', 'label-consistency', 'secrets'];
+    const limits = { maxRecordBytes: 300 };
+    const inline = await scanDataset(path, { workers: 0, detectors, limits });
+    const threaded = await scanDataset(path, { workers: 2, batchSize: 4, detectors, limits });
+    expect(threaded.report.findings).toEqual(inline.report.findings);
+    expect(threaded.stats).toEqual(inline.stats);
+    const rules = threaded.report.findings.map((f) => f.rule);
+    expect(rules).toContain('reader.invalid-utf8');
+    expect(rules).toContain('reader.record-too-long');
+  });
+
   it('--strict fails fast on the first malformed record', async () => {
     const path = join(dir, 'strict.jsonl');
     await writeFile(path, '{"text":"a"}\nnope\n{"text":"b"}\n');
