@@ -60,6 +60,7 @@ const I32_AND = 0x71;
 const I32_XOR = 0x73;
 const I32_SHL = 0x74;
 const I32_SHR_U = 0x76;
+const I32_SUB = 0x6b;
 const I32_LOAD = 0x28;
 const I32_LOAD16_U = 0x2f;
 const I32_STORE = 0x36;
@@ -178,6 +179,44 @@ function wordsBody(): number[] {
   return [...uleb(fn.length), ...fn];
 }
 
+/** Word 3-gram seed and mixing constants (see `shingleStream`), as int32. */
+const SHINGLE_SEED = 0x9747b28c | 0;
+const SHINGLE_MUL = 0x5bd1e995;
+const SHINGLE_ADD = 0x1b873593;
+
+/**
+ * Body of `shingles3(words, nw, out)`: for nw >= 3, the nw - 2 word 3-gram
+ * hashes, mix(mix(mix(seed, w[i]), w[i+1]), w[i+2]) finalised, into out.
+ * Params: 0 words, 1 nw, 2 out. Locals: 3 end, 4 s.
+ */
+function shingles3Body(): number[] {
+  const c = (v: number) => [I32_CONST, ...sleb(v)];
+  const mix = (offset: number) => [
+    ...get(0),
+    I32_LOAD,
+    ...memarg(2, offset),
+    I32_XOR,
+    ...c(SHINGLE_MUL),
+    I32_MUL,
+    ...c(SHINGLE_ADD),
+    I32_ADD,
+  ];
+  const code: number[] = [];
+  code.push(...get(0), ...get(1), ...c(2), I32_SUB, ...c(2), I32_SHL, I32_ADD, ...set(3));
+  code.push(LOOP, 0x40);
+  code.push(...c(SHINGLE_SEED), ...mix(0), ...set(4));
+  code.push(...get(4), ...mix(4), ...set(4));
+  code.push(...get(4), ...mix(8), ...set(4));
+  code.push(...get(2));
+  code.push(...get(4), ...get(4), ...c(16), I32_SHR_U, I32_XOR, ...tee(4), ...c(FMIX_1), I32_MUL, ...tee(4));
+  code.push(...get(4), ...c(13), I32_SHR_U, I32_XOR, ...tee(4), ...c(FMIX_2), I32_MUL, ...tee(4));
+  code.push(...get(4), ...c(16), I32_SHR_U, I32_XOR, I32_STORE, ...memarg(2, 0));
+  code.push(...get(2), ...c(4), I32_ADD, ...set(2));
+  code.push(...get(0), ...c(4), I32_ADD, ...tee(0), ...get(3), I32_LT_U, BR_IF, 0, END, END);
+  const fn = [1, 2, I32, ...code];
+  return [...uleb(fn.length), ...fn];
+}
+
 function section(id: number, payload: number[]): number[] {
   return [id, ...uleb(payload.length), ...payload];
 }
@@ -188,11 +227,35 @@ function name(s: string): number[] {
 
 /** The kernel module: memory, `sig16` (16 permutations per pass), `sig4` (4 per pass), `words`. */
 function kernelBytes(): Uint8Array {
-  const type = [2, 0x60, 5, I32, I32, I32, I32, I32, 0, 0x60, 4, I32, I32, I32, I32, 1, I32];
-  const funcs = [3, 0, 0, 1];
+  const type = [
+    3,
+    0x60,
+    5,
+    I32,
+    I32,
+    I32,
+    I32,
+    I32,
+    0,
+    0x60,
+    4,
+    I32,
+    I32,
+    I32,
+    I32,
+    1,
+    I32,
+    0x60,
+    3,
+    I32,
+    I32,
+    I32,
+    0,
+  ];
+  const funcs = [4, 0, 0, 1, 2];
   const memory = [1, 0x00, 1];
   const exports = [
-    4,
+    5,
     ...name('memory'),
     0x02,
     0,
@@ -205,8 +268,11 @@ function kernelBytes(): Uint8Array {
     ...name('words'),
     0x00,
     2,
+    ...name('shingles3'),
+    0x00,
+    3,
   ];
-  const code = [3, ...signatureBody(4), ...signatureBody(1), ...wordsBody()];
+  const code = [4, ...signatureBody(4), ...signatureBody(1), ...wordsBody(), ...shingles3Body()];
   return Uint8Array.from([
     0x00,
     0x61,
@@ -325,6 +391,7 @@ export class SimdSignatureKernel {
 }
 
 type WordsFn = (src: number, len: number, fold: number, out: number) => number;
+type Shingles3Fn = (words: number, nw: number, out: number) => void;
 
 /**
  * Word hashing (the loop of `wordHashes`) in WebAssembly: the text's UTF-16
@@ -334,14 +401,20 @@ type WordsFn = (src: number, len: number, fold: number, out: number) => number;
 export class WordHashKernel {
   private readonly memory: WasmMemory;
   private readonly words: WordsFn;
+  private readonly shingles: Shingles3Fn;
   private bytes: Buffer;
+  /** The text whose word hashes are in the kernel's memory, where, and how many. */
+  private lastText: string | undefined;
+  private lastOut = 0;
+  private lastCount = 0;
   private view: Int32Array;
   private static readonly IN = 1 << 17;
 
   private constructor(instance: { exports: unknown }, fold: Uint16Array) {
-    const ex = instance.exports as { memory: WasmMemory; words: WordsFn };
+    const ex = instance.exports as { memory: WasmMemory; words: WordsFn; shingles3: Shingles3Fn };
     this.memory = ex.memory;
     this.words = ex.words;
+    this.shingles = ex.shingles3;
     this.memory.grow(4);
     this.bytes = Buffer.from(this.memory.buffer);
     this.view = new Int32Array(this.memory.buffer);
@@ -359,7 +432,8 @@ export class WordHashKernel {
   hash(text: string, out: Int32Array): number {
     const len = text.length;
     const outOff = (WordHashKernel.IN + 2 * len + 15) & ~15;
-    const need = outOff + 4 * ((len >> 1) + 2);
+    // Room for the words and, after them, their 3-gram shingles.
+    const need = outOff + 8 * ((len >> 1) + 2);
     if (need > this.memory.buffer.byteLength) {
       this.memory.grow(Math.ceil((need - this.memory.buffer.byteLength) / 65536));
       this.bytes = Buffer.from(this.memory.buffer);
@@ -368,6 +442,23 @@ export class WordHashKernel {
     this.bytes.write(text, WordHashKernel.IN, 2 * len, 'utf16le');
     const count = this.words(WordHashKernel.IN, len, 0, outOff);
     out.set(this.view.subarray(outOff >> 2, (outOff >> 2) + count));
+    this.lastText = text;
+    this.lastOut = outOff;
+    this.lastCount = count;
     return count;
+  }
+
+  /**
+   * The word 3-gram shingle hashes of `text` into `out` (capacity >= words - 2)
+   * when this kernel hashed that text last and it has at least 3 words;
+   * else false (the caller computes them).
+   */
+  shingles3(text: string, out: Int32Array): boolean {
+    if (text !== this.lastText || this.lastCount < 3) return false;
+    const n = this.lastCount;
+    const at = this.lastOut + 4 * n;
+    this.shingles(this.lastOut, n, at);
+    out.set(this.view.subarray(at >> 2, (at >> 2) + n - 2));
+    return true;
   }
 }

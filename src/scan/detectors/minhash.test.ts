@@ -63,7 +63,7 @@ describe('shingle sets', () => {
     }
   });
 
-  it('hashes words the same with the WebAssembly kernel and the scalar loop', () => {
+  it('hashes words and word 3-grams the same with the WebAssembly kernel and the scalar loops', () => {
     const rnd2 = mulberry32(8);
     const pieces = [
       'Straße',
@@ -83,12 +83,16 @@ describe('shingle sets', () => {
     const texts = Array.from({ length: 50 }, () =>
       Array.from({ length: 20 + (rnd2() % 400) }, () => pieces[rnd2() % pieces.length]).join(''),
     );
-    const fast = texts.map((t) => Array.from(wordHashes(t)));
+    const both = (t: string) => [
+      Array.from(wordHashes(t)),
+      Array.from(shingleList(t, { unit: 'word', n: 3 })),
+    ];
+    const fast = texts.map(both);
     setMinHashSimd(false);
-    const slow = texts.map((t) => Array.from(wordHashes(t)));
+    const slow = texts.map(both);
     setMinHashSimd(true);
     expect(fast).toEqual(slow);
-    expect(fast.some((w) => w.length > 10)).toBe(true);
+    expect(fast.some(([w]) => (w?.length ?? 0) > 10)).toBe(true);
   });
 
   it('remembers the word hashes of the last text without changing them', () => {

@@ -142,6 +142,8 @@ function shingleStream(text: string, opts: ShingleOptions): Int32Array {
   const count = Math.max(1, nw - n + 1);
   if (shingleBuf.length < count) shingleBuf = new Int32Array(Math.max(count, shingleBuf.length * 2));
   const out = shingleBuf;
+  // The default shingle in the word kernel, from the word hashes still in its memory.
+  if (n === 3 && nw >= 3 && wordKernel?.shingles3(text, out)) return out.subarray(0, count);
   if (n === 3 && nw >= 3) {
     // The default shingle, unrolled: the same value as the general loop below.
     let w0 = words[0] as number;
