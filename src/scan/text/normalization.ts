@@ -18,7 +18,7 @@ export const INVISIBLE_RE = /[\p{Cf}\u115f\u1160\u3164\uffa0]|\p{Variation_Selec
 // Combining accents on a Latin base letter only: on Cyrillic (й = и + breve) they are part of the letter.
 const LATIN_MARKS_RE = /(?<=[a-zA-Z])[\u0300-\u036f]+/g;
 
-const NON_ASCII_RE = /[^\x00-\x7f]/;
+const NON_ASCII_RE = /[\u0080-\uffff]/;
 
 /** True when every code unit is ASCII (the fast path: no Unicode folding needed). */
 export function isAscii(text: string): boolean {
