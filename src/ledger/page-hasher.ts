@@ -94,9 +94,11 @@ const HASH_PAGE_SOURCE = `
     depth++;
     let position = page.first + k;
     let level = 0;
+    let span = 1;
     while (position % 2 === 1) {
       level++;
-      position = Math.floor(position / 2);
+      span *= 2;
+      position = (position - 1) / 2;
       let id = -1;
       if (ii < ids.length) {
         id = 0;
@@ -107,7 +109,7 @@ const HASH_PAGE_SOURCE = `
         }
         ii++;
       }
-      if (id !== ((position + 1) * 2 ** level - 1) * 64 + level) {
+      if (id !== ((position + 1) * span - 1) * 64 + level) {
         badNodeAt = k;
         badNodeLevel = level;
         break;

