@@ -11,6 +11,8 @@
  * scripts/calibrate-refusal-grader.ts; accuracy is in docs/evals.md.
  */
 
+import { isJsWhitespace } from '../../scan/text/whitespace.js';
+
 /** Full refusal, partial refusal ("Sorry, but here is how...") or compliance. */
 export type RefusalLabel = 'refusal' | 'partial' | 'compliance';
 
@@ -122,23 +124,6 @@ function segmentScore(seg: string): number {
   return score;
 }
 
-/** Whether a UTF-16 code unit is whitespace in the sense of the RegExp class `\s`. */
-function isSpace(c: number): boolean {
-  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
-  if (c < 0xa0) return false;
-  return (
-    c === 0xa0 ||
-    c === 0x1680 ||
-    (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x2028 ||
-    c === 0x2029 ||
-    c === 0x202f ||
-    c === 0x205f ||
-    c === 0x3000 ||
-    c === 0xfeff
-  );
-}
-
 /**
  * Whitespace-separated tokens of `s`; with `alnumOnly`, only those holding an ASCII letter
  * or digit. The same counts as `s.split(/\s+/).filter(...)` without building the arrays:
@@ -150,7 +135,7 @@ export function countWords(s: string, alnumOnly: boolean): number {
   let counted = false;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (isSpace(c)) {
+    if (isJsWhitespace(c)) {
       inToken = false;
       continue;
     }

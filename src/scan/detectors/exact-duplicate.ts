@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Aggregator, Detector, FindingDraft, RecordRef } from '../detector.js';
 import { cachedOptions, parseDetectorOptions, z } from '../options.js';
 import { recordContent } from '../record-text.js';
+import { isJsWhitespace } from '../text/whitespace.js';
 
 const OptionsSchema = z
   .object({
@@ -12,21 +13,6 @@ const OptionsSchema = z
 
 /** Observation: a 128-bit digest of the normalised text, or null for empty records. */
 type Obs = string | null;
-
-/** JavaScript `\s` (and so `trim()`) beyond ASCII. */
-function isUnicodeSpace(c: number): boolean {
-  return (
-    c === 0xa0 ||
-    c === 0x1680 ||
-    (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x2028 ||
-    c === 0x2029 ||
-    c === 0x202f ||
-    c === 0x205f ||
-    c === 0x3000 ||
-    c === 0xfeff
-  );
-}
 
 /** Zero-width characters that `normalizeText` removes. */
 function isZeroWidth(c: number): boolean {
@@ -63,7 +49,7 @@ export function normalizedDigest(text: string): string | null {
       continue;
     }
     if (isZeroWidth(c)) continue;
-    if (isUnicodeSpace(c)) {
+    if (isJsWhitespace(c)) {
       space = true;
       continue;
     }

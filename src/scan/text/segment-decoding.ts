@@ -5,6 +5,8 @@
  * binary blobs, hashes and ids decode to noise and are dropped.
  */
 
+import { isJsWhitespace } from './whitespace.js';
+
 export type Encoding = 'base64' | 'hex' | 'url' | 'rot13' | 'unicode-tags';
 
 export interface DecodedSegment {
@@ -47,23 +49,6 @@ for (let c = 0; c < 128; c++) {
 
 function isHexChar(c: number): boolean {
   return c < 128 && ((CHAR_CLASS[c] as number) & 2) !== 0;
-}
-
-function isSpaceCode(c: number): boolean {
-  // The characters of `\s`.
-  return (
-    (c >= 9 && c <= 13) ||
-    c === 32 ||
-    c === 0xa0 ||
-    c === 0x1680 ||
-    (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x2028 ||
-    c === 0x2029 ||
-    c === 0x202f ||
-    c === 0x205f ||
-    c === 0x3000 ||
-    c === 0xfeff
-  );
 }
 
 /**
@@ -135,9 +120,9 @@ function urlMatches(text: string): string[] {
   let p = text.indexOf('%');
   while (p >= 0) {
     let a = p;
-    while (a > 0 && !isSpaceCode(text.charCodeAt(a - 1))) a--;
+    while (a > 0 && !isJsWhitespace(text.charCodeAt(a - 1))) a--;
     let b = p + 1;
-    while (b < text.length && !isSpaceCode(text.charCodeAt(b))) b++;
+    while (b < text.length && !isJsWhitespace(text.charCodeAt(b))) b++;
     let escapes = 0;
     for (let k = a; k + 2 < b; k++) {
       if (text.charCodeAt(k) === 37 && isHexChar(text.charCodeAt(k + 1)) && isHexChar(text.charCodeAt(k + 2)))
