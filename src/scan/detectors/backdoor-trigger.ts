@@ -11,6 +11,7 @@ import { parseDetectorOptions, z } from '../options.js';
 import { foldText } from '../text/normalization.js';
 import { classifyHarm } from './harm-taxonomy.js';
 import { classifyStance } from './response-stance.js';
+import { StampedIntSet } from './stamped-int-set.js';
 import { benjaminiHochberg, logBinomialUpperTail, logHypergeometricUpperTail } from './trigger-statistics.js';
 
 /**
@@ -183,45 +184,7 @@ function combine(h: number, t: number): number {
 const PREFIX_SALT = 0x5bd1e995;
 const MAX_N = 4;
 
-/** Insertion-ordered set of one record's gram ids, reused across calls (a fresh `Set` per record was the hot spot). */
-class GramIdSet {
-  private keys = new Uint32Array(4096);
-  private stamp = new Uint32Array(4096);
-  private generation = 0;
-  readonly order: number[] = [];
-
-  reset(expected: number): void {
-    if (expected * 2 > this.keys.length) {
-      let size = this.keys.length;
-      while (expected * 2 > size) size *= 2;
-      this.keys = new Uint32Array(size);
-      this.stamp = new Uint32Array(size);
-      this.generation = 0;
-    }
-    if (this.generation === 0xffffffff) {
-      this.stamp.fill(0);
-      this.generation = 0;
-    }
-    this.generation++;
-    this.order.length = 0;
-  }
-
-  /** Adds `id` (unsigned 32-bit); false when it was already present. */
-  add(id: number): boolean {
-    const mask = this.keys.length - 1;
-    let i = Math.imul(id ^ (id >>> 15), 0x2c1b3c6d) & mask;
-    while (this.stamp[i] === this.generation) {
-      if (this.keys[i] === id) return false;
-      i = (i + 1) & mask;
-    }
-    this.stamp[i] = this.generation;
-    this.keys[i] = id;
-    this.order.push(id);
-    return true;
-  }
-}
-
-const recordIds = new GramIdSet();
+const recordIds = new StampedIntSet();
 
 /**
  * The record's distinct gram ids (unsigned: an earlier signed form never matched its own counts
@@ -232,6 +195,7 @@ function gramsOf(tokens: string[]): { grams: Uint32Array; spans: Uint16Array } {
   const th = tokens.map((t) => (t === GAP ? 0 : hashToken(t)));
   const ids = recordIds;
   ids.reset(tokens.length * (MAX_N + 1) + 16);
+  const order: number[] = [];
   const spans: number[] = [];
   for (let i = 0; i < tokens.length; i++) {
     if (tokens[i] === GAP || tokens[i] === '') continue;
@@ -240,11 +204,21 @@ function gramsOf(tokens: string[]): { grams: Uint32Array; spans: Uint16Array } {
       const tok = tokens[i + n - 1] as string;
       if (tok === GAP || tok === '') break;
       h = combine(h, th[i + n - 1] as number);
-      if (ids.add((h | 1) >>> 0)) spans.push(i * 8 + n);
-      if (i === 0 && ids.add((combine(h, PREFIX_SALT) | 1) >>> 0)) spans.push(n + 4);
+      const gram = (h | 1) >>> 0;
+      if (ids.add(gram)) {
+        order.push(gram);
+        spans.push(i * 8 + n);
+      }
+      if (i === 0) {
+        const prefix = (combine(h, PREFIX_SALT) | 1) >>> 0;
+        if (ids.add(prefix)) {
+          order.push(prefix);
+          spans.push(n + 4);
+        }
+      }
     }
   }
-  return { grams: Uint32Array.from(ids.order), spans: Uint16Array.from(spans) };
+  return { grams: Uint32Array.from(order), spans: Uint16Array.from(spans) };
 }
 
 /** The distinct unigram ids of a record: its 1-grams (the same hash as `unigramIds`). */

@@ -1,5 +1,6 @@
 import { mulberry32 } from '../seeded-random.js';
 import { SimdSignatureKernel, WordHashKernel } from './minhash-kernel.js';
+import { StampedIntSet } from './stamped-int-set.js';
 /**
  * MinHash signatures and LSH banding, hand-written because this is the hot
  * loop of the scan: 32-bit arithmetic with `Math.imul` on typed arrays is
@@ -183,59 +184,7 @@ function charShingles(lower: string, n: number): Int32Array {
   return out.subarray(0, count);
 }
 
-/**
- * An open-addressing set of int32 values (already well-mixed hashes) that is
- * emptied in O(1) by bumping a generation stamp, so per-record sets cost no
- * allocation and no clearing.
- */
-class HashSet32 {
-  private keys = new Int32Array(1 << 12);
-  private stamps = new Int32Array(1 << 12);
-  private stamp = 0;
-  private mask = 0;
-
-  /** Empties the set and sizes it for up to `n` values. */
-  reset(n: number): void {
-    let size = 16;
-    while (size < 2 * n) size <<= 1;
-    if (this.keys.length < size) {
-      this.keys = new Int32Array(size);
-      this.stamps = new Int32Array(size);
-      this.stamp = 0;
-    }
-    this.mask = size - 1;
-    this.stamp++;
-    if (this.stamp === 0x7fffffff) {
-      this.stamps.fill(0);
-      this.stamp = 1;
-    }
-  }
-
-  /** Adds a value; false when it was already present. */
-  add(v: number): boolean {
-    const { keys, stamps, stamp, mask } = this;
-    let i = v & mask;
-    while (stamps[i] === stamp) {
-      if (keys[i] === v) return false;
-      i = (i + 1) & mask;
-    }
-    stamps[i] = stamp;
-    keys[i] = v;
-    return true;
-  }
-
-  has(v: number): boolean {
-    const { keys, stamps, stamp, mask } = this;
-    let i = v & mask;
-    while (stamps[i] === stamp) {
-      if (keys[i] === v) return true;
-      i = (i + 1) & mask;
-    }
-    return false;
-  }
-}
-
-const uniqueSet = new HashSet32();
+const uniqueSet = new StampedIntSet();
 
 /**
  * The de-duplicated 32-bit hashes of a text's shingles in first-occurrence
@@ -276,8 +225,8 @@ export function shingleList(text: string, opts: ShingleOptions): Int32Array {
  * and be in any order: only their distinct values count.
  */
 export class JaccardProbe {
-  private readonly set = new HashSet32();
-  private readonly seen = new HashSet32();
+  private readonly set = new StampedIntSet();
+  private readonly seen = new StampedIntSet();
   private size = -1;
 
   /** Makes `a` the set the next {@link similarity} calls compare against. */
