@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { templateInjectionDetector } from './template-injection.js';
+import { seededRandom } from '../seeded-random.js';
+import { TEMPLATE_GATE_RE, TEMPLATE_RULES, templateInjectionDetector } from './template-injection.js';
 import { ctx, instructionRecord, preferenceRecord, textRecord } from './test-support/records.js';
 
 function rules(output: string): string[] {
@@ -32,5 +33,74 @@ describe('template-injection detector', () => {
     expect(
       templateInjectionDetector.analyze?.(textRecord('Array [1, 2] and a # comment'), ctx()),
     ).toBeUndefined();
+  });
+
+  it('gates the rule scans with a pattern that every rule match contains (fuzzed)', () => {
+    const pieces = [
+      '<|',
+      '|>',
+      'im_start',
+      'im_end',
+      'eot_id',
+      'endoftext',
+      'system',
+      'user',
+      'assistant',
+      '<｜',
+      '｜>',
+      'begin▁of▁sentence',
+      'User',
+      '[INST]',
+      '[/INST]',
+      '[INST',
+      '<<SYS>>',
+      '<</SYS>>',
+      '<<SYS',
+      '<s>',
+      '</s>',
+      '<start_of_turn>',
+      '<end_of_turn',
+      '_of_turn>',
+      '##',
+      '###',
+      '#',
+      ' Instruction',
+      'response',
+      ':',
+      '<system>',
+      '</user>',
+      '<tool_call>',
+      '<function_call',
+      ' ',
+      '  ',
+      '\n',
+      '<',
+      '>',
+      '[',
+      ']',
+      'text',
+      'A',
+      'H',
+      'Human',
+      'Assistant',
+      'AI',
+      'Bot',
+      ': ',
+      '\t',
+    ];
+    const rand = seededRandom(7);
+    let matched = 0;
+    for (let n = 0; n < 20_000; n++) {
+      let text = '';
+      const len = 1 + Math.floor(rand() * 8);
+      for (let k = 0; k < len; k++) text += pieces[Math.floor(rand() * pieces.length)];
+      for (const r of TEMPLATE_RULES) {
+        const m = r.re.exec(text);
+        if (!m) continue;
+        matched++;
+        expect(TEMPLATE_GATE_RE.test(m[0]), `${r.rule} matched ${JSON.stringify(m[0])}`).toBe(true);
+      }
+    }
+    expect(matched).toBeGreaterThan(1000);
   });
 });

@@ -13,14 +13,15 @@ import { excerpt } from './evidence-text.js';
 
 const OptionsSchema = z.object({}).strict();
 
-interface TemplateRule {
+export interface TemplateRule {
   rule: string;
   family: string;
   re: RegExp;
   severity: Severity;
 }
 
-const RULES: readonly TemplateRule[] = [
+/** The token rules, in report order. */
+export const TEMPLATE_RULES: readonly TemplateRule[] = [
   {
     rule: 'template.chatml',
     family: 'ChatML (OpenAI/Qwen)',
@@ -71,12 +72,22 @@ const RULES: readonly TemplateRule[] = [
   },
 ];
 
+/**
+ * A necessary condition for every rule above: each rule's match contains a match of this (checked
+ * in the tests). One scan of a field decides whether the eight rule scans run at all; nearly every
+ * e-mail holds `<` or `[`, so the old character gate let them all run.
+ */
+export const TEMPLATE_GATE_RE =
+  /<[|｜]|\[\/?INST\]|<<\/?SYS>>|<\/?s>|<(?:start|end)_of_turn>|##|<\/?(?:system|user|assistant|tool_call|tool_response|function_call)>/;
+
 // "Human:" / "Assistant:" (or "User:"/"AI:") at line starts, as in hh-rlhf transcripts.
 const TURN_RE = /(?:^|\n)\s{0,3}(Human|Assistant|User|AI|Bot|H|A)\s{0,2}:\s/g;
+// The same marker anywhere: a necessary condition that scans far faster (no line-start alternation to try at every position).
+const TURN_GATE_RE = /(?:Human|Assistant|User|AI|Bot|H|A)\s{0,2}:\s/;
 
 /** Forged turns: a content field that holds a whole Human/Assistant transcript with both speakers. */
 function forgedTurns(text: string): { count: number; at: number } | undefined {
-  if (!text.includes(':')) return undefined;
+  if (!TURN_GATE_RE.test(text)) return undefined;
   let human = 0;
   let assistant = 0;
   let at = -1;
@@ -102,8 +113,8 @@ export const templateInjectionDetector: Detector = {
     const findings: FindingDraft[] = [];
     for (const t of record.texts) {
       const text = t.text;
-      if (text.includes('<') || text.includes('[') || text.includes('#')) {
-        for (const r of RULES) {
+      if (TEMPLATE_GATE_RE.test(text)) {
+        for (const r of TEMPLATE_RULES) {
           const m = r.re.exec(text);
           if (!m) continue;
           findings.push({
