@@ -8,10 +8,14 @@
  * else on a 64 MB JSONL built from the same e-mails.
  *
  *   npx tsx bench/scan-content.ts [--messages 2000] [--workers 2] [--corpus bench/.data/spam-corpus.jsonl] [--engine-mb 0]
- *                                 [--only id,id] [--no-engine]
+ *                                 [--only id,id] [--no-engine] [--dist] [--runs 1]
  *
  * `--only` times just the named detectors (for profiling one at a time); `--no-engine` skips part 2.
+ * `--dist` runs part 2 on the built package (`npm run build` first) in its own process
+ * (bench/scan-engine-child.mjs), as `tunegate scan` runs: no TypeScript loader in the workers,
+ * and the peak RSS is the scan's own. `--runs N` repeats that run and prints each.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -148,6 +152,21 @@ if (!existsSync(corpus) || engineMb > 0) {
 }
 const fileMb = statSync(path).size / 1048576;
 const ids = selected.map((d) => d.id);
+if (args.includes('--dist')) {
+  if (!existsSync('dist/index.js'))
+    throw new Error('--dist needs the built package: run `npm run build` first');
+  const runs = Number(flag('--runs', '1'));
+  for (let r = 0; r < runs; r++) {
+    const out = execFileSync(
+      process.execPath,
+      ['bench/scan-engine-child.mjs', path, String(workers), ids.join(',')],
+      { encoding: 'utf8', maxBuffer: 1 << 24 },
+    );
+    console.log(JSON.stringify({ engine_dist: JSON.parse(out.trim().split('\n').pop() ?? '{}') }));
+  }
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+  process.exit(0);
+}
 const e0 = process.cpuUsage();
 const t0 = performance.now();
 const result = await scanDataset(path, { workers, detectors: ids });
