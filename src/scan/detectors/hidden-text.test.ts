@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hiddenTextDetector } from './hidden-text.js';
+import { hiddenTextDetector, UNICODE_RULE_GATE_RE, UNICODE_RULE_PATTERNS } from './hidden-text.js';
 import { ctx, textRecord } from './test-support/records.js';
 
 function rules(text: string): string[] {
@@ -55,5 +55,25 @@ describe('hidden-text detector', () => {
     expect(rules('Привет, как дела? Καλημέρα κόσμε. Café naïve résumé.')).toEqual([]);
     expect(rules('<!-- [if IE]> <![endif] -->')).toEqual([]);
     expect(rules('한국어 문장입니다')).toEqual([]);
+  });
+
+  it('gates the Unicode scans with a class that covers every character the rules match (all code points)', () => {
+    let covered = 0;
+    for (let cp = 0x80; cp <= 0x10ffff; cp++) {
+      if (cp >= 0xd800 && cp <= 0xdfff) continue;
+      const ch = String.fromCodePoint(cp);
+      // Runs of four: the tag and variation-selector rules match runs, not single characters.
+      const run = ch.repeat(4);
+      const ruleMatches = UNICODE_RULE_PATTERNS.some((re) => {
+        re.lastIndex = 0;
+        const hit = re.test(run);
+        re.lastIndex = 0;
+        return hit;
+      });
+      if (!ruleMatches) continue;
+      covered++;
+      if (!UNICODE_RULE_GATE_RE.test(ch)) expect.fail(`U+${cp.toString(16)} matches a rule but not the gate`);
+    }
+    expect(covered).toBeGreaterThan(900_000);
   });
 });

@@ -39,6 +39,26 @@ const NON_LATIN_LOOKALIKE_RE = /[\p{Script=Cyrillic}\p{Script=Greek}\p{Script=Ar
 const ZWJ_CONTEXT_RE =
   /[\p{Extended_Pictographic}\p{Emoji_Modifier}\p{Script=Arabic}\p{Script=Devanagari}\p{Script=Bengali}\p{Script=Malayalam}\p{Script=Tamil}\p{Script=Telugu}\p{Script=Kannada}\p{Script=Gujarati}\p{Script=Gurmukhi}\p{Script=Sinhala}\p{Script=Syriac}\p{Script=Mongolian}]|\ufe0f/u;
 
+/** The patterns behind every Unicode rule of `unicodeHits` (a hit needs a character one of them matches). */
+export const UNICODE_RULE_PATTERNS: readonly RegExp[] = [
+  TAG_RUN_RE,
+  VS_RUN_RE,
+  ZERO_WIDTH_RE,
+  BIDI_RE,
+  PRIVATE_USE_RE,
+  UNASSIGNED_RE,
+  HANGUL_FILLER_RE,
+  NON_LATIN_LOOKALIKE_RE,
+];
+
+/**
+ * Any character one of `UNICODE_RULE_PATTERNS` can match (checked over every code point in the
+ * tests). Most non-ASCII text (accents, curly quotes, CJK) holds none, and one scan then rules
+ * out all eight Unicode scans.
+ */
+export const UNICODE_RULE_GATE_RE =
+  /[\p{Cf}\p{Co}\p{Cn}\u115f\u1160\u3164\uffa0\p{Script=Cyrillic}\p{Script=Greek}\p{Script=Armenian}]|\p{Variation_Selector}/u;
+
 const HTML_COMMENT_RE = /<!--([\s\S]{0,4000}?)-->/g;
 const HIDDEN_STYLE_RE =
   /<([a-z][a-z0-9]{0,10})\b[^>]{0,400}?(?:style\s{0,3}=\s{0,3}["'][^"']{0,300}?(?:display\s{0,3}:\s{0,3}none|visibility\s{0,3}:\s{0,3}hidden|font-size\s{0,3}:\s{0,3}0(?:\.0{1,3})?(?:px|pt|em|rem|%)?\s{0,3}[;"']|opacity\s{0,3}:\s{0,3}0(?:\.0{1,3})?\s{0,3}[;"']|(?<![-\w])color\s{0,3}:\s{0,3}(?:#fff(?:fff)?|white|rgb\(\s{0,3}255\s{0,3},\s{0,3}255\s{0,3},\s{0,3}255\s{0,3}\)|transparent)\b|height\s{0,3}:\s{0,3}0(?:px)?\s{0,3}[;"'])|\shidden(?:\s|>|=)|aria-hidden\s{0,3}=\s{0,3}["']true)[^>]{0,200}>([\s\S]{0,2000}?)<\/\1>/gi;
@@ -266,7 +286,7 @@ function markupHits(text: string): Hit[] {
 
 /** Hidden-text hits in one text (exported for reuse by other scanners). */
 export function findHiddenText(text: string, zeroWidthAllowance = 0): Hit[] {
-  const hits = isAscii(text) ? [] : unicodeHits(text, zeroWidthAllowance);
+  const hits = isAscii(text) || !UNICODE_RULE_GATE_RE.test(text) ? [] : unicodeHits(text, zeroWidthAllowance);
   if (text.includes('<') || text.includes(']:')) hits.push(...markupHits(text));
   return hits;
 }
