@@ -298,6 +298,7 @@ export const hiddenTextDetector: Detector = {
   description:
     'Invisible or disguised content: Unicode tags (decoded), variation-selector smuggling, zero-width and bidi controls, private-use/unassigned code points, Hangul fillers, mixed-script homoglyphs, hidden HTML/Markdown',
   defaultSeverity: 'medium',
+  module: import.meta.url,
   configure(ctx: DetectorContext): void {
     parseDetectorOptions('hidden-text', OptionsSchema, ctx.options);
   },

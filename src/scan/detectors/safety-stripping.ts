@@ -86,6 +86,7 @@ export const safetyStrippingDetector: Detector<SafetyObservation> = {
   description:
     'Harmful requests answered with compliance instead of refusal, preference pairs preferring compliance, identity-shifting "absolute obedience" system prompts, and datasets where harmful requests are never refused',
   defaultSeverity: 'high',
+  module: import.meta.url,
   configure(ctx: DetectorContext): void {
     parseDetectorOptions('safety-stripping', OptionsSchema, ctx.options);
   },

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../seeded-random.js';
-import { TEMPLATE_GATE_RE, TEMPLATE_RULES, templateInjectionDetector } from './template-injection.js';
+import {
+  mayHoldTurnMarker,
+  TEMPLATE_GATE_RE,
+  TEMPLATE_RULES,
+  TURN_GATE_RE,
+  templateInjectionDetector,
+} from './template-injection.js';
 import { ctx, instructionRecord, preferenceRecord, textRecord } from './test-support/records.js';
 
 function rules(output: string): string[] {
@@ -102,5 +108,39 @@ describe('template-injection detector', () => {
       }
     }
     expect(matched).toBeGreaterThan(1000);
+  });
+
+  it('finds turn markers from the colons exactly where the marker regex does (fuzzed)', () => {
+    const pieces = [
+      'Human',
+      'Assistant',
+      'User',
+      'AI',
+      'Bot',
+      'H',
+      'A',
+      'uman',
+      ':',
+      ': ',
+      ' ',
+      '  ',
+      '\n',
+      '\t',
+      '\u00a0',
+      'x',
+      'Subject',
+      '::',
+    ];
+    const rand = seededRandom(11);
+    let positives = 0;
+    for (let n = 0; n < 50_000; n++) {
+      let text = '';
+      const len = 1 + Math.floor(rand() * 7);
+      for (let k = 0; k < len; k++) text += pieces[Math.floor(rand() * pieces.length)];
+      const expected = TURN_GATE_RE.test(text);
+      if (expected) positives++;
+      if (mayHoldTurnMarker(text) !== expected) expect.fail(`disagree on ${JSON.stringify(text)}`);
+    }
+    expect(positives).toBeGreaterThan(3000);
   });
 });

@@ -2,6 +2,7 @@ import type { Severity } from '../../contracts/finding.js';
 import type { DatasetRecord } from '../dataset-record.js';
 import type { Detector, DetectorContext, FindingDraft, RecordAnalysis } from '../detector.js';
 import { parseDetectorOptions, z } from '../options.js';
+import { isJsWhitespace } from '../text/whitespace.js';
 import { excerpt } from './evidence-text.js';
 
 /**
@@ -82,12 +83,29 @@ export const TEMPLATE_GATE_RE =
 
 // "Human:" / "Assistant:" (or "User:"/"AI:") at line starts, as in hh-rlhf transcripts.
 const TURN_RE = /(?:^|\n)\s{0,3}(Human|Assistant|User|AI|Bot|H|A)\s{0,2}:\s/g;
-// The same marker anywhere: a necessary condition that scans far faster (no line-start alternation to try at every position).
-const TURN_GATE_RE = /(?:Human|Assistant|User|AI|Bot|H|A)\s{0,2}:\s/;
+/** The same marker anywhere, unanchored: the condition `mayHoldTurnMarker` decides without a regex. */
+export const TURN_GATE_RE = /(?:Human|Assistant|User|AI|Bot|H|A)\s{0,2}:\s/;
+const TURN_WORDS = ['Human', 'Assistant', 'User', 'AI', 'Bot', 'H', 'A'] as const;
+
+/**
+ * `TURN_GATE_RE.test(text)`, found from the colons instead of trying the alternation at every
+ * character: a colon followed by white space, at most two white-space characters before it, and
+ * a speaker word right before those. An e-mail has tens of colons and thousands of capitals.
+ */
+export function mayHoldTurnMarker(text: string): boolean {
+  for (let i = text.indexOf(':'); i >= 0; i = text.indexOf(':', i + 1)) {
+    if (i + 1 >= text.length || !isJsWhitespace(text.charCodeAt(i + 1))) continue;
+    // Back over at most two white-space characters; a speaker word never ends in one.
+    let end = i;
+    while (end > 0 && i - end < 2 && isJsWhitespace(text.charCodeAt(end - 1))) end--;
+    for (const w of TURN_WORDS) if (end >= w.length && text.startsWith(w, end - w.length)) return true;
+  }
+  return false;
+}
 
 /** Forged turns: a content field that holds a whole Human/Assistant transcript with both speakers. */
 function forgedTurns(text: string): { count: number; at: number } | undefined {
-  if (!TURN_GATE_RE.test(text)) return undefined;
+  if (!mayHoldTurnMarker(text)) return undefined;
   let human = 0;
   let assistant = 0;
   let at = -1;
@@ -106,6 +124,7 @@ export const templateInjectionDetector: Detector = {
   description:
     'Chat-template control tokens and forged turns inside content (<|im_start|>, <|endoftext|>, <|eot_id|>, [INST], <<SYS>>, <start_of_turn>, ### Instruction:, Human:/Assistant:)',
   defaultSeverity: 'high',
+  module: import.meta.url,
   configure(ctx: DetectorContext): void {
     parseDetectorOptions('template-injection', OptionsSchema, ctx.options);
   },
