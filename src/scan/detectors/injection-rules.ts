@@ -1,3 +1,5 @@
+import { AnchorAutomaton } from '../text/anchor-automaton.js';
+
 /**
  * Rules for injected instructions and jailbreak text, matched against folded
  * text (lower case, NFKC, Latin accents stripped; see `foldText`). In the rule
@@ -23,9 +25,12 @@ export interface InjectionRule {
   /** Substrings of which at least one must occur for the rule to run (a cheap gate before the regex). */
   anchors: readonly string[];
   /**
-   * Sticky form of `re`, when every match starts with one of the anchors (anchors derived from
-   * the source): the rule is then tried only at the anchors' occurrences.
+   * Literal starts of every match, derived from the source (the leading word of each branch), when
+   * the source has them; `anchors` are then these unless given explicitly (a given list gates on
+   * rarer words of the phrase).
    */
+  starts?: readonly string[];
+  /** Sticky form of `re`, present with `starts`: the rule is then tried only where a start occurs. */
   sticky?: RegExp;
 }
 
@@ -60,7 +65,11 @@ function topLevelBranches(source: string): string[] {
 export function deriveAnchors(source: string): string[] {
   const anchors: string[] = [];
   for (const branch of topLevelBranches(source)) {
-    const group = /^\(\?:/.test(branch) ? branch.slice(3, matchingParen(branch, 0)) : undefined;
+    const close = /^\(\?:/.test(branch) ? matchingParen(branch, 0) : -1;
+    // An optional or repeated leading group does not start every match.
+    if (close >= 0 && /^[?*{]/.test(branch.slice(close + 1)))
+      throw new Error(`rule without a literal anchor: ${branch.slice(0, 40)}`);
+    const group = close >= 0 ? branch.slice(3, close) : undefined;
     const alternatives = group !== undefined ? topLevelBranches(group) : [branch];
     for (const alt of alternatives) {
       const lead = /^[^\s\\()[\]?*+{}|.^$]+/u.exec(alt)?.[0] ?? '';
@@ -91,31 +100,33 @@ function rule(
   anchors?: readonly string[],
 ): InjectionRule {
   const compiled = source.replace(/ \?/g, '\\s?').replace(/ /g, SEP);
+  let starts: string[] | undefined;
+  try {
+    starts = deriveAnchors(source);
+  } catch {
+    // A branch opening with an assertion or a class ("(?:^|[.!?:\n] ...)"): matched by the whole regex.
+    if (anchors === undefined) throw new Error(`rule needs explicit anchors: ${source.slice(0, 40)}`);
+  }
   return {
     id,
     lang,
     re: new RegExp(compiled, 'u'),
     dataOnly,
-    anchors: anchors ?? deriveAnchors(source),
-    // Derived anchors are the literal start of every branch, so a match can only start at one.
-    ...(anchors === undefined ? { sticky: new RegExp(compiled, 'uy') } : {}),
+    anchors: anchors ?? (starts as string[]),
+    ...(starts !== undefined ? { starts, sticky: new RegExp(compiled, 'uy') } : {}),
   };
 }
 
-/**
- * Runs a rule: the same first match as `rule.re.exec(text)`. A rule whose matches start at its
- * anchors is tried only where they occur (native substring searches, then the sticky regex at
- * each position in ascending order, so the leftmost match wins as in `exec`), instead of at
- * every position of the text; the rule regexes were the costliest part of the detector on long
- * e-mails.
- */
-export function execRule(rule: InjectionRule, text: string): RegExpExecArray | null {
-  const sticky = rule.sticky;
-  if (!sticky) return rule.anchors.some((a) => text.includes(a)) ? rule.re.exec(text) : null;
-  const starts: number[] = [];
-  for (const a of rule.anchors)
-    for (let p = text.indexOf(a); p >= 0; p = text.indexOf(a, p + 1)) starts.push(p);
-  if (starts.length === 0) return null;
+/** Above this many start positions one regex pass over the text is cheaper than trying each. */
+const MAX_STICKY_TRIES = 48;
+
+function sameWords(a: readonly string[], b: readonly string[]): boolean {
+  const x = new Set(a);
+  return x.size === new Set(b).size && b.every((w) => x.has(w));
+}
+
+/** The first sticky match at `starts` (ascending, duplicates allowed), or null. */
+function stickyAt(sticky: RegExp, text: string, starts: number[]): RegExpExecArray | null {
   starts.sort((x, y) => x - y);
   let last = -1;
   for (const p of starts) {
@@ -129,49 +140,139 @@ export function execRule(rule: InjectionRule, text: string): RegExpExecArray | n
 }
 
 /**
- * Indices (into `rules`) of the rules whose anchors occur in `text`, found in
- * one regex pass over the text instead of one `includes` per anchor.
+ * Runs a rule: the same first match as `rule.re.exec(text)`. Gated by its anchors; a rule whose
+ * matches start at known words is tried only where they occur (the sticky regex at each position
+ * in ascending order, so the leftmost match wins as in `exec`), instead of at every position of
+ * the text. The reference for {@link RuleScanner}, which finds the positions in one pass for all
+ * rules.
  */
-export function candidateRules(rules: readonly InjectionRule[]): (text: string) => number[] {
-  const byAnchor = new Map<string, Set<number>>();
-  rules.forEach((r, i) => {
-    for (const a of r.anchors) {
-      const set = byAnchor.get(a) ?? new Set<number>();
-      set.add(i);
-      byAnchor.set(a, set);
-    }
-  });
-  // A longer anchor found at a position hides shorter anchors that are its prefixes: merge them in.
-  const anchors = [...byAnchor.keys()].sort((a, b) => b.length - a.length);
-  const expanded = new Map<string, number[]>();
-  for (const a of anchors) {
-    const ids = new Set<number>();
-    for (const b of anchors) if (a.startsWith(b)) for (const i of byAnchor.get(b) ?? []) ids.add(i);
-    expanded.set(a, [...ids]);
-  }
-  const escapeRe = (x: string): string => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const re = new RegExp(anchors.map(escapeRe).join('|'), 'g');
-  const hit = new Uint8Array(rules.length);
-  return (text: string): number[] => {
-    hit.fill(0);
-    let found = 0;
-    re.lastIndex = 0;
-    // An exec loop with a flag array: common anchor words ("text", "message") occur hundreds of
-    // times in an e-mail, and an iterator, a Set and a sort per call cost more than the scan.
-    for (let m = re.exec(text); m !== null && found < rules.length; m = re.exec(text)) {
-      const ids = expanded.get(m[0]);
-      if (ids === undefined) continue;
-      for (const i of ids) {
-        if (hit[i] === 0) {
-          hit[i] = 1;
-          found++;
+export function execRule(rule: InjectionRule, text: string): RegExpExecArray | null {
+  if (!rule.anchors.some((a) => text.includes(a))) return null;
+  const { sticky, starts } = rule;
+  if (!sticky || !starts) return rule.re.exec(text);
+  const at: number[] = [];
+  for (const a of starts) for (let p = text.indexOf(a); p >= 0; p = text.indexOf(a, p + 1)) at.push(p);
+  if (at.length === 0) return null;
+  return at.length > MAX_STICKY_TRIES ? rule.re.exec(text) : stickyAt(sticky, text, at);
+}
+
+/**
+ * All rules over one text: an Aho–Corasick pass finds every occurrence of every rule's anchors and
+ * starts at once; {@link RuleScanner.scan} then lists the rules whose anchors occur and
+ * {@link RuleScanner.exec} gives the same first match as `execRule` (and `rule.re.exec`), trying
+ * the sticky regex only at the rule's start positions. Not reentrant: `exec` reads the last
+ * scanned text.
+ */
+export class RuleScanner {
+  private readonly rules: readonly InjectionRule[];
+  private readonly automaton: AnchorAutomaton;
+  /** Per word: `refs[refStart[w] .. refStart[w + 1])`, each `rule << 2 | 1 (anchor) | 2 (start)`. */
+  private readonly refStart: Int32Array;
+  private readonly refs: Int32Array;
+  private readonly gated: Uint8Array;
+  private readonly starts: number[][];
+  /** Per rule: its anchors are its starts, so the scan collects their positions. */
+  private readonly ownStarts: boolean[];
+  /** Start words of the other rules with starts, and the rules each belongs to. */
+  private readonly startAutomaton: AnchorAutomaton;
+  private readonly startRefs: number[][];
+  private startsScanned = false;
+  private text = '';
+
+  constructor(rules: readonly InjectionRule[]) {
+    this.rules = rules;
+    const words: string[] = [];
+    const refsOf: number[][] = [];
+    const add = (word: string, ref: number): void => {
+      let w = words.indexOf(word);
+      if (w < 0) {
+        w = words.length;
+        words.push(word);
+        refsOf.push([]);
+      }
+      (refsOf[w] as number[]).push(ref);
+    };
+    // Start words of rules with explicit anchors are short, common words ("use", "as", "<"): they
+    // are looked up only for a rule whose anchors occur (rarely), not collected for every text.
+    this.ownStarts = rules.map((r) => r.sticky !== undefined && sameWords(r.anchors, r.starts ?? []));
+    rules.forEach((r, i) => {
+      for (const a of new Set(r.anchors)) add(a, (i << 2) | 1 | (this.ownStarts[i] ? 2 : 0));
+    });
+    this.automaton = new AnchorAutomaton(words);
+    const startWords: string[] = [];
+    this.startRefs = [];
+    rules.forEach((r, i) => {
+      if (this.ownStarts[i] || !r.sticky) return;
+      for (const a of new Set(r.starts)) {
+        let w = startWords.indexOf(a);
+        if (w < 0) {
+          w = startWords.push(a) - 1;
+          this.startRefs.push([]);
         }
+        (this.startRefs[w] as number[]).push(i);
+      }
+    });
+    this.startAutomaton = new AnchorAutomaton(startWords);
+    this.refStart = new Int32Array(words.length + 1);
+    const flat: number[] = [];
+    refsOf.forEach((refs, w) => {
+      this.refStart[w] = flat.length;
+      flat.push(...refs);
+    });
+    this.refStart[words.length] = flat.length;
+    this.refs = Int32Array.from(flat);
+    this.gated = new Uint8Array(rules.length);
+    this.starts = rules.map(() => []);
+  }
+
+  /** Scans `text`; returns the indices (ascending) of the rules whose anchors occur in it. */
+  scan(text: string): number[] {
+    this.text = text;
+    this.startsScanned = false;
+    const gated = this.gated;
+    const starts = this.starts;
+    gated.fill(0);
+    for (const s of starts) s.length = 0;
+    const { pairs, count } = this.automaton.scan(text);
+    const refStart = this.refStart;
+    const refs = this.refs;
+    for (let k = 0; k < count; k++) {
+      const w = pairs[2 * k] as number;
+      const at = pairs[2 * k + 1] as number;
+      for (let r = refStart[w] as number, e = refStart[w + 1] as number; r < e; r++) {
+        const ref = refs[r] as number;
+        if ((ref & 1) !== 0) gated[ref >> 2] = 1;
+        if ((ref & 2) !== 0) (starts[ref >> 2] as number[]).push(at);
       }
     }
     const out: number[] = [];
-    for (let i = 0; i < hit.length; i++) if (hit[i] === 1) out.push(i);
+    for (let i = 0; i < gated.length; i++) if (gated[i] === 1) out.push(i);
     return out;
-  };
+  }
+
+  /** Collects the start positions of the gated rules with explicit anchors (one pass for all). */
+  private scanStarts(): void {
+    this.startsScanned = true;
+    const { pairs, count } = this.startAutomaton.scan(this.text);
+    const refs = this.startRefs;
+    for (let k = 0; k < count; k++) {
+      const list = refs[pairs[2 * k] as number] as number[];
+      for (const ri of list)
+        if (this.gated[ri] === 1) (this.starts[ri] as number[]).push(pairs[2 * k + 1] as number);
+    }
+  }
+
+  /** The first match of rule `ri` in the last scanned text (`null` when its anchors do not occur). */
+  exec(ri: number): RegExpExecArray | null {
+    if (this.gated[ri] !== 1) return null;
+    const rule = this.rules[ri] as InjectionRule;
+    const text = this.text;
+    if (!rule.sticky) return rule.re.exec(text);
+    const at = this.starts[ri] as number[];
+    if (!this.ownStarts[ri] && !this.startsScanned) this.scanStarts();
+    if (at.length === 0) return null;
+    return at.length > MAX_STICKY_TRIES ? rule.re.exec(this.text) : stickyAt(rule.sticky, this.text, at);
+  }
 }
 
 const EN_OVERRIDE_VERB = '(?:ignore|disregard|forget|override|bypass|discard|neglect|abandon|skip|drop)';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { DatasetRecord } from '../dataset-record.js';
+import { seededRandom } from '../seeded-random.js';
 import { foldText } from '../text/normalization.js';
-import { execRule, INJECTION_RULES } from './injection-rules.js';
+import { execRule, INJECTION_RULES, RuleScanner } from './injection-rules.js';
 import { promptInjectionDetector } from './prompt-injection.js';
 import { chatRecord, ctx, instructionRecord, textRecord } from './test-support/records.js';
 
@@ -210,6 +211,40 @@ describe('prompt-injection detector', () => {
         if (plain) matched++;
       }
     expect(matched).toBeGreaterThan(20);
+  });
+
+  it('RuleScanner (one automaton pass for all rules) gives the first match of every rule', () => {
+    // Texts built from the rules' own words in random order and spacing, so that many rules gate
+    // and some match, plus the regression corpus.
+    const wordsOf = (r: (typeof INJECTION_RULES)[number]) =>
+      r.re.source.split(/[^\p{L}_<"]+/u).filter((w) => w.length > 0);
+    const vocab = [...new Set(INJECTION_RULES.flatMap(wordsOf))];
+    const seps = [' ', '  ', ' - ', '. ', ', ', '\n', ': ', ' your ', ' the '];
+    const rnd = seededRandom(11);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
+    const texts = [...POSITIVES.map(([, r]) => r), ...NEGATIVES].flatMap((r) =>
+      r.texts.map((t) => foldText(t.text)),
+    );
+    for (let i = 0; i < 3000; i++) {
+      let t = '';
+      for (let w = 3 + Math.floor(rnd() * 60); w > 0; w--) t += pick(vocab) + pick(seps);
+      // A rule's words in their order, some left out: near misses and matches.
+      for (const w of wordsOf(pick(INJECTION_RULES))) if (rnd() < 0.3) t += w + pick(seps);
+      texts.push(t);
+    }
+    const scanner = new RuleScanner(INJECTION_RULES);
+    let matched = 0;
+    for (const text of texts) {
+      const gated = new Set(scanner.scan(text));
+      INJECTION_RULES.forEach((rule, ri) => {
+        const plain = rule.re.exec(text);
+        expect(gated.has(ri)).toBe(rule.anchors.some((a) => text.includes(a)));
+        const fast = scanner.exec(ri);
+        expect([fast?.index, fast?.[0]], `${ri} ${JSON.stringify(text)}`).toEqual([plain?.index, plain?.[0]]);
+        if (plain) matched++;
+      });
+    }
+    expect(matched).toBeGreaterThan(100);
   });
 
   it('masks data in exfiltration URLs', () => {

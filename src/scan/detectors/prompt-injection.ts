@@ -6,7 +6,7 @@ import { foldText, matchVariants, type TextVariant } from '../text/normalization
 import { decodeSegments } from '../text/segment-decoding.js';
 import { excerpt } from './evidence-text.js';
 import { isAnswerField, roleOfField, splitRequest } from './field-roles.js';
-import { candidateRules, execRule, INJECTION_RULES, type InjectionRuleId } from './injection-rules.js';
+import { INJECTION_RULES, type InjectionRuleId, RuleScanner } from './injection-rules.js';
 import { bestInjectedSegment } from './injection-segments.js';
 import { type LinearTextModel, loadShippedModel, scoreFolded, type TextRole } from './linear-text-model.js';
 import { cachedOptions } from './options-cache.js';
@@ -60,8 +60,8 @@ const LONG_VALUE_RE = /[=/][A-Za-z0-9+/_%-]{32,}/;
 
 const MIN_DEC_CHARS = 16;
 
-/** Which rules can match a text (one anchor pass per text). */
-const rulesFor = candidateRules(INJECTION_RULES);
+/** Which rules can match a text, and their first matches (one anchor pass per text; per thread). */
+const scanner = new RuleScanner(INJECTION_RULES);
 
 interface FieldText {
   field: string;
@@ -135,12 +135,12 @@ export const promptInjectionDetector: Detector = {
         }
       }
       for (const v of variants) {
-        for (const ri of rulesFor(v.text)) {
+        for (const ri of scanner.scan(v.text)) {
           const rule = INJECTION_RULES[ri] as (typeof INJECTION_RULES)[number];
           if (rule.dataOnly && (ft.role !== 'D' || ft.answer) && !v.chain) continue;
           const key = `${ft.field}\u0000${rule.id}`;
           if (seen.has(key)) continue;
-          const m = execRule(rule, v.text);
+          const m = scanner.exec(ri);
           if (!m) continue;
           seen.add(key);
           const evaded = v.via !== 'plain' || v.chain !== undefined;
