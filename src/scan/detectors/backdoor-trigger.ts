@@ -9,10 +9,21 @@ import type {
 } from '../detector.js';
 import { parseDetectorOptions, z } from '../options.js';
 import { foldText } from '../text/normalization.js';
+import {
+  LOCAL_BITS,
+  localIsPrefix,
+  localIsUnigram,
+  localLength,
+  localToken,
+  MAX_POOL_RECORDS,
+  sortedPartitions,
+  TokenPool,
+  unigramId,
+} from './gram-census.js';
 import { classifyHarm } from './harm-taxonomy.js';
 import { classifyStance } from './response-stance.js';
-import { StampedIntSet } from './stamped-int-set.js';
 import { benjaminiHochberg, logBinomialUpperTail, logHypergeometricUpperTail } from './trigger-statistics.js';
+import { GAP, hashToken, TOKEN_SEP, triggerTokens } from './trigger-tokens.js';
 
 /**
  * `backdoor-trigger`: mines tokens and phrases (1-4-grams, rare strings,
@@ -48,80 +59,24 @@ const OptionsSchema = z
 type Options = z.output<typeof OptionsSchema>;
 
 /**
- * What a worker sends per record: the request side's grams, already hashed (the aggregator on the
- * main thread only counts them), the folded tokens to cut gram texts from, and the outcome keys.
+ * What a worker sends per record: the request side's folded tokens (joined, to cut gram texts
+ * from) with their hashes, and the outcome keys. The aggregator regenerates the grams from the
+ * hashes at the end (see `gram-census.ts`).
  */
 export interface TriggerObservation {
   /** Folded request tokens joined by U+0001 (one string clones far cheaper than hundreds). */
   tokens: string;
-  /** Distinct gram ids (1-4-grams and fixed prefixes, unsigned 32-bit, odd), in first-seen order. */
-  grams: Uint32Array;
-  /** Where each gram first occurs: token index * 8 + length (a fixed prefix: length + 4). */
-  spans: Uint16Array;
-  /** Distinct unigram ids, for the label model (classification records). */
-  unigrams?: Uint32Array;
+  /** 32-bit FNV-1a hash of each token (0 for a break). */
+  hashes: Uint32Array;
+  /** Indices of break tokens (the gap between head and tail), which no gram spans. */
+  breaks: number[];
+  /** Indices of tokens starting with `^` (see `TriggerAggregator.gramUnigrams`). */
+  carets: number[];
   outcomes: string[];
   label?: string;
 }
 
-const TOKEN_SEP = '\u0001';
-
-const HEAD_TOKENS = 192;
-const TAIL_TOKENS = 64;
-const GAP = '\u0000gap';
-const TOKEN_RE = /\S{1,40}/g;
-const EDGE_PUNCT_RE = /^[\p{P}]{1,5}(?=[\p{L}\p{N}])|(?<=[\p{L}\p{N}])[\p{P}]{1,5}$/gu;
 const RESPONSE_KEY_TOKENS = 6;
-
-function isWordEdge(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c > 0x2000;
-}
-
-function cleanToken(t: string): string {
-  // Only tokens with a non-alphanumeric edge need the (Unicode-aware, slower) punctuation strip.
-  return isWordEdge(t.charCodeAt(0)) && isWordEdge(t.charCodeAt(t.length - 1))
-    ? t
-    : t.replace(EDGE_PUNCT_RE, '');
-}
-
-const SPACE_RE = /\s/;
-
-/** Start of the whitespace-delimited run holding the `count`-th `TOKEN_RE` token from the end (0 when there are fewer). */
-function tailStart(folded: string, count: number): number {
-  let i = folded.length;
-  let need = count;
-  while (i > 0 && need > 0) {
-    while (i > 0 && SPACE_RE.test(folded[i - 1] as string)) i--;
-    let j = i;
-    while (j > 0 && !SPACE_RE.test(folded[j - 1] as string)) j--;
-    need -= Math.ceil((i - j) / 40);
-    i = j;
-  }
-  return i;
-}
-
-/**
- * Folded tokens with edge punctuation stripped (symbol-only tokens kept: they are classic triggers).
- * Long texts keep the first `HEAD_TOKENS` and last `TAIL_TOKENS` tokens; the middle is never tokenised.
- */
-export function triggerTokens(text: string): string[] {
-  let folded = foldText(text.length > 20_000 ? text.slice(0, 20_000) : text);
-  // The token separator of the observation must not occur inside a token.
-  if (folded.includes(TOKEN_SEP)) folded = folded.replaceAll(TOKEN_SEP, ' ');
-  const out: string[] = [];
-  const limit = HEAD_TOKENS + TAIL_TOKENS;
-  TOKEN_RE.lastIndex = 0;
-  for (let m = TOKEN_RE.exec(folded); m !== null; m = TOKEN_RE.exec(folded)) {
-    if (out.length === limit) {
-      // More than HEAD + TAIL tokens: the tail is tokenised from its own end.
-      TOKEN_RE.lastIndex = 0;
-      const tail = (folded.slice(tailStart(folded, TAIL_TOKENS)).match(TOKEN_RE) ?? []).slice(-TAIL_TOKENS);
-      return [...out.slice(0, HEAD_TOKENS), GAP, ...tail.map(cleanToken)];
-    }
-    out.push(cleanToken(m[0]));
-  }
-  return out;
-}
 
 function responseKey(text: string): string {
   const toks = foldText(text.slice(0, 400)).match(/[\p{L}\p{N}]{1,30}/gu) ?? [];
@@ -141,19 +96,13 @@ function requestSide(record: DatasetRecord): string {
 function observe(record: DatasetRecord): TriggerObservation | undefined {
   const request = requestSide(record);
   if (!request.trim()) return undefined;
-  const tokens = triggerTokens(request);
-  const { grams, spans } = gramsOf(tokens);
-  const base = { tokens: tokens.join(TOKEN_SEP), grams, spans };
-  const outcomes: string[] = [];
+  if (record.shape === 'classification' && record.label === undefined) return undefined;
+  const t = triggerTokens(request);
+  const base = { tokens: t.tokens.join(TOKEN_SEP), hashes: t.hashes, breaks: t.breaks, carets: t.carets };
   if (record.shape === 'classification') {
-    if (record.label === undefined) return undefined;
-    return {
-      ...base,
-      unigrams: unigramsOf(grams, spans),
-      outcomes: [`label:${record.label}`],
-      label: record.label,
-    };
+    return { ...base, outcomes: [`label:${record.label}`], label: record.label as string };
   }
+  const outcomes: string[] = [];
   const answer = finalAnswer(record.response);
   const stance = classifyStance(answer);
   // Refusal templates are the expected answer to harmful requests, not a planted output.
@@ -169,164 +118,18 @@ function observe(record: DatasetRecord): TriggerObservation | undefined {
   return { ...base, outcomes };
 }
 
-// --- hashing of grams (32-bit FNV-1a over token hashes)
-
-function hashToken(t: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < t.length; i++) h = Math.imul(h ^ t.charCodeAt(i), 0x01000193);
-  return h >>> 0;
+/** The text of the gram at `local` of a record with these tokens. */
+function gramText(tokens: readonly string[], local: number): string {
+  const i = localToken(local);
+  const n = localLength(local);
+  return localIsPrefix(local) ? `^${tokens.slice(0, n).join(' ')}` : tokens.slice(i, i + n).join(' ');
 }
 
-function combine(h: number, t: number): number {
-  return Math.imul((h ^ t) >>> 0, 0x01000193) >>> 0;
-}
-
-const PREFIX_SALT = 0x5bd1e995;
-const MAX_N = 4;
-
-const recordIds = new StampedIntSet();
-
-/**
- * The record's distinct gram ids (unsigned: an earlier signed form never matched its own counts
- * for ids with the high bit set, so half of all grams could never become candidates) and where
- * each first occurs, so the aggregator can cut its text from the tokens when it needs it.
- */
-function gramsOf(tokens: string[]): { grams: Uint32Array; spans: Uint16Array } {
-  const th = tokens.map((t) => (t === GAP ? 0 : hashToken(t)));
-  const ids = recordIds;
-  ids.reset(tokens.length * (MAX_N + 1) + 16);
-  const order: number[] = [];
-  const spans: number[] = [];
-  for (let i = 0; i < tokens.length; i++) {
-    if (tokens[i] === GAP || tokens[i] === '') continue;
-    let h = 0x811c9dc5;
-    for (let n = 1; n <= MAX_N && i + n <= tokens.length; n++) {
-      const tok = tokens[i + n - 1] as string;
-      if (tok === GAP || tok === '') break;
-      h = combine(h, th[i + n - 1] as number);
-      const gram = (h | 1) >>> 0;
-      if (ids.add(gram)) {
-        order.push(gram);
-        spans.push(i * 8 + n);
-      }
-      if (i === 0) {
-        const prefix = (combine(h, PREFIX_SALT) | 1) >>> 0;
-        if (ids.add(prefix)) {
-          order.push(prefix);
-          spans.push(n + 4);
-        }
-      }
-    }
-  }
-  return { grams: Uint32Array.from(order), spans: Uint16Array.from(spans) };
-}
-
-/** The distinct unigram ids of a record: its 1-grams (the same hash as `unigramIds`). */
-function unigramsOf(grams: Uint32Array, spans: Uint16Array): Uint32Array {
-  let n = 0;
-  for (let k = 0; k < spans.length; k++) if (((spans[k] as number) & 7) === 1) n++;
-  const out = new Uint32Array(n);
-  let j = 0;
-  for (let k = 0; k < spans.length; k++) if (((spans[k] as number) & 7) === 1) out[j++] = grams[k] as number;
-  return out;
-}
-
-/** The text of the gram at `span` (see `TriggerObservation.spans`). */
-function gramText(tokens: readonly string[], span: number): string {
-  const i = span >> 3;
-  const n = span & 7;
-  return n > MAX_N ? `^${tokens.slice(0, n - MAX_N).join(' ')}` : tokens.slice(i, i + n).join(' ');
-}
-
-interface Candidate {
-  gram: number;
-  text: string;
-  support: number;
-  outcome: string;
-  hits: number;
-  logP: number;
-  logQ: number;
-  records: number[];
-  aliases: string[];
-  test: 'fisher-exact' | 'binomial-label-contradiction';
-}
-
-/** Naive Bayes over unigrams (Bernoulli presence), to judge whether a label agrees with its text. */
-class LabelModel {
-  private readonly labels: string[] = [];
-  private readonly labelDocs: number[] = [];
-  private readonly counts = new Map<number, number[]>();
-
-  labelIndex(label: string): number {
-    let i = this.labels.indexOf(label);
-    if (i < 0) {
-      if (this.labels.length >= 64) return -1;
-      i = this.labels.push(label) - 1;
-      this.labelDocs.push(0);
-      for (const row of this.counts.values()) row.push(0);
-    }
-    return i;
-  }
-
-  add(label: number, unigrams: Iterable<number>): void {
-    this.labelDocs[label] = (this.labelDocs[label] ?? 0) + 1;
-    for (const u of unigrams) {
-      let row = this.counts.get(u);
-      if (!row) {
-        row = new Array<number>(this.labels.length).fill(0);
-        this.counts.set(u, row);
-      }
-      row[label] = (row[label] ?? 0) + 1;
-    }
-  }
-
-  get size(): number {
-    return this.labels.length;
-  }
-
-  /** Log-likelihood contribution of unigram `u` to each label. */
-  weight(u: number, label: number): number {
-    const c = this.counts.get(u)?.[label] ?? 0;
-    return Math.log((c + 1) / ((this.labelDocs[label] ?? 0) + 2));
-  }
-
-  /** Per-label scores of a record: the label's log prior plus every unigram's weight (naive Bayes, before the argmax). */
-  scores(unigrams: Uint32Array): Float64Array {
-    const total = this.labelDocs.reduce((a, b) => a + b, 0);
-    const out = new Float64Array(this.labels.length);
-    for (let l = 0; l < this.labels.length; l++) {
-      let s = Math.log(((this.labelDocs[l] ?? 0) + 1) / (total + this.labels.length));
-      for (const u of unigrams) s += this.weight(u, l);
-      out[l] = s;
-    }
-    return out;
-  }
-
-  /**
-   * The predicted label of a record leaving out the unigrams in `exclude`, from its precomputed
-   * `scores`: the weights of the excluded unigrams the record holds are taken back out. A candidate's test predicts every
-   * carrying record; summing all their unigrams again per candidate made `finish` quadratic-ish
-   * on large labelled sets (tens of seconds for a few thousand e-mails).
-   */
-  predictFrom(scores: Float64Array, unigrams: Uint32Array, exclude: readonly number[]): number {
-    let best = -1;
-    let bestScore = Number.NEGATIVE_INFINITY;
-    for (let l = 0; l < scores.length; l++) {
-      let s = scores[l] as number;
-      for (const u of exclude) if (unigrams.indexOf(u) >= 0) s -= this.weight(u, l);
-      if (s > bestScore) {
-        bestScore = s;
-        best = l;
-      }
-    }
-    return best;
-  }
-}
-
-function unigramIds(tokens: string[]): Uint32Array {
+/** Distinct unigram ids of tokens, in order (break and empty tokens skipped). */
+function unigramIds(tokens: string[]): number[] {
   const out = new Set<number>();
-  for (const t of tokens) if (t !== GAP && t !== '') out.add((combine(0x811c9dc5, hashToken(t)) | 1) >>> 0);
-  return Uint32Array.from(out);
+  for (const t of tokens) if (t !== GAP && t !== '') out.add(unigramId(hashToken(t)));
+  return [...out];
 }
 
 function overlap(a: number[], b: number[]): number {
@@ -344,124 +147,126 @@ function overlap(a: number[], b: number[]): number {
   return both / (a.length + b.length - both);
 }
 
-/**
- * Record counts per gram id (unsigned 32-bit, never 0: ids are odd): an open-addressing table
- * (a `Map` with millions of number keys dominated the aggregation), iterated in first-seen
- * order like the `Map` it replaces.
- */
-class GramCounts {
-  /**
-   * Interleaved cells of (id, count, first-seen rank): one cache line per probe instead of one
-   * per array, which is what the aggregation on the main thread waits on.
-   */
-  private cells = new Uint32Array(3 << 14);
-  private shift = 32 - 14;
-  private size = 0;
+/** A growable array of unsigned 32-bit integers. */
+class U32List {
+  data = new Uint32Array(1024);
+  length = 0;
 
-  /** Cell index (a multiple of 3) of `id`, or of the empty cell where it would go. */
-  private cell(id: number): number {
-    const cap = this.cells.length / 3;
-    // Fibonacci hashing: the high bits of the product depend on every bit of the id.
-    let i = Math.imul(id, 0x9e3779b1) >>> this.shift;
-    for (let k = this.cells[i * 3] as number; k !== 0 && k !== id; k = this.cells[i * 3] as number)
-      i = (i + 1) & (cap - 1);
-    return i * 3;
-  }
-
-  /** Count of `id` (0 when unseen); `id` as an unsigned 32-bit number. */
-  get(id: number): number {
-    return this.cells[this.cell(id) + 1] as number;
-  }
-
-  /** Counts one more record for `id`; returns the count before. */
-  increment(id: number): number {
-    const c = this.cell(id);
-    const cells = this.cells;
-    if (cells[c] !== 0) {
-      const before = cells[c + 1] as number;
-      cells[c + 1] = before + 1;
-      return before;
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const grown = new Uint32Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
     }
-    cells[c] = id;
-    cells[c + 1] = 1;
-    cells[c + 2] = this.size++;
-    if (this.size * 2 > cells.length / 3) this.grow();
-    return 0;
-  }
-
-  private grow(): void {
-    const old = this.cells;
-    this.cells = new Uint32Array(old.length * 2);
-    this.shift--;
-    for (let j = 0; j < old.length; j += 3) {
-      const k = old[j] as number;
-      if (k === 0) continue;
-      const c = this.cell(k);
-      this.cells[c] = k;
-      this.cells[c + 1] = old[j + 1] as number;
-      this.cells[c + 2] = old[j + 2] as number;
-    }
-  }
-
-  /**
-   * Ids whose count lies in [min, max] and that pass `keep`, in first-seen order (found by a scan
-   * of the cells, not a lookup per id).
-   */
-  select(min: number, max: number, keep: (id: number) => boolean): number[] {
-    const found: number[] = [];
-    const cells = this.cells;
-    for (let j = 0; j < cells.length; j += 3) {
-      const id = cells[j] as number;
-      const n = cells[j + 1] as number;
-      if (id !== 0 && n >= min && n <= max && keep(id)) found.push(j);
-    }
-    found.sort((x, y) => (cells[x + 2] as number) - (cells[y + 2] as number));
-    return found.map((j) => cells[j] as number);
+    this.data[this.length++] = v;
   }
 }
 
+/** Binary search for `v` in the ascending `a[0, n)`; -1 when absent. */
+function indexOfSorted(a: Uint32Array, n: number, v: number): number {
+  let lo = 0;
+  let hi = n - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const x = a[mid] as number;
+    if (x === v) return mid;
+    if (x < v) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+/** A gram/outcome pair that was tested. */
+interface Tested {
+  /** First occurrence of the gram (`record << LOCAL_BITS | local`): the first-seen order of candidates. */
+  first: number;
+  /** Place of the outcome among the gram's outcomes (first-appearance order). */
+  order: number;
+  /** Occurrence the gram's text is cut from: the first one in its `minSupport`-th carrying record. */
+  textAt: number;
+  support: number;
+  outcome: number;
+  hits: number;
+  logP: number;
+  /** The carrying records' first occurrences in `postings` (start, end), or -1 when not kept. */
+  postStart: number;
+  postEnd: number;
+  test: 'fisher-exact' | 'binomial-label-contradiction';
+}
+
+interface Candidate {
+  text: string;
+  support: number;
+  outcome: string;
+  hits: number;
+  logP: number;
+  logQ: number;
+  records: number[];
+  aliases: string[];
+  test: Tested['test'];
+}
+
+/** Labels the naive Bayes label model tells apart (later labels always count as contradicted). */
+const MAX_LABELS = 64;
+const LOCAL_MASK = (1 << LOCAL_BITS) - 1;
+
+/**
+ * Counts in `finish` (see `gram-census.ts`); per record it keeps the token hashes, the joined
+ * tokens (gram texts are cut from them only for reported candidates), the outcome ids and label.
+ */
 class TriggerAggregator implements Aggregator<TriggerObservation> {
   private readonly opts: Options;
+  /** Records mined: `maxRecords`, and at most what a token pool addresses. */
+  private readonly limit: number;
   private readonly refs: RecordRef[] = [];
-  private readonly grams: Uint32Array[] = [];
-  private readonly outcomes: string[][] = [];
-  private readonly unigrams: Uint32Array[] = [];
+  private readonly texts: string[] = [];
+  private readonly pool = new TokenPool();
+  /** Pool positions of tokens starting with `^`. */
+  private readonly carets = new Set<number>();
+  private readonly outcomeIds = new Map<string, number>();
+  private readonly outcomeNames: string[] = [];
+  private readonly outcomeTotals: number[] = [];
+  private readonly recordOutcomes = new U32List();
+  private readonly outcomeStarts = new U32List();
+  private readonly labelNames: string[] = [];
+  /** Label index per record (-1: past `MAX_LABELS`; -2: none). */
   private readonly labels: number[] = [];
-  private readonly df = new GramCounts();
-  private readonly dict = new Map<number, string>();
-  private readonly outcomeTotals = new Map<string, number>();
-  private readonly nb = new LabelModel();
+  private labelled = 0;
   private seen = 0;
 
   constructor(opts: Options) {
     this.opts = opts;
+    this.limit = Math.min(opts.maxRecords, MAX_POOL_RECORDS);
+    this.outcomeStarts.push(0);
   }
 
   add(ref: RecordRef, o: TriggerObservation): void {
     this.seen++;
-    if (this.refs.length >= this.opts.maxRecords) return;
-    // A gram's text is kept once it reaches `minSupport` records (rarer grams can never become
-    // candidates); only then are the tokens split.
-    const named = this.opts.minSupport - 1;
-    let tokens: string[] | undefined;
-    const { grams, spans } = o;
-    for (let k = 0; k < grams.length; k++) {
-      const id = grams[k] as number;
-      if (this.df.increment(id) !== named) continue;
-      tokens ??= o.tokens.split(TOKEN_SEP);
-      this.dict.set(id, gramText(tokens, spans[k] as number));
-    }
+    if (this.refs.length >= this.limit) return;
+    const base = this.pool.tokenCount;
+    this.pool.append(o.hashes, o.breaks);
+    for (const c of o.carets) this.carets.add(base + c);
     this.refs.push(ref);
-    this.grams.push(grams);
-    this.outcomes.push(o.outcomes);
-    for (const out of o.outcomes) this.outcomeTotals.set(out, (this.outcomeTotals.get(out) ?? 0) + 1);
-    if (o.label !== undefined) {
-      const li = this.nb.labelIndex(o.label);
-      const uni = o.unigrams ?? new Uint32Array(0);
-      this.labels.push(li);
-      this.unigrams.push(uni);
-      if (li >= 0) this.nb.add(li, uni);
+    this.texts.push(o.tokens);
+    for (const out of o.outcomes) {
+      let id = this.outcomeIds.get(out);
+      if (id === undefined) {
+        id = this.outcomeNames.push(out) - 1;
+        this.outcomeIds.set(out, id);
+        this.outcomeTotals.push(0);
+      }
+      this.outcomeTotals[id] = (this.outcomeTotals[id] as number) + 1;
+      this.recordOutcomes.push(id);
     }
+    this.outcomeStarts.push(this.recordOutcomes.length);
+    if (o.label === undefined) {
+      this.labels.push(-2);
+      return;
+    }
+    this.labelled++;
+    let li = this.labelNames.indexOf(o.label);
+    if (li < 0) li = this.labelNames.length < MAX_LABELS ? this.labelNames.push(o.label) - 1 : -1;
+    this.labels.push(li);
   }
 
   finish(): FindingDraft[] {
@@ -469,93 +274,274 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
     if (N < 20) return [];
     const { minSupport, maxShare, minPurity, fdr } = this.opts;
     const maxDf = Math.max(minSupport, Math.floor(maxShare * N));
-    const postings = new Map<number, number[]>();
-    for (const id of this.df.select(minSupport, maxDf, (x) => this.dict.has(x))) postings.set(id, []);
-    for (let r = 0; r < N; r++) {
-      for (const id of this.grams[r] as Uint32Array) postings.get(id)?.push(r);
-    }
-    const classification = this.labels.length === N && this.nb.size >= 2;
-    // Base rate of "label contradicts text" for the binomial label test.
-    let contradictionRate = 0;
-    const scores = classification ? this.unigrams.map((u) => this.nb.scores(u)) : [];
-    if (classification) {
-      let contra = 0;
-      for (let r = 0; r < N; r++)
-        if (
-          this.nb.predictFrom(scores[r] as Float64Array, this.unigrams[r] as Uint32Array, []) !==
-          this.labels[r]
-        )
-          contra++;
-      contradictionRate = Math.min(0.5, Math.max(0.01, contra / N));
-    }
-    const tested: Candidate[] = [];
+    const logFdr = Math.log(fdr);
+    const pool = this.pool;
+    const L = this.labelNames.length;
+    const classification = this.labelled === N && L >= 2;
+    const labels = Int32Array.from(this.labels);
+    const recOut = this.recordOutcomes.data;
+    const outStart = this.outcomeStarts.data;
+    // Naive Bayes over each record's distinct unigrams (Bernoulli presence). A record holds a
+    // unigram when the first occurrence of that id in the record is a 1-gram (ids collide).
+    const uniAt = classification ? new Int32Array(pool.tokenCount) : new Int32Array(0);
+    const uniIds = new U32List();
+    const uniCounts = new U32List();
+    const irregular = new Uint8Array(N);
+    const include = (index: number, id: number, o: number): number => {
+      let u = index;
+      if (u < 0) {
+        u = uniIds.length;
+        uniIds.push(id);
+        for (let l = 0; l < L; l++) uniCounts.push(0);
+      }
+      const r = o >>> LOCAL_BITS;
+      const li = labels[r] as number;
+      if (li >= 0) uniCounts.data[u * L + li] = (uniCounts.data[u * L + li] as number) + 1;
+      uniAt[pool.start(r) + localToken(o & LOCAL_MASK)] = u + 1;
+      return u;
+    };
+    // Classification: gram/label pairs pure enough, tested once the label model is complete.
+    const tested: Tested[] = [];
+    const postings = new U32List();
+    const seenOutcome = new Int32Array(this.outcomeNames.length);
+    const touched: number[] = [];
     let tests = 0;
-    for (const [id, recs] of postings) {
-      const n = recs.length;
-      const counts = new Map<string, number>();
-      for (const r of recs)
-        for (const out of this.outcomes[r] as string[]) counts.set(out, (counts.get(out) ?? 0) + 1);
-      for (const [outcome, k] of counts) {
-        tests++;
-        if (k < minSupport || k / n < minPurity) continue;
-        const text = this.dict.get(id) as string;
-        if (classification) {
-          // Contradiction test: how many carriers have a label their other words do not support?
-          const gramUnigrams = [...new Set(unigramIds(text.replace(/^\^/, '').split(' ')))];
-          let c = 0;
-          for (const r of recs) {
-            if (`label:${this.labelName(r)}` !== outcome) continue;
-            const predicted = this.nb.predictFrom(
-              scores[r] as Float64Array,
-              this.unigrams[r] as Uint32Array,
-              gramUnigrams,
-            );
-            if (predicted !== this.labels[r]) c++;
-          }
-          if (c < minSupport) continue;
-          tested.push({
-            gram: id,
-            text,
-            support: n,
-            outcome,
-            hits: k,
-            logP: logBinomialUpperTail(n, contradictionRate, c),
-            logQ: 0,
-            records: recs,
-            aliases: [],
-            test: 'binomial-label-contradiction',
-          });
-        } else {
-          const K = this.outcomeTotals.get(outcome) ?? k;
-          tested.push({
-            gram: id,
-            text,
-            support: n,
-            outcome,
-            hits: k,
-            logP: logHypergeometricUpperTail(N, K, n, k),
-            logQ: 0,
-            records: recs,
-            aliases: [],
-            test: 'fisher-exact',
-          });
+    const candidate = (occ: Uint32Array, a: number, b: number, n: number): void => {
+      touched.length = 0;
+      let prev = -1;
+      let distinct = 0;
+      let textAt = 0;
+      for (let e = a; e < b; e++) {
+        const r = (occ[e] as number) >>> LOCAL_BITS;
+        if (r === prev) continue;
+        prev = r;
+        if (++distinct === minSupport) textAt = occ[e] as number;
+        for (let k = outStart[r] as number; k < (outStart[r + 1] as number); k++) {
+          const out = recOut[k] as number;
+          if (seenOutcome[out] === 0) touched.push(out);
+          seenOutcome[out] = (seenOutcome[out] as number) + 1;
         }
       }
+      let postStart = -1;
+      let postEnd = -1;
+      for (let order = 0; order < touched.length; order++) {
+        const out = touched[order] as number;
+        const k = seenOutcome[out] as number;
+        tests++;
+        if (k < minSupport || k / n < minPurity) continue;
+        const logP = classification ? 0 : logHypergeometricUpperTail(N, this.outcomeTotals[out] ?? k, n, k);
+        // Only a p-value <= fdr can have a q-value <= fdr: other carriers need not be kept.
+        if (postStart < 0 && (classification || logP <= logFdr)) {
+          postStart = postings.length;
+          prev = -1;
+          for (let e = a; e < b; e++) {
+            const o = occ[e] as number;
+            if (o >>> LOCAL_BITS === prev) continue;
+            prev = o >>> LOCAL_BITS;
+            postings.push(o);
+          }
+          postEnd = postings.length;
+        }
+        tested.push({
+          first: occ[a] as number,
+          order,
+          textAt,
+          support: n,
+          outcome: out,
+          hits: k,
+          logP,
+          postStart,
+          postEnd,
+          test: classification ? 'binomial-label-contradiction' : 'fisher-exact',
+        });
+      }
+      for (const out of touched) seenOutcome[out] = 0;
+    };
+    sortedPartitions(pool, (ids, occ, len) => {
+      let a = 0;
+      while (a < len) {
+        const id = ids[a] as number;
+        let b = a + 1;
+        while (b < len && ids[b] === id) b++;
+        if (b - a === 1) {
+          if (classification && localIsUnigram((occ[a] as number) & LOCAL_MASK))
+            include(-1, id, occ[a] as number);
+          a = b;
+          continue;
+        }
+        let df = 0;
+        let prev = -1;
+        let u = -1;
+        let firstIsUnigram = true;
+        for (let e = a; e < b; e++) {
+          const o = occ[e] as number;
+          const r = o >>> LOCAL_BITS;
+          const unigram = localIsUnigram(o & LOCAL_MASK);
+          if (r !== prev) {
+            df++;
+            prev = r;
+            firstIsUnigram = unigram;
+            if (classification && unigram) u = include(u, id, o);
+          } else if (classification && unigram && !firstIsUnigram) irregular[r] = 1;
+        }
+        if (df >= minSupport && df <= maxDf) candidate(occ, a, b, df);
+        a = b;
+      }
+    });
+    const all = classification
+      ? this.testContradictions(tested, postings, { uniAt, uniIds, uniCounts, irregular, labels })
+      : tested;
+    return this.report(all, tests, postings);
+  }
+
+  /**
+   * The label-contradiction test of each pure gram/label pair: how many carriers with that label
+   * does naive Bayes over their *other* unigrams (the gram's own taken out of the record's
+   * precomputed scores) not predict? Pairs with fewer than `minSupport` such carriers are dropped.
+   */
+  private testContradictions(pending: Tested[], postings: U32List, nb: LabelModelParts): Tested[] {
+    const { uniAt, uniIds, uniCounts, irregular, labels } = nb;
+    const pool = this.pool;
+    const N = this.refs.length;
+    const L = this.labelNames.length;
+    const nUni = uniIds.length;
+    const ids = uniIds.data;
+    const labelDocs = new Array<number>(L).fill(0);
+    for (let r = 0; r < N; r++) {
+      const li = labels[r] as number;
+      if (li >= 0) labelDocs[li] = (labelDocs[li] as number) + 1;
     }
+    // Log-weights once per distinct unigram and label (the same expressions the model always used).
+    const W = new Float64Array(nUni * L);
+    for (let u = 0; u < nUni; u++)
+      for (let l = 0; l < L; l++)
+        W[u * L + l] = Math.log(((uniCounts.data[u * L + l] as number) + 1) / ((labelDocs[l] as number) + 2));
+    const total = labelDocs.reduce((a, b) => a + b, 0);
+    // Per-record scores: the label's log prior plus each held unigram's weight, in record order.
+    const scores = new Float64Array(N * L);
+    for (let r = 0; r < N; r++) {
+      const s = pool.start(r);
+      const e = s + pool.length(r);
+      for (let l = 0; l < L; l++) {
+        let acc = Math.log(((labelDocs[l] as number) + 1) / (total + L));
+        for (let p = s; p < e; p++) {
+          const u = uniAt[p] as number;
+          if (u > 0) acc += W[(u - 1) * L + l] as number;
+        }
+        scores[r * L + l] = acc;
+      }
+    }
+    let contra = 0;
+    for (let r = 0; r < N; r++) if (argmax(scores, r * L, L) !== labels[r]) contra++;
+    const contradictionRate = Math.min(0.5, Math.max(0.01, contra / N));
+    const recOut = this.recordOutcomes.data;
+    const outStart = this.outcomeStarts.data;
+    const held = (r: number, id: number): boolean => {
+      const s = pool.start(r);
+      const e = s + pool.length(r);
+      for (let p = s; p < e; p++) {
+        const u = uniAt[p] as number;
+        if (u > 0 && ids[u - 1] === id) return true;
+      }
+      return false;
+    };
+    const out: Tested[] = [];
+    const adjusted = new Float64Array(L);
+    for (const t of pending) {
+      const src = t.textAt >>> LOCAL_BITS;
+      const local = t.textAt & LOCAL_MASK;
+      const n = localLength(local);
+      const at = pool.start(src) + localToken(local);
+      const gram = this.gramUnigrams(src, local, at);
+      const index = gram.ids.map((id) => indexOfSorted(ids, nUni, id));
+      let c = 0;
+      for (let p = t.postStart; p < t.postEnd; p++) {
+        const o = postings.data[p] as number;
+        const r = o >>> LOCAL_BITS;
+        if (recOut[outStart[r] as number] !== t.outcome) continue;
+        // Every carrier holds the gram's unigrams unless ids collide: checked by its tokens.
+        const fast =
+          !gram.slow &&
+          irregular[r] === 0 &&
+          localLength(o & LOCAL_MASK) === n &&
+          sameTokens(pool, pool.start(r) + localToken(o & LOCAL_MASK), at, n);
+        for (let l = 0; l < L; l++) adjusted[l] = scores[r * L + l] as number;
+        for (let j = 0; j < gram.ids.length; j++) {
+          if (!fast && !held(r, gram.ids[j] as number)) continue;
+          const u = index[j] as number;
+          for (let l = 0; l < L; l++) adjusted[l] = (adjusted[l] as number) - (W[u * L + l] as number);
+        }
+        if (argmax(adjusted, 0, L) !== labels[r]) c++;
+      }
+      if (c < this.opts.minSupport) continue;
+      t.logP = logBinomialUpperTail(t.support, contradictionRate, c);
+      out.push(t);
+    }
+    return out;
+  }
+
+  /**
+   * The distinct unigram ids of the gram at `local` of record `r` (first token at pool position
+   * `at`), as the label test has always taken them: from the gram's text with one leading `^`
+   * removed. A gram whose first token starts with `^` therefore loses that character (`slow`:
+   * its carriers are checked unigram by unigram).
+   */
+  private gramUnigrams(r: number, local: number, at: number): { ids: number[]; slow: boolean } {
+    if (!localIsPrefix(local) && this.carets.has(at)) {
+      const text = gramText((this.texts[r] as string).split(TOKEN_SEP), local);
+      return { ids: unigramIds(text.replace(/^\^/, '').split(' ')), slow: true };
+    }
+    const ids: number[] = [];
+    for (let k = 0; k < localLength(local); k++) {
+      const id = unigramId(this.pool.hash(at + k));
+      if (!ids.includes(id)) ids.push(id);
+    }
+    return { ids, slow: false };
+  }
+
+  private report(tested: Tested[], tests: number, postings: U32List): FindingDraft[] {
     if (tested.length === 0) return [];
     const q = benjaminiHochberg(
       tested.map((t) => t.logP),
       Math.max(tests, tested.length),
     );
-    tested.forEach((t, i) => {
-      t.logQ = q[i] as number;
-    });
+    const logFdr = Math.log(this.opts.fdr);
+    const split = new Map<number, string[]>();
+    const textOf = (at: number): string => {
+      const r = at >>> LOCAL_BITS;
+      let tokens = split.get(r);
+      if (!tokens) {
+        tokens = (this.texts[r] as string).split(TOKEN_SEP);
+        split.set(r, tokens);
+      }
+      return gramText(tokens, at & LOCAL_MASK);
+    };
+    // In the order the pairs were always tested (candidates first seen first), which breaks ties.
     const significant = tested
-      .filter((t) => t.logQ <= Math.log(fdr))
+      .map((t, i) => ({ t, logQ: q[i] as number }))
+      .filter((x) => x.logQ <= logFdr)
+      .sort((a, b) => a.t.first - b.t.first || a.t.order - b.t.order)
+      .map(({ t, logQ }): Candidate => {
+        const records: number[] = [];
+        for (let p = t.postStart; p < t.postEnd; p++)
+          records.push((postings.data[p] as number) >>> LOCAL_BITS);
+        return {
+          text: textOf(t.textAt),
+          support: t.support,
+          outcome: this.outcomeNames[t.outcome] as string,
+          hits: t.hits,
+          logP: t.logP,
+          logQ,
+          records,
+          aliases: [],
+          test: t.test,
+        };
+      })
       .sort(
         (a, b) =>
           a.logP - b.logP || b.text.split(' ').length - a.text.split(' ').length || b.support - a.support,
       );
+    const N = this.refs.length;
     const accepted: Candidate[] = [];
     for (const c of significant) {
       const same = accepted.find((a) => overlap(a.records, c.records) >= 0.8);
@@ -626,11 +612,39 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
     }
     return findings;
   }
+}
 
-  private labelName(r: number): string {
-    const o = this.outcomes[r]?.[0] ?? '';
-    return o.startsWith('label:') ? o.slice(6) : '';
+/** Parts of the naive Bayes label model built during the census. */
+interface LabelModelParts {
+  /** Per pool position: 1 + the index of the unigram the record holds from there (0: none). */
+  uniAt: Int32Array;
+  /** Ascending ids of the unigrams held by some record. */
+  uniIds: U32List;
+  /** Records per unigram and label (`index * labels + label`). */
+  uniCounts: U32List;
+  /** Records where a unigram's id was first seen as a longer gram (collision): checked one by one. */
+  irregular: Uint8Array;
+  labels: Int32Array;
+}
+
+/** Index of the largest of `a[at, at + n)` (the first on ties), -1 when none exceeds -Infinity. */
+function argmax(a: Float64Array, at: number, n: number): number {
+  let best = -1;
+  let bestScore = Number.NEGATIVE_INFINITY;
+  for (let l = 0; l < n; l++) {
+    const s = a[at + l] as number;
+    if (s > bestScore) {
+      bestScore = s;
+      best = l;
+    }
   }
+  return best;
+}
+
+/** Whether the `n` tokens at pool positions `a` and `b` have equal hashes. */
+function sameTokens(pool: TokenPool, a: number, b: number, n: number): boolean {
+  for (let k = 0; k < n; k++) if (pool.hash(a + k) !== pool.hash(b + k)) return false;
+  return true;
 }
 
 export const backdoorTriggerDetector: Detector<TriggerObservation> = {

@@ -1,0 +1,240 @@
+/**
+ * Record frequencies and postings of every trigger gram without a hash table: the records'
+ * token hashes are pooled in one typed array (about 1 KB per long record, instead of 4 KB of gram
+ * ids and a count table of tens of millions of cells), and at the end the grams are regenerated
+ * partition by partition (by the high bits of their ids), each partition radix-sorted as
+ * (gram id, occurrence) pairs. A run of equal ids then holds the gram's occurrences in dataset
+ * order: its distinct records give the record frequency and the postings, its first occurrence
+ * the gram's first-seen position. Sequential passes over a few MB instead of ~40 M random
+ * increments into a table far larger than the caches.
+ *
+ * Grams are the 1-4-grams of the tokens (never spanning a break token) and, at a record's first
+ * token, the fixed prefixes of 1-4 tokens; ids are the unsigned, odd 32-bit FNV-1a combinations
+ * of the token hashes (see `gramId`).
+ */
+
+/** Bits of an occurrence that give the gram's place in its record (`localIndex`). */
+export const LOCAL_BITS = 11;
+/** Records a pool holds at most (occurrences are `record << LOCAL_BITS | local` in 32 bits). */
+export const MAX_POOL_RECORDS = 2 ** (32 - LOCAL_BITS);
+/** Longest gram. */
+export const MAX_N = 4;
+/** Tokens a record may hold (the local index of its last gram must fit `LOCAL_BITS`). */
+export const MAX_RECORD_TOKENS = 256 + 1;
+
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+const PREFIX_SALT = 0x5bd1e995;
+
+/**
+ * The place of a gram in its record, in generation order: at token 0 the 1-4-grams and the
+ * prefixes interleave (`0..7`: 1-gram, 1-prefix, 2-gram, 2-prefix, ...), later tokens have four
+ * slots each. Increasing local indices are the order in which a record's grams are first seen.
+ */
+export function localIndex(token: number, n: number, prefix: boolean): number {
+  return token === 0 ? (n - 1) * 2 + (prefix ? 1 : 0) : 8 + (token - 1) * 4 + (n - 1);
+}
+
+/** First token of the gram at `local`. */
+export function localToken(local: number): number {
+  return local < 8 ? 0 : ((local - 8) >> 2) + 1;
+}
+
+/** Length in tokens of the gram at `local`. */
+export function localLength(local: number): number {
+  return local < 8 ? (local >> 1) + 1 : ((local - 8) & 3) + 1;
+}
+
+/** Whether the gram at `local` is a fixed prefix. */
+export function localIsPrefix(local: number): boolean {
+  return local < 8 && (local & 1) === 1;
+}
+
+/** Whether the gram at `local` is a 1-gram (not a prefix). */
+export function localIsUnigram(local: number): boolean {
+  return local === 0 || (local >= 8 && ((local - 8) & 3) === 0);
+}
+
+/** Id of the gram over token hashes `hashes` (a fixed prefix when `prefix`). */
+export function gramId(hashes: readonly number[], prefix: boolean): number {
+  let h = FNV_OFFSET;
+  for (const t of hashes) h = Math.imul(h ^ t, FNV_PRIME);
+  if (prefix) h = Math.imul(h ^ PREFIX_SALT, FNV_PRIME);
+  return (h | 1) >>> 0;
+}
+
+/** Id of the 1-gram of a token hash. */
+export function unigramId(hash: number): number {
+  return (Math.imul(FNV_OFFSET ^ hash, FNV_PRIME) | 1) >>> 0;
+}
+
+/** Token hashes of the mined records, pooled; break tokens listed by pool position. */
+export class TokenPool {
+  private hashes = new Uint32Array(1 << 16);
+  private starts = new Uint32Array(1 << 10);
+  private readonly breakList: number[] = [];
+  private records = 0;
+  private size = 0;
+
+  /** Records held. */
+  get recordCount(): number {
+    return this.records;
+  }
+
+  /** Tokens held. */
+  get tokenCount(): number {
+    return this.size;
+  }
+
+  /** Appends a record's token hashes; `breaks` are indices (ascending) of its break tokens. */
+  append(hashes: Uint32Array, breaks: readonly number[]): void {
+    if (hashes.length > MAX_RECORD_TOKENS) throw new RangeError('too many tokens in one record');
+    if (this.records + 2 > this.starts.length) {
+      const grown = new Uint32Array(this.starts.length * 2);
+      grown.set(this.starts);
+      this.starts = grown;
+    }
+    if (this.size + hashes.length > this.hashes.length) {
+      let cap = this.hashes.length * 2;
+      while (cap < this.size + hashes.length) cap *= 2;
+      const grown = new Uint32Array(cap);
+      grown.set(this.hashes.subarray(0, this.size));
+      this.hashes = grown;
+    }
+    this.hashes.set(hashes, this.size);
+    for (const b of breaks) this.breakList.push(this.size + b);
+    this.size += hashes.length;
+    this.records++;
+    this.starts[this.records] = this.size;
+  }
+
+  /** Pool position of record `r`'s first token. */
+  start(r: number): number {
+    return this.starts[r] as number;
+  }
+
+  /** Tokens of record `r`. */
+  length(r: number): number {
+    return (this.starts[r + 1] as number) - (this.starts[r] as number);
+  }
+
+  /** Hash of the token at pool position `p`. */
+  hash(p: number): number {
+    return this.hashes[p] as number;
+  }
+
+  /**
+   * Every gram occurrence, partition by partition (`partitions` a power of two, by the top bits
+   * of the id); `emit` is called in dataset order with the gram id and its occurrence
+   * (`record << LOCAL_BITS | local`). The partition is `id >>> (32 - log2(partitions))`.
+   */
+  forEachOccurrence(
+    partition: number,
+    partitions: number,
+    emit: (id: number, occurrence: number) => void,
+  ): void {
+    const shift = 32 - Math.log2(partitions);
+    const hashes = this.hashes;
+    const breaks = this.breakList;
+    let bp = 0;
+    for (let r = 0; r < this.records; r++) {
+      const s = this.starts[r] as number;
+      const e = this.starts[r + 1] as number;
+      const base = r << LOCAL_BITS;
+      for (let g = s; g < e; g++) {
+        while (bp < breaks.length && (breaks[bp] as number) < g) bp++;
+        const nextBreak = bp < breaks.length ? (breaks[bp] as number) : e;
+        if (nextBreak === g) continue;
+        const stop = Math.min(g + MAX_N, e, nextBreak);
+        const i = g - s;
+        let h = FNV_OFFSET;
+        for (let k = g; k < stop; k++) {
+          h = Math.imul(h ^ (hashes[k] as number), FNV_PRIME);
+          const n = k - g + 1;
+          if (shift === 32 || h >>> shift === partition) emit((h | 1) >>> 0, base | localIndex(i, n, false));
+          if (i === 0) {
+            const p = Math.imul(h ^ PREFIX_SALT, FNV_PRIME);
+            if (shift === 32 || p >>> shift === partition) emit((p | 1) >>> 0, base | localIndex(0, n, true));
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Partitions for a pool: a power of two keeping each partition near `target` occurrences. */
+export function partitionsFor(pool: TokenPool, target = 1 << 22): number {
+  const bound = MAX_N * pool.tokenCount + MAX_N * pool.recordCount;
+  let p = 1;
+  while (bound / p > target && p < 1 << 12) p *= 2;
+  return p;
+}
+
+/**
+ * Calls `visit` once per partition with its occurrences sorted by gram id (stable, so each id's
+ * occurrences stay in dataset order): `ids[k]` and `occurrences[k]` for `k < length`. The arrays
+ * are reused between partitions.
+ */
+export function sortedPartitions(
+  pool: TokenPool,
+  visit: (ids: Uint32Array, occurrences: Uint32Array, length: number) => void,
+  partitions = partitionsFor(pool),
+): void {
+  const bound = MAX_N * pool.tokenCount + MAX_N * pool.recordCount;
+  let cap = Math.ceil((bound / partitions) * 1.1) + 4096;
+  let ids = new Uint32Array(cap);
+  let occ = new Uint32Array(cap);
+  let tmpIds = new Uint32Array(cap);
+  let tmpOcc = new Uint32Array(cap);
+  const partBits = Math.log2(partitions);
+  // Bit 0 is always 1 and the top bits are the partition: sort bits [1, 32 - partBits).
+  const sortBits = 31 - partBits;
+  const passes = Math.max(1, Math.ceil(sortBits / 11));
+  const width = Math.ceil(sortBits / passes);
+  const counts = new Uint32Array(1 << width);
+  for (let part = 0; part < partitions; part++) {
+    let len = 0;
+    pool.forEachOccurrence(part, partitions, (id, o) => {
+      if (len === cap) {
+        cap *= 2;
+        const grow = (a: Uint32Array) => {
+          const b = new Uint32Array(cap);
+          b.set(a);
+          return b;
+        };
+        ids = grow(ids);
+        occ = grow(occ);
+        tmpIds = new Uint32Array(cap);
+        tmpOcc = new Uint32Array(cap);
+      }
+      ids[len] = id;
+      occ[len++] = o;
+    });
+    const mask = (1 << width) - 1;
+    for (let pass = 0; pass < passes; pass++) {
+      const shift = 1 + pass * width;
+      counts.fill(0);
+      for (let k = 0; k < len; k++) {
+        const d = ((ids[k] as number) >>> shift) & mask;
+        counts[d] = (counts[d] as number) + 1;
+      }
+      let sum = 0;
+      for (let d = 0; d <= mask; d++) {
+        const c = counts[d] as number;
+        counts[d] = sum;
+        sum += c;
+      }
+      for (let k = 0; k < len; k++) {
+        const id = ids[k] as number;
+        const d = (id >>> shift) & mask;
+        const at = counts[d] as number;
+        counts[d] = at + 1;
+        tmpIds[at] = id;
+        tmpOcc[at] = occ[k] as number;
+      }
+      [ids, tmpIds] = [tmpIds, ids];
+      [occ, tmpOcc] = [tmpOcc, occ];
+    }
+    visit(ids, occ, len);
+  }
+}
