@@ -4,8 +4,10 @@ import type { Severity } from '../../contracts/finding.js';
 import type { DatasetRecord } from '../dataset-record.js';
 import type { Detector, DetectorContext, FindingDraft, RecordAnalysis } from '../detector.js';
 import { parseDetectorOptions, z } from '../options.js';
+import { isJsWhitespace } from '../text/whitespace.js';
 import { maskDigits, maskEmail, maskMiddle, maskName } from './masking.js';
 import { cachedOptions } from './options-cache.js';
+import { type DigitRuns, digitRuns, nameStarts } from './pii-prescan.js';
 import {
   aadhaarValid,
   bsnValid,
@@ -89,7 +91,7 @@ const US_ADDRESS_RE = new RegExp(
 const EU_ADDRESS_RE =
   /(?<![\p{L}])[A-ZÄÖÜ][a-zäöüß]{2,30}(?:straße|strasse|str\.|weg|allee|platz|gasse|ring|damm|laan|straat|gracht|plein)\s\d{1,4}[a-z]?(,\s?\d{4,5}\s[A-ZÄÖÜ][a-zäöüß]{2,30})?(?![\p{L}\d])/gu;
 
-// Street suffixes of EU_ADDRESS_RE; one must be followed by whitespace and a digit for a match.
+// Street suffixes of EU_ADDRESS_RE; one must end right before the whitespace and house number.
 const EU_STREET_SUFFIXES = [
   'straße',
   'strasse',
@@ -105,33 +107,103 @@ const EU_STREET_SUFFIXES = [
   'gracht',
   'plein',
 ];
-const SPACE_CHAR_RE = /\s/;
+
+/**
+ * Sticky forms of the patterns, run only at the start positions the digit-run pre-scan (or a
+ * native substring search) leaves possible. A global `matchAll` tries every position of the text
+ * once per pattern; these try a handful per text. Each loop below visits its candidate starts in
+ * text order and skips those inside the previous match, so it yields exactly the matches of the
+ * global pattern as long as its candidates include every position where the pattern can match.
+ */
+const sticky = (re: RegExp): RegExp => new RegExp(re.source, `${re.flags.replace('g', '')}y`);
+const CARD_AT = sticky(CARD_RE);
+const IBAN_AT = sticky(IBAN_RE);
+const SSN_AT = sticky(SSN_RE);
+const SSN_SPACED_AT = sticky(SSN_SPACED_RE);
+const PHONE_AT = sticky(PHONE_RE);
+const IPV4_AT = sticky(IPV4_RE);
+const NINO_AT = sticky(NINO_RE);
+const DNI_AT = sticky(DNI_RE);
+const NIR_AT = sticky(NIR_RE);
+const CPF_AT = sticky(CPF_RE);
+const DIGITS_ID_AT = sticky(DIGITS_ID_RE);
+const US_ADDRESS_AT = sticky(US_ADDRESS_RE);
+const EU_ADDRESS_AT = sticky(EU_ADDRESS_RE);
+const NAME_CUE_AT = sticky(NAME_CUE_RE);
+const HONORIFIC_AT = sticky(HONORIFIC_RE);
+const SIGNOFF_AT = sticky(SIGNOFF_RE);
+
+function stickyExec(re: RegExp, text: string, at: number): RegExpExecArray | null {
+  re.lastIndex = at;
+  return re.exec(text);
+}
 
 function isDigitCode(c: number): boolean {
   return c >= 48 && c <= 57;
 }
 
-/**
- * Necessary for an EU_ADDRESS_RE match: a street suffix, whitespace, a house number. Native
- * substring searches per suffix; as one alternation regex this hint cost more than the
- * address regex it guards.
- */
-function mayHoldEuAddress(text: string): boolean {
-  for (const suffix of EU_STREET_SUFFIXES) {
-    for (let at = text.indexOf(suffix); at >= 0; at = text.indexOf(suffix, at + 1)) {
-      const after = at + suffix.length;
-      if (isDigitCode(text.charCodeAt(after + 1)) && SPACE_CHAR_RE.test(text[after] ?? '')) return true;
-    }
-  }
-  return false;
+function isUpperCode(c: number): boolean {
+  return c >= 65 && c <= 90;
 }
 
-/** Literals of which one must occur for NAME_CUE_RE / SIGNOFF_RE to match (native searches first). */
-const NAME_CUE_HINTS = ['ame', 'alled', 'atient:', 'ustomer:', 'mployee:', 'ontact:'];
-const SIGNOFF_HINTS = ['Regards', 'Sincerely', 'Best', 'Thank', 'Cheers', 'Yours truly', 'Cordially'];
-const includesAny = (text: string, hints: readonly string[]): boolean => hints.some((h) => text.includes(h));
-// DNI_RE needs seven digits in a row in either form.
-const SEVEN_DIGITS_RE = /\d{7}/;
+/**
+ * Digits from run `r` on through runs joined by single separator characters accepted by `sep`,
+ * stopping once `need` is reached: a pattern of N separated digits needs N here.
+ */
+function chainDigits(
+  text: string,
+  { runStarts, runEnds, runs }: DigitRuns,
+  r: number,
+  need: number,
+  sep: (c: number) => boolean,
+): number {
+  let digits = (runEnds[r] as number) - (runStarts[r] as number);
+  for (let k = r; digits < need && k + 1 < runs; k++) {
+    const end = runEnds[k] as number;
+    if (runStarts[k + 1] !== end + 1 || !sep(text.charCodeAt(end))) break;
+    digits += (runEnds[k + 1] as number) - end - 1;
+  }
+  return digits;
+}
+
+const isSpaceOrDash = (c: number): boolean => c === 32 || c === 45;
+const isSpace = (c: number): boolean => c === 32;
+
+/** `[ .-]`, the separator class of PHONE_RE. */
+function isPhoneSep(c: number): boolean {
+  return c === 32 || c === 46 || c === 45;
+}
+
+/** `[a-zäöüß]`, the lower-case class of EU_ADDRESS_RE. */
+function isEuLower(c: number): boolean {
+  return (c >= 97 && c <= 122) || c === 0xe4 || c === 0xf6 || c === 0xfc || c === 0xdf;
+}
+
+/** `[A-ZÄÖÜ]`, the initial of EU_ADDRESS_RE. */
+function isEuUpper(c: number): boolean {
+  return isUpperCode(c) || c === 0xc4 || c === 0xd6 || c === 0xdc;
+}
+
+/**
+ * Where an EU_ADDRESS_RE match can start whose house number starts at `digit` (after one
+ * whitespace): a street suffix must end right before the whitespace, and the word before the
+ * suffix is `[A-ZÄÖÜ][a-zäöüß]{2,30}`, so the only possible start is the capital in front of the
+ * lower-case run that ends there. -1 when there is none.
+ */
+function euAddressStart(text: string, digit: number): number {
+  const space = digit - 1;
+  let suffixed = false;
+  for (const suffix of EU_STREET_SUFFIXES) {
+    if (text.startsWith(suffix, space - suffix.length)) {
+      suffixed = true;
+      break;
+    }
+  }
+  if (!suffixed) return -1;
+  let j = (text.charCodeAt(space - 1) === 46 ? space - 1 : space) - 1;
+  while (j >= 0 && isEuLower(text.charCodeAt(j))) j--;
+  return j >= 0 && isEuUpper(text.charCodeAt(j)) ? j : -1;
+}
 
 /**
  * Cheap necessary condition for `isIPv6` on an `IPV6_RE` match: without `::` an address has
@@ -235,8 +307,17 @@ const AADHAAR_CUE = /(?:aadhaar|aadhar|uidai|uid|आधार)\W{0,20}[^\n]{0,12
 const PESEL_CUE = /pesel\W{0,20}[^\n]{0,12}$/i;
 const CPF_CUE = /cpf\W{0,20}[^\n]{0,12}$/i;
 
-function isPrivateIPv4(ip: string): boolean {
-  const [a, b] = ip.split('.').map(Number) as [number, number];
+/** The first two octets of a dotted-quad IPV4_RE match (digits and dots only). */
+function firstOctets(ip: string): [number, number] {
+  let a = 0;
+  let i = 0;
+  for (; ip.charCodeAt(i) !== 46; i++) a = a * 10 + ip.charCodeAt(i) - 48;
+  let b = 0;
+  for (i++; ip.charCodeAt(i) !== 46; i++) b = b * 10 + ip.charCodeAt(i) - 48;
+  return [a, b];
+}
+
+function isPrivateIPv4(a: number, b: number): boolean {
   return (
     a === 10 ||
     a === 127 ||
@@ -248,6 +329,20 @@ function isPrivateIPv4(ip: string): boolean {
   );
 }
 
+/** Digits of `raw` (the `\D` characters removed) without a regex replace per candidate. */
+function digitsOf(raw: string): string {
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < raw.length; i++) {
+    if (isDigitCode(raw.charCodeAt(i))) continue;
+    out += raw.slice(from, i);
+    from = i + 1;
+  }
+  return from === 0 ? raw : out + raw.slice(from);
+}
+
+const SSN_HINT_RE = /ssn|social security|ss#/i;
+
 /**
  * Finds PII in `text` and returns non-overlapping matches in text order, each
  * with a masked rendering (never the value whole) and a confidence.
@@ -257,7 +352,6 @@ export function findPii(text: string): PiiMatch[] {
   const add = (kind: string, start: number, end: number, masked: string, confidence: number): void => {
     out.push({ kind, start, end, masked, confidence });
   };
-  const hasDigit = /\d/.test(text);
   if (text.includes('@')) {
     for (const m of emailMatches(text)) {
       add(
@@ -269,130 +363,8 @@ export function findPii(text: string): PiiMatch[] {
       );
     }
   }
-  if (hasDigit) {
-    for (const m of text.matchAll(CARD_RE)) {
-      const raw = m[0];
-      const digits = raw.replace(/\D/g, '');
-      // Separators, if any, must be consistent (groups of 4, or Amex 4-6-5).
-      const groups = raw.split(/[ -]/).map((g) => g.length);
-      const grouped =
-        groups.length === 1 ||
-        groups.slice(0, -1).every((g) => g === 4) ||
-        groups.join(',') === '4,6,5' ||
-        groups.join(',') === '4,6,4';
-      if (!grouped || !luhnValid(digits)) continue;
-      const network = cardNetwork(digits);
-      if (!network || /^(\d)\1+$/.test(digits)) continue;
-      add(`card.${network}`, m.index, m.index + raw.length, maskDigits(digits), 0.95);
-    }
-    for (const m of text.matchAll(IBAN_RE)) {
-      if (ibanValid(m[0]))
-        add(
-          'iban',
-          m.index,
-          m.index + m[0].length,
-          `${m[0].slice(0, 2)}**…${maskDigits(m[0]).slice(1)}`,
-          0.97,
-        );
-    }
-    for (const m of text.matchAll(SSN_RE)) {
-      if (ssnValid(m[1] as string, m[2] as string, m[3] as string))
-        add('ssn', m.index, m.index + m[0].length, `***-**-${m[3]}`, 0.9);
-    }
-    if (/ssn|social security|ss#/i.test(text)) {
-      for (const m of text.matchAll(SSN_SPACED_RE)) {
-        if (m[0].includes('-') || !idContext(text, m.index, SSN_CONTEXT_RE)) continue;
-        if (ssnValid(m[1] as string, m[2] as string, m[3] as string))
-          add('ssn', m.index, m.index + m[0].length, `***-**-${m[3]}`, 0.85);
-      }
-    }
-    for (const m of text.matchAll(PHONE_RE)) {
-      const raw = m[0];
-      const digits = raw.replace(/\D/g, '');
-      if (digits.length < 7 || digits.length > 15) continue;
-      const intl = raw.startsWith('+');
-      const parens = raw.includes('(');
-      // Bare digit runs (ids, order numbers) need a "+" or a phone cue; dotted runs look like versions/IPs.
-      // The cue (a regex over the text before) is looked up only once the cheap tests leave it deciding.
-      if (!intl && !parens && !/[ .-]/.test(raw)) continue;
-      const cue = PHONE_CONTEXT_RE.test(context(text, m.index, 30));
-      if (!intl && !parens && !cue) continue;
-      if (!intl && /^\d{1,3}(?:\.\d{1,3}){2,}$/.test(raw)) continue;
-      const parsed = intl ? parsePhoneNumberFromString(raw) : parsePhoneNumberFromString(raw, 'US');
-      if (!parsed?.isValid()) continue;
-      add(
-        'phone',
-        m.index,
-        m.index + raw.length,
-        `${intl ? `+${parsed.countryCallingCode} ` : ''}…${digits.slice(-2)}`,
-        cue || intl ? 0.9 : 0.75,
-      );
-    }
-    if (text.includes('.')) {
-      for (const m of text.matchAll(IPV4_RE)) {
-        if (isPrivateIPv4(m[0]) || VERSION_CONTEXT_RE.test(context(text, m.index, 12))) continue;
-        const parts = m[0].split('.');
-        add('ip.v4', m.index, m.index + m[0].length, `${parts[0]}.${parts[1]}.*.*`, 0.7);
-      }
-    }
-    for (const m of text.matchAll(NINO_RE)) {
-      if (ninoValid(m[0]))
-        add(
-          'national-id.uk-nino',
-          m.index,
-          m.index + m[0].length,
-          `${m[0].slice(0, 2)}…${m[0].slice(-1)}`,
-          0.8,
-        );
-    }
-    for (const m of SEVEN_DIGITS_RE.test(text) ? text.matchAll(DNI_RE) : []) {
-      if (dniValid(m[0]))
-        add('national-id.es-dni', m.index, m.index + m[0].length, `…${m[0].slice(-3)}`, 0.85);
-    }
-    for (const m of text.matchAll(NIR_RE)) {
-      if (nirValid(m[0]))
-        add('national-id.fr-nir', m.index, m.index + m[0].length, `${m[0][0]}…${m[0].slice(-2)}`, 0.85);
-    }
-    for (const m of text.matchAll(CPF_RE)) {
-      if (cpfValid(m[0].replace(/\D/g, '')))
-        add('national-id.br-cpf', m.index, m.index + m[0].length, `***.***.…${m[0].slice(-2)}`, 0.9);
-    }
-    // Bare digit ids: only with a cue word in front, since a 9-12 digit run passes a check digit by chance.
-    for (const m of text.matchAll(DIGITS_ID_RE)) {
-      const digits = m[0].replace(/\s/g, '');
-      const at = m.index;
-      const end = at + m[0].length;
-      if (digits.length === 11 && idContext(text, at, STEUER_CUE) && steuerIdValid(digits))
-        add('national-id.de-steuer-id', at, end, maskDigits(digits, 2), 0.85);
-      else if (digits.length === 9 && idContext(text, at, BSN_CUE) && bsnValid(digits))
-        add('national-id.nl-bsn', at, end, maskDigits(digits, 2), 0.85);
-      else if (digits.length === 12 && idContext(text, at, AADHAAR_CUE) && aadhaarValid(digits))
-        add('national-id.in-aadhaar', at, end, maskDigits(digits, 4), 0.85);
-      else if (digits.length === 11 && idContext(text, at, PESEL_CUE) && peselValid(digits))
-        add('national-id.pl-pesel', at, end, maskDigits(digits, 2), 0.85);
-      else if (digits.length === 11 && idContext(text, at, CPF_CUE) && cpfValid(digits))
-        add('national-id.br-cpf', at, end, maskDigits(digits, 2), 0.85);
-    }
-    for (const m of text.matchAll(US_ADDRESS_RE)) {
-      add(
-        'address',
-        m.index,
-        m.index + m[0].length,
-        `${maskMiddle(m[0].split(/\s/)[0] ?? '')} …`,
-        m[1] ? 0.9 : 0.6,
-      );
-    }
-    if (mayHoldEuAddress(text))
-      for (const m of text.matchAll(EU_ADDRESS_RE)) {
-        add(
-          'address',
-          m.index,
-          m.index + m[0].length,
-          `${maskMiddle(m[0].split(/\s/)[0] ?? '')} …`,
-          m[1] ? 0.85 : 0.6,
-        );
-      }
-  }
+  const scan = digitRuns(text);
+  if (scan.runs > 0) findDigitLed(text, scan, add);
   // Two colons at most four hex digits apart (the old hint's optional leading digits added nothing but cost).
   if (text.includes(':') && /:[0-9a-f]{0,4}:/i.test(text)) {
     for (const m of ipv6Matches(text)) {
@@ -403,19 +375,289 @@ export function findPii(text: string): PiiMatch[] {
       add('ip.v6', m.index, m.index + v.length, `${v.split(':').slice(0, 2).join(':')}:…`, 0.7);
     }
   }
-  for (const re of [NAME_CUE_RE, HONORIFIC_RE, SIGNOFF_RE]) {
-    if (re === NAME_CUE_RE && !includesAny(text, NAME_CUE_HINTS)) continue;
-    if (re === SIGNOFF_RE && !includesAny(text, SIGNOFF_HINTS)) continue;
-    for (const m of text.matchAll(re)) {
+  const names = nameStarts(text);
+  for (const [re, starts] of [
+    [NAME_CUE_AT, names.cue],
+    [HONORIFIC_AT, names.honorific],
+    [SIGNOFF_AT, names.signoff],
+  ] as const) {
+    let resume = 0;
+    for (const at of starts) {
+      if (at < resume) continue;
+      const m = stickyExec(re, text, at);
+      if (!m) continue;
+      resume = at + m[0].length;
       const name = m[1] as string;
       const words = name.split(/\s+/);
       if (words.some((w) => NOT_NAMES.has(w))) continue;
       const start = m.index + m[0].indexOf(name);
-      const confidence = re === NAME_CUE_RE ? 0.8 : re === SIGNOFF_RE ? 0.65 : words.length > 1 ? 0.75 : 0.55;
+      const confidence = re === NAME_CUE_AT ? 0.8 : re === SIGNOFF_AT ? 0.65 : words.length > 1 ? 0.75 : 0.55;
       add('person-name', start, start + name.length, maskName(name), confidence);
     }
   }
   return dedupe(out);
+}
+
+type AddMatch = (kind: string, start: number, end: number, masked: string, confidence: number) => void;
+
+/**
+ * The digit-led kinds, in the order the patterns used to run over the whole text: cards, IBANs,
+ * SSNs, phones, IPv4, national ids, street addresses. `runs` digit runs are in the run buffers.
+ */
+function findDigitLed(text: string, scan: DigitRuns, add: AddMatch): void {
+  const { runs, runStarts, runEnds } = scan;
+  let resume = 0;
+  for (let r = 0; r < runs; r++) {
+    const p = runStarts[r] as number;
+    if (p < resume || text.charCodeAt(p - 1) === 45 || chainDigits(text, scan, r, 13, isSpaceOrDash) < 13)
+      continue;
+    const m = stickyExec(CARD_AT, text, p);
+    if (!m) continue;
+    const raw = m[0];
+    resume = p + raw.length;
+    const digits = digitsOf(raw);
+    // Separators, if any, must be consistent (groups of 4, or Amex 4-6-5).
+    const groups = raw.split(/[ -]/).map((g) => g.length);
+    const grouped =
+      groups.length === 1 ||
+      groups.slice(0, -1).every((g) => g === 4) ||
+      groups.join(',') === '4,6,5' ||
+      groups.join(',') === '4,6,4';
+    if (!grouped || !luhnValid(digits)) continue;
+    const network = cardNetwork(digits);
+    if (!network || /^(\d)\1+$/.test(digits)) continue;
+    add(`card.${network}`, p, p + raw.length, maskDigits(digits), 0.95);
+  }
+  // IBAN: two capitals right before a run of at least two digits.
+  resume = 0;
+  for (let r = 0; r < runs; r++) {
+    const p = runStarts[r] as number;
+    const s = p - 2;
+    if (
+      s < resume ||
+      (runEnds[r] as number) - p < 2 ||
+      !isUpperCode(text.charCodeAt(p - 1)) ||
+      !isUpperCode(text.charCodeAt(s))
+    )
+      continue;
+    const m = stickyExec(IBAN_AT, text, s);
+    if (!m) continue;
+    resume = s + m[0].length;
+    if (ibanValid(m[0]))
+      add('iban', s, s + m[0].length, `${m[0].slice(0, 2)}**…${maskDigits(m[0]).slice(1)}`, 0.97);
+  }
+  // SSN: three digits and a dash.
+  resume = 0;
+  for (let r = 0; r < runs; r++) {
+    const p = runStarts[r] as number;
+    const e = runEnds[r] as number;
+    if (p < resume || e - p !== 3 || text.charCodeAt(e) !== 45) continue;
+    const m = stickyExec(SSN_AT, text, p);
+    if (!m) continue;
+    resume = p + m[0].length;
+    if (ssnValid(m[1] as string, m[2] as string, m[3] as string))
+      add('ssn', p, p + m[0].length, `***-**-${m[3]}`, 0.9);
+  }
+  // Spaced SSN: its first run holds 3, 5 or 9 digits; only reported after an SSN cue, which is
+  // looked up in the whole text (once) only when a candidate matches.
+  resume = 0;
+  let ssnHint: boolean | undefined;
+  for (let r = 0; r < runs; r++) {
+    const p = runStarts[r] as number;
+    const n = (runEnds[r] as number) - p;
+    if (p < resume || (n !== 3 && n !== 5 && n !== 9)) continue;
+    const m = stickyExec(SSN_SPACED_AT, text, p);
+    if (!m) continue;
+    ssnHint ??= SSN_HINT_RE.test(text);
+    if (!ssnHint) break;
+    resume = p + m[0].length;
+    if (m[0].includes('-') || !idContext(text, p, SSN_CONTEXT_RE)) continue;
+    if (ssnValid(m[1] as string, m[2] as string, m[3] as string))
+      add('ssn', p, p + m[0].length, `***-**-${m[3]}`, 0.85);
+  }
+  findPhones(text, scan, add);
+  // IPv4: one to three digits and a dot before a digit.
+  resume = 0;
+  for (let r = 0; r < runs; r++) {
+    const p = runStarts[r] as number;
+    const e = runEnds[r] as number;
+    if (p < resume || e - p > 3 || text.charCodeAt(e) !== 46 || !isDigitCode(text.charCodeAt(e + 1)))
+      continue;
+    const m = stickyExec(IPV4_AT, text, p);
+    if (!m) continue;
+    const ip = m[0];
+    resume = p + ip.length;
+    const [a, b] = firstOctets(ip);
+    if (isPrivateIPv4(a, b) || VERSION_CONTEXT_RE.test(context(text, p, 12))) continue;
+    add('ip.v4', p, p + ip.length, `${a}.${b}.*.*`, 0.7);
+  }
+  // NINO: two capitals (and an optional space) before a run of 2, 4 or 6 digits.
+  resume = 0;
+  for (let r = 0; r < runs; r++) {
+    const p = runStarts[r] as number;
+    const n = (runEnds[r] as number) - p;
+    if (n !== 2 && n !== 4 && n !== 6) continue;
+    const s = text.charCodeAt(p - 1) === 32 ? p - 3 : p - 2;
+    if (s < resume || !isUpperCode(text.charCodeAt(s)) || !isUpperCode(text.charCodeAt(s + 1))) continue;
+    const m = stickyExec(NINO_AT, text, s);
+    if (!m) continue;
+    resume = s + m[0].length;
+    if (ninoValid(m[0]))
+      add('national-id.uk-nino', s, s + m[0].length, `${m[0].slice(0, 2)}…${m[0].slice(-1)}`, 0.8);
+  }
+  // DNI: a run of exactly 8 digits, or 7 after X/Y/Z (and an optional dash).
+  resume = 0;
+  for (let r = 0; r < runs; r++) {
+    const p = runStarts[r] as number;
+    const n = (runEnds[r] as number) - p;
+    let s = p;
+    if (n === 7) {
+      s = text.charCodeAt(p - 1) === 45 ? p - 2 : p - 1;
+      const c = text.charCodeAt(s);
+      if (c !== 88 && c !== 89 && c !== 90) continue;
+    } else if (n !== 8) continue;
+    if (s < resume) continue;
+    const m = stickyExec(DNI_AT, text, s);
+    if (!m) continue;
+    resume = s + m[0].length;
+    if (dniValid(m[0])) add('national-id.es-dni', s, s + m[0].length, `…${m[0].slice(-3)}`, 0.85);
+  }
+  // NIR: 1 or 2, then at least 14 digits among digits, spaces and the Corsican A/B.
+  resume = 0;
+  for (let r = 0; r < runs; r++) {
+    const p = runStarts[r] as number;
+    const c = text.charCodeAt(p);
+    if (p < resume || (c !== 49 && c !== 50) || !nirShaped(text, p)) continue;
+    const m = stickyExec(NIR_AT, text, p);
+    if (!m) continue;
+    resume = p + m[0].length;
+    if (nirValid(m[0])) add('national-id.fr-nir', p, p + m[0].length, `${m[0][0]}…${m[0].slice(-2)}`, 0.85);
+  }
+  // CPF: three digits and a dot.
+  resume = 0;
+  for (let r = 0; r < runs; r++) {
+    const p = runStarts[r] as number;
+    const e = runEnds[r] as number;
+    if (p < resume || e - p !== 3 || text.charCodeAt(e) !== 46) continue;
+    const m = stickyExec(CPF_AT, text, p);
+    if (!m) continue;
+    resume = p + m[0].length;
+    if (cpfValid(digitsOf(m[0])))
+      add('national-id.br-cpf', p, p + m[0].length, `***.***.…${m[0].slice(-2)}`, 0.9);
+  }
+  // Bare digit ids: only with a cue word in front, since a 9-12 digit run passes a check digit by chance.
+  resume = 0;
+  for (let r = 0; r < runs; r++) {
+    const at = runStarts[r] as number;
+    if (at < resume || chainDigits(text, scan, r, 9, isSpace) < 9) continue;
+    const m = stickyExec(DIGITS_ID_AT, text, at);
+    if (!m) continue;
+    const end = at + m[0].length;
+    resume = end;
+    const digits = m[0].replace(/\s/g, '');
+    if (digits.length === 11 && idContext(text, at, STEUER_CUE) && steuerIdValid(digits))
+      add('national-id.de-steuer-id', at, end, maskDigits(digits, 2), 0.85);
+    else if (digits.length === 9 && idContext(text, at, BSN_CUE) && bsnValid(digits))
+      add('national-id.nl-bsn', at, end, maskDigits(digits, 2), 0.85);
+    else if (digits.length === 12 && idContext(text, at, AADHAAR_CUE) && aadhaarValid(digits))
+      add('national-id.in-aadhaar', at, end, maskDigits(digits, 4), 0.85);
+    else if (digits.length === 11 && idContext(text, at, PESEL_CUE) && peselValid(digits))
+      add('national-id.pl-pesel', at, end, maskDigits(digits, 2), 0.85);
+    else if (digits.length === 11 && idContext(text, at, CPF_CUE) && cpfValid(digits))
+      add('national-id.br-cpf', at, end, maskDigits(digits, 2), 0.85);
+  }
+  // US street address: a house number of 1-5 digits, whitespace, a capital.
+  resume = 0;
+  for (let r = 0; r < runs; r++) {
+    const p = runStarts[r] as number;
+    const e = runEnds[r] as number;
+    if (
+      p < resume ||
+      e - p > 5 ||
+      !isJsWhitespace(text.charCodeAt(e)) ||
+      !isUpperCode(text.charCodeAt(e + 1))
+    )
+      continue;
+    const m = stickyExec(US_ADDRESS_AT, text, p);
+    if (!m) continue;
+    resume = p + m[0].length;
+    add('address', p, p + m[0].length, `${maskMiddle(m[0].split(/\s/)[0] ?? '')} …`, m[1] ? 0.9 : 0.6);
+  }
+  // EU street address: street word and suffix, whitespace, house number.
+  resume = 0;
+  for (let r = 0; r < runs; r++) {
+    const p = runStarts[r] as number;
+    if (!isJsWhitespace(text.charCodeAt(p - 1))) continue;
+    const s = euAddressStart(text, p);
+    if (s < resume) continue;
+    const m = stickyExec(EU_ADDRESS_AT, text, s);
+    if (!m) continue;
+    resume = s + m[0].length;
+    add('address', s, s + m[0].length, `${maskMiddle(m[0].split(/\s/)[0] ?? '')} …`, m[1] ? 0.85 : 0.6);
+  }
+}
+
+/** Necessary for a NIR_RE match at `p`: at least 14 digits before the first character outside `[0-9 AB]`. */
+function nirShaped(text: string, p: number): boolean {
+  let digits = 0;
+  for (let i = p; i < text.length && digits < 14; i++) {
+    const c = text.charCodeAt(i);
+    if (isDigitCode(c)) digits++;
+    else if (c !== 32 && c !== 65 && c !== 66) break;
+  }
+  return digits >= 14;
+}
+
+/**
+ * PHONE_RE matches: they start with `+` or `(` right before a digit run, or at a run of 2-5
+ * digits followed by a separator and another digit.
+ */
+function findPhones(text: string, { runs, runStarts, runEnds }: DigitRuns, add: AddMatch): void {
+  let resume = 0;
+  for (let r = 0; r < runs; r++) {
+    const p = runStarts[r] as number;
+    const e = runEnds[r] as number;
+    const before = text.charCodeAt(p - 1);
+    let m: RegExpExecArray | null = null;
+    let s = p - 1;
+    if ((before === 43 || (before === 40 && e - p <= 4 && text.charCodeAt(e) === 41)) && s >= resume)
+      m = stickyExec(PHONE_AT, text, s);
+    if (!m) {
+      s = p;
+      const n = e - p;
+      if (
+        s < resume ||
+        n < 2 ||
+        n > 5 ||
+        !isPhoneSep(text.charCodeAt(e)) ||
+        !isDigitCode(text.charCodeAt(e + 1))
+      )
+        continue;
+      m = stickyExec(PHONE_AT, text, s);
+      if (!m) continue;
+    }
+    const raw = m[0];
+    resume = s + raw.length;
+    const digits = digitsOf(raw);
+    if (digits.length < 7 || digits.length > 15) continue;
+    const intl = raw.startsWith('+');
+    const parens = raw.includes('(');
+    // Bare digit runs (ids, order numbers) need a "+" or a phone cue; dotted runs look like versions/IPs.
+    // The cue (a regex over the text before) is looked up only once the cheap tests leave it deciding.
+    if (!intl && !parens && !/[ .-]/.test(raw)) continue;
+    const cue = PHONE_CONTEXT_RE.test(context(text, s, 30));
+    if (!intl && !parens && !cue) continue;
+    if (!intl && /^\d{1,3}(?:\.\d{1,3}){2,}$/.test(raw)) continue;
+    const parsed = intl ? parsePhoneNumberFromString(raw) : parsePhoneNumberFromString(raw, 'US');
+    if (!parsed?.isValid()) continue;
+    add(
+      'phone',
+      s,
+      s + raw.length,
+      `${intl ? `+${parsed.countryCallingCode} ` : ''}…${digits.slice(-2)}`,
+      cue || intl ? 0.9 : 0.75,
+    );
+  }
 }
 
 /** Keeps the most confident of overlapping matches, in text order. */

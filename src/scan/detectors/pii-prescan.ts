@@ -1,0 +1,149 @@
+import { isJsWhitespace } from '../text/whitespace.js';
+
+/**
+ * Where the PII patterns can start, found with native searches so that each pattern runs
+ * (sticky) at a handful of positions instead of being tried at every position of the text. A
+ * character loop in JavaScript costs more per character than a native search (`indexOf`, or a
+ * one-class regular expression) here, so none of this walks the text by hand:
+ *
+ * - the maximal runs of ASCII digits (`\d`): every digit-led pattern starts at a run start (each
+ *   forbids a digit right before it) or a fixed distance before one (`+`, `(`, IBAN and NINO
+ *   letters);
+ * - the literal cues of the person-name patterns (titles, "name:", sign-offs before a line
+ *   break), from which the possible match starts follow.
+ */
+
+/** Digit runs found by `digitRuns`; the arrays are reused by the next call (findPii is synchronous). */
+export interface DigitRuns {
+  /** Number of runs. */
+  runs: number;
+  /** Run `r` is `[runStarts[r], runEnds[r])`, in text order. */
+  runStarts: Int32Array;
+  runEnds: Int32Array;
+}
+
+const result: DigitRuns = { runs: 0, runStarts: new Int32Array(1024), runEnds: new Int32Array(1024) };
+
+function grow(a: Int32Array): Int32Array {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+const DIGIT_RE = /\d/g;
+
+/** The maximal runs of `\d` in `text`. */
+export function digitRuns(text: string): DigitRuns {
+  let runs = 0;
+  let { runStarts, runEnds } = result;
+  const len = text.length;
+  DIGIT_RE.lastIndex = 0;
+  while (DIGIT_RE.test(text)) {
+    let i = DIGIT_RE.lastIndex;
+    for (; i < len; i++) {
+      const d = text.charCodeAt(i);
+      if (d > 57 || d < 48) break;
+    }
+    if (runs === runStarts.length) {
+      runStarts = grow(runStarts);
+      runEnds = grow(runEnds);
+    }
+    runStarts[runs] = DIGIT_RE.lastIndex - 1;
+    runEnds[runs] = i;
+    runs++;
+    DIGIT_RE.lastIndex = i;
+  }
+  result.runs = runs;
+  result.runStarts = runStarts;
+  result.runEnds = runEnds;
+  return result;
+}
+
+/**
+ * NAME_CUE_RE cues that end in a colon (`[Nn]ame:`, `[Ff]ull name:`, `[Pp]atient:`, …), each as
+ * the literal that ends it and the offsets, from that literal, where a match starts.
+ */
+const COLON_CUES: ReadonlyArray<readonly [string, readonly number[]]> = [
+  ['ame:', [-6, -1]],
+  ['atient:', [-1]],
+  ['ustomer:', [-1]],
+  ['mployee:', [-1]],
+  ['ontact:', [-1]],
+];
+/** The other NAME_CUE_RE cues (`[Nn]amed`, `[Cc]alled`, `[Mm]y name is`) before their whitespace. */
+const WORD_CUE_RE = /a(?:med|lled|me is)\s/g;
+/** SIGNOFF_RE closings. */
+const SIGNOFFS = [
+  'Regards',
+  'Sincerely',
+  'Best wishes',
+  'Best',
+  'Thanks',
+  'Thank you',
+  'Cheers',
+  'Yours truly',
+  'Cordially',
+];
+
+/** Candidate match starts of the three person-name patterns, each ascending (duplicates possible). */
+export interface NameStarts {
+  cue: number[];
+  honorific: number[];
+  signoff: number[];
+}
+
+const isBlank = (c: number): boolean => c === 32 || c === 9;
+const ascending = (a: number, b: number): number => a - b;
+
+/**
+ * Every position where NAME_CUE_RE (`cue\s{1,3}Name`), HONORIFIC_RE (`\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)…`)
+ * or SIGNOFF_RE (`Closing,?[ \t]{0,3}\n[ \t]{0,3}Name`) can match: where its literal cue occurs,
+ * with the cheap parts of what must follow checked.
+ */
+export function nameStarts(text: string): NameStarts {
+  const cue: number[] = [];
+  const honorific: number[] = [];
+  const signoff: number[] = [];
+  for (let i = text.indexOf(':'); i >= 0; i = text.indexOf(':', i + 1)) {
+    const last = text.charCodeAt(i - 1);
+    // e (name:, employee:), t (patient:, contact:), r (customer:); whitespace must follow.
+    if ((last !== 101 && last !== 116 && last !== 114) || !isJsWhitespace(text.charCodeAt(i + 1))) continue;
+    for (const [literal, offsets] of COLON_CUES) {
+      const at = i + 1 - literal.length;
+      if (!text.startsWith(literal, at)) continue;
+      for (const o of offsets) if (at + o >= 0) cue.push(at + o);
+    }
+  }
+  WORD_CUE_RE.lastIndex = 0;
+  for (let m = WORD_CUE_RE.exec(text); m; m = WORD_CUE_RE.exec(text)) {
+    const at = m.index - (m[0].startsWith('ame is') ? 4 : 1);
+    if (at >= 0) cue.push(at);
+    WORD_CUE_RE.lastIndex = m.index + 1;
+  }
+  // Titles: Mr, Mrs, Ms, Miss (one search for the capital), Dr, Prof.
+  for (let at = text.indexOf('M'); at >= 0; at = text.indexOf('M', at + 1)) {
+    const c = text.charCodeAt(at + 1);
+    if (c === 114 || c === 115 || (c === 105 && text.startsWith('ss', at + 2))) honorific.push(at);
+  }
+  for (const title of ['Dr', 'Prof'])
+    for (let at = text.indexOf(title); at >= 0; at = text.indexOf(title, at + 1)) honorific.push(at);
+  // Sign-offs: a closing, optional comma and blanks, a line break, blanks, a capital.
+  for (let line = text.indexOf('\n'); line >= 0; line = text.indexOf('\n', line + 1)) {
+    let j = line + 1;
+    while (j < line + 4 && isBlank(text.charCodeAt(j))) j++;
+    const cap = text.charCodeAt(j);
+    if (cap < 65 || cap > 90) continue;
+    let k = line - 1;
+    while (k > line - 4 && isBlank(text.charCodeAt(k))) k--;
+    const end = text.charCodeAt(k) === 44 ? k : k + 1;
+    // Closings end in s, y, t or u.
+    const last = text.charCodeAt(end - 1);
+    if (last !== 115 && last !== 121 && last !== 116 && last !== 117) continue;
+    for (const s of SIGNOFFS)
+      if (end - s.length >= 0 && text.startsWith(s, end - s.length)) signoff.push(end - s.length);
+  }
+  if (cue.length > 1) cue.sort(ascending);
+  if (honorific.length > 1) honorific.sort(ascending);
+  if (signoff.length > 1) signoff.sort(ascending);
+  return { cue, honorific, signoff };
+}
