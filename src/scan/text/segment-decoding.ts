@@ -35,8 +35,7 @@ const TAG_RUN_RE = /(?:\udb40[\udc00-\udc7f]){2,}/g;
 const ROT13_HINT_RE =
   /\b(?:vtaber|vafgehpgvbaf?|cerivbhf|flfgrz|cebzcg|qvfertneq|sbetrg|wnvyoernx|cnffjbeq)\b/i;
 
-// Sticky forms, run only where the linear scans below found a candidate start.
-const BASE64_AT_RE = /[A-Za-z0-9+/_-]{24,2048}={0,2}(?![A-Za-z0-9+/_-])/y;
+// Sticky form, run only where the linear scan below found a candidate start.
 const HEX_AT_RE = /(?:[0-9A-Fa-f]{2}[ :]?){12,1024}(?![0-9A-Fa-f])/y;
 
 /** Character classes of ASCII code units: bit 1 base64 (`[A-Za-z0-9+/_-]`), bit 2 hex digit. */
@@ -47,68 +46,136 @@ for (let c = 0; c < 128; c++) {
   if (/[0-9A-Fa-f]/.test(ch)) CHAR_CLASS[c] = (CHAR_CLASS[c] as number) | 2;
 }
 
+function isBase64Char(c: number): boolean {
+  return c < 128 && ((CHAR_CLASS[c] as number) & 1) !== 0;
+}
+
 function isHexChar(c: number): boolean {
   return c < 128 && ((CHAR_CLASS[c] as number) & 2) !== 0;
 }
 
+/** Sextet value of each base64 character (`-` and `_` as `+` and `/`), -1 for others. */
+const SEXTET = new Int8Array(128).fill(-1);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  const i = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'.indexOf(ch);
+  if (i >= 0) SEXTET[c] = i;
+}
+SEXTET[45] = 62;
+SEXTET[95] = 63;
+
 /**
- * The base64 and hex matches, in order, in one pass over the text instead of one per
- * encoding. A base64 match is a whole run of base64 characters (the look-behind) of
- * 24..2048 characters (a longer run cannot satisfy the look-ahead anywhere), so only such
- * runs are tried. A hex match lies in a chain of hex-digit runs joined by single spaces or
- * colons; only chains of at least 24 digits are handed to the sticky regex, at each start
- * the look-behind allows (a hex digit after a non-hex character), resuming after a match as
- * `matchAll` does.
+ * False when the base64 run `text[from, to)` certainly does not decode to readable text: its
+ * complete 4-character groups already hold more control bytes than `looksLikeText` allows in a
+ * string of at most the run's decoded byte length (each such byte decodes to one non-printable
+ * character). Most base64 in mail is attachments, and this skips decoding them into strings.
  */
-function encodedMatches(text: string): { base64: string[]; hex: string[] } {
+function mayDecodeToText(text: string, from: number, to: number): boolean {
+  const allowed = 0.05 * Math.floor(((to - from) * 3) / 4);
+  let controls = 0;
+  for (let i = from; i + 4 <= to; i += 4) {
+    const v =
+      ((SEXTET[text.charCodeAt(i)] as number) << 18) |
+      ((SEXTET[text.charCodeAt(i + 1)] as number) << 12) |
+      ((SEXTET[text.charCodeAt(i + 2)] as number) << 6) |
+      (SEXTET[text.charCodeAt(i + 3)] as number);
+    for (let sh = 16; sh >= 0; sh -= 8) {
+      const b = (v >> sh) & 0xff;
+      if (b < 32 && b !== 9 && b !== 10 && b !== 13 && ++controls > allowed) return false;
+    }
+  }
+  return true;
+}
+
+/** Shortest base64 run and hex chain worth decoding (characters; a hex chain has at least this many digits). */
+const MIN_ENCODED = 24;
+
+function isHexJoin(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  return (
+    (c === 32 || c === 58) && i > 0 && isHexChar(text.charCodeAt(i - 1)) && isHexChar(text.charCodeAt(i + 1))
+  );
+}
+
+/**
+ * The base64 and hex matches, in order. A base64 match is a whole run of base64 characters
+ * (the look-behind) of 24..2048 characters (a longer run cannot satisfy the look-ahead
+ * anywhere) plus the `=` padding (at most two) the look-ahead allows, so it is cut from the
+ * run directly. Only runs mixing lower case with upper case, digits or `+/` are kept (pure
+ * hex, pure digits and single-case words are ids and hashes, not base64 text), and of those
+ * only the ones that may decode to text (`mayDecodeToText`). A hex match lies in a chain of
+ * hex-digit runs joined by single spaces or colons; only chains of at least 24 digits are
+ * handed to the sticky regex, at each start the look-behind allows (a hex digit after a
+ * non-hex character), resuming after a match as `matchAll` does.
+ *
+ * Runs and chains are found by probing every 24th character (any run or chain of 24 or more
+ * characters covers one) and growing a probe that hits one to its ends: on prose a probe
+ * lands in a short word and stops within a few characters, so most of the text is never
+ * read (a loop over every character, with its unpredictable branches on letter classes, was
+ * the costliest part of decoding).
+ */
+export function encodedMatches(text: string): { base64: string[]; hex: string[] } {
   const base64: string[] = [];
   const hex: string[] = [];
   const n = text.length;
-  let runStart = -1;
-  let chainStart = -1;
-  let chainDigits = 0;
-  const tryChain = (from: number, to: number): void => {
-    for (let i = from; i < to; ) {
-      HEX_AT_RE.lastIndex = i;
-      const m = HEX_AT_RE.exec(text);
-      let j = i + 1;
-      if (m) {
-        hex.push(m[0]);
-        j = i + Math.max(1, m[0].length);
-      }
-      // The next start: a hex digit after a separator.
-      while (j < to && (!isHexChar(text.charCodeAt(j)) || isHexChar(text.charCodeAt(j - 1)))) j++;
-      i = j;
+  for (let i = MIN_ENCODED - 1; i < n; i += MIN_ENCODED) {
+    if (!isBase64Char(text.charCodeAt(i))) continue;
+    let a = i;
+    while (a > 0 && isBase64Char(text.charCodeAt(a - 1))) a--;
+    let b = i + 1;
+    while (b < n && isBase64Char(text.charCodeAt(b))) b++;
+    const len = b - a;
+    if (len >= MIN_ENCODED && len <= 2048 && caseMixed(text, a, b) && mayDecodeToText(text, a, b)) {
+      // Padding: as many '=' (at most two) as leave a non-base64 character after them.
+      let pad = 0;
+      while (pad < 2 && b + pad < n && text.charCodeAt(b + pad) === 61) pad++;
+      while (pad > 0 && b + pad < n && isBase64Char(text.charCodeAt(b + pad))) pad--;
+      base64.push(text.slice(a, b + pad));
     }
-  };
-  for (let j = 0; j <= n; j++) {
-    const c = j < n ? text.charCodeAt(j) : -1;
-    const cls = c >= 0 && c < 128 ? (CHAR_CLASS[c] as number) : 0;
-    if ((cls & 1) !== 0) {
-      if (runStart < 0) runStart = j;
-    } else if (runStart >= 0) {
-      const len = j - runStart;
-      if (len >= 24 && len <= 2048) {
-        BASE64_AT_RE.lastIndex = runStart;
-        const m = BASE64_AT_RE.exec(text);
-        if (m) base64.push(m[0]);
-      }
-      runStart = -1;
-    }
-    if ((cls & 2) !== 0) {
-      if (chainStart < 0) chainStart = j;
-      chainDigits++;
-    } else if (chainStart >= 0) {
-      // A single space or colon between hex digits continues the chain.
-      const joins = (c === 32 || c === 58) && j + 1 < n && isHexChar(text.charCodeAt(j + 1));
-      if (!joins) {
-        if (chainDigits >= 24) tryChain(chainStart, j);
-        chainStart = -1;
-        chainDigits = 0;
-      }
-    }
+    // The next probe past this run.
+    while (i + MIN_ENCODED < b) i += MIN_ENCODED;
+  }
+  for (let i = MIN_ENCODED - 1; i < n; i += MIN_ENCODED) {
+    if (!isHexChar(text.charCodeAt(i)) && !isHexJoin(text, i)) continue;
+    let a = i;
+    while (a > 0 && (isHexChar(text.charCodeAt(a - 1)) || (a > 1 && isHexJoin(text, a - 1)))) a--;
+    let b = i + 1;
+    while (b < n && (isHexChar(text.charCodeAt(b)) || isHexJoin(text, b))) b++;
+    let digits = 0;
+    for (let k = a; k < b && digits < MIN_ENCODED; k++) if (isHexChar(text.charCodeAt(k))) digits++;
+    if (digits >= MIN_ENCODED) hexInChain(text, a, b, hex);
+    while (i + MIN_ENCODED < b) i += MIN_ENCODED;
   }
   return { base64, hex };
+}
+
+/** True when `text[from, to)` has a lower-case letter and an upper-case letter, digit, `+` or `/`. */
+function caseMixed(text: string, from: number, to: number): boolean {
+  let lower = false;
+  let other = false;
+  for (let k = from; k < to; k++) {
+    const c = text.charCodeAt(k);
+    if (c >= 97 && c <= 122) lower = true;
+    else if (c !== 45 && c !== 95) other = true;
+    if (lower && other) return true;
+  }
+  return false;
+}
+
+/** Hex matches inside the chain `text[from, to)`, as `matchAll` of the hex regex finds them there. */
+function hexInChain(text: string, from: number, to: number, hex: string[]): void {
+  for (let i = from; i < to; ) {
+    HEX_AT_RE.lastIndex = i;
+    const m = HEX_AT_RE.exec(text);
+    let j = i + 1;
+    if (m) {
+      hex.push(m[0]);
+      j = i + Math.max(1, m[0].length);
+    }
+    // The next start: a hex digit after a separator.
+    while (j < to && (!isHexChar(text.charCodeAt(j)) || isHexChar(text.charCodeAt(j - 1)))) j++;
+    i = j;
+  }
 }
 
 /**
@@ -181,8 +248,6 @@ function decodeOne(text: string, budget: { chars: number; segments: number }): D
   if (text.length >= 24) {
     const { base64, hex } = encodedMatches(text);
     for (const seg of base64) {
-      // Pure hex or pure digits/letters without case mix are ids and hashes, not base64 text.
-      if (!/[a-z]/.test(seg) || !/[A-Z0-9+/]/.test(seg)) continue;
       const decoded = Buffer.from(seg.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8');
       if (looksLikeText(decoded)) push('base64', decoded);
       if (budget.segments <= 0) break;
