@@ -398,6 +398,126 @@ export function findPii(text: string): PiiMatch[] {
   return dedupe(out);
 }
 
+/** `[NSEW]`, the compass points of US_ADDRESS_RE. */
+function isCompassCode(c: number): boolean {
+  return c === 78 || c === 83 || c === 69 || c === 87;
+}
+
+/** Necessary for an IPV4_RE match at run `r`: four runs of 1-3 digits joined by single dots. */
+function dottedQuad(text: string, { runs, runStarts, runEnds }: DigitRuns, r: number): boolean {
+  if (r + 3 >= runs) return false;
+  for (let k = r; k < r + 4; k++) {
+    const end = runEnds[k] as number;
+    if (end - (runStarts[k] as number) > 3) return false;
+    if (k < r + 3 && (text.charCodeAt(end) !== 46 || runStarts[k + 1] !== end + 1)) return false;
+  }
+  return true;
+}
+
+// ASCII character classes for the quick rejection in `classifyRuns`.
+const LETTER = 1;
+const UPPER = 2;
+const SPACE = 4;
+const ASCII_CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  if (c >= 65 && c <= 90) ASCII_CLASS[c] = LETTER | UPPER;
+  else if (c >= 97 && c <= 122) ASCII_CLASS[c] = LETTER;
+  else if (isJsWhitespace(c)) ASCII_CLASS[c] = SPACE;
+}
+
+/** Per digit-led kind, the runs (indices, ascending) its pattern can start at or just before. */
+interface RunCandidates {
+  card: number[];
+  iban: number[];
+  ssn: number[];
+  ssnSpaced: number[];
+  phone: number[];
+  ipv4: number[];
+  nino: number[];
+  dni: number[];
+  nir: number[];
+  cpf: number[];
+  digitsId: number[];
+  usAddress: number[];
+  euAddress: number[];
+}
+
+const candidates: RunCandidates = {
+  card: [],
+  iban: [],
+  ssn: [],
+  ssnSpaced: [],
+  phone: [],
+  ipv4: [],
+  nino: [],
+  dni: [],
+  nir: [],
+  cpf: [],
+  digitsId: [],
+  usAddress: [],
+  euAddress: [],
+};
+
+/**
+ * One pass over the digit runs sorting them into the kinds whose pattern can match there, by
+ * the run's length and the characters around it (necessary conditions only: each kind's loop
+ * re-checks its own, and the sticky pattern decides). Most runs (dates, times, base64) fit none.
+ */
+function classifyRuns(text: string, { runs, runStarts, runEnds }: DigitRuns): RunCandidates {
+  const c = candidates;
+  for (const list of Object.values(c) as number[][]) list.length = 0;
+  for (let r = 0; r < runs; r++) {
+    const p = runStarts[r] as number;
+    const e = runEnds[r] as number;
+    const n = e - p;
+    const before = text.charCodeAt(p - 1);
+    const after = text.charCodeAt(e);
+    // A short run between a letter after it and, before it, neither a capital nor whitespace
+    // (inside words, hex and base64) fits no kind: each needs 7+ digits, a capital or space
+    // before, or a separator after; except NIR's Corsican 2A/2B.
+    if (
+      n < 7 &&
+      after < 128 &&
+      (ASCII_CLASS[after] as number) & LETTER &&
+      before < 128 &&
+      !((ASCII_CLASS[before] as number) & (UPPER | SPACE)) &&
+      after !== 65 &&
+      after !== 66
+    )
+      continue;
+    const nextDigit = isDigitCode(text.charCodeAt(e + 1));
+    // Card: 13+ digits joined by single spaces or dashes, no dash before.
+    if (before !== 45 && (n >= 13 || ((after === 32 || after === 45) && nextDigit))) c.card.push(r);
+    if (n >= 2 && isUpperCode(before) && isUpperCode(text.charCodeAt(p - 2))) c.iban.push(r);
+    if (n === 3 && after === 45) c.ssn.push(r);
+    // `\d{3} ?\d{2} ?\d{4}(?!\d)`: 9 digits, or 3 or 5 then a space and a digit.
+    if (n === 9 || ((n === 3 || n === 5) && after === 32 && nextDigit)) c.ssnSpaced.push(r);
+    if (
+      before === 43 ||
+      (before === 40 && n <= 4 && after === 41) ||
+      (n >= 2 && n <= 5 && isPhoneSep(after) && nextDigit)
+    )
+      c.phone.push(r);
+    if (n <= 3 && after === 46 && nextDigit) c.ipv4.push(r);
+    if (n === 2 || n === 4 || n === 6) {
+      const s = before === 32 ? p - 3 : p - 2;
+      if (isUpperCode(text.charCodeAt(s)) && isUpperCode(text.charCodeAt(s + 1))) c.nino.push(r);
+    }
+    if (n === 7 || n === 8) c.dni.push(r);
+    const first = text.charCodeAt(p);
+    if ((first === 49 || first === 50) && (n >= 14 || after === 32 || after === 65 || after === 66))
+      c.nir.push(r);
+    if (n === 3 && after === 46) c.cpf.push(r);
+    if (n >= 9 || (after === 32 && nextDigit)) c.digitsId.push(r);
+    if (n <= 5 && isJsWhitespace(after) && isUpperCode(text.charCodeAt(e + 1))) c.usAddress.push(r);
+    if (isJsWhitespace(before) && EU_SUFFIX_LAST.includes(text.charCodeAt(p - 2))) c.euAddress.push(r);
+  }
+  return c;
+}
+
+/** Last characters of the EU street suffixes (e, ., g, z, m, n, t). */
+const EU_SUFFIX_LAST = [...new Set(EU_STREET_SUFFIXES.map((s) => s.charCodeAt(s.length - 1)))];
+
 type AddMatch = (kind: string, start: number, end: number, masked: string, confidence: number) => void;
 
 /**
@@ -405,9 +525,10 @@ type AddMatch = (kind: string, start: number, end: number, masked: string, confi
  * SSNs, phones, IPv4, national ids, street addresses. `runs` digit runs are in the run buffers.
  */
 function findDigitLed(text: string, scan: DigitRuns, add: AddMatch): void {
-  const { runs, runStarts, runEnds } = scan;
+  const { runStarts, runEnds } = scan;
+  const c = classifyRuns(text, scan);
   let resume = 0;
-  for (let r = 0; r < runs; r++) {
+  for (const r of c.card) {
     const p = runStarts[r] as number;
     if (p < resume || text.charCodeAt(p - 1) === 45 || chainDigits(text, scan, r, 13, isSpaceOrDash) < 13)
       continue;
@@ -430,7 +551,7 @@ function findDigitLed(text: string, scan: DigitRuns, add: AddMatch): void {
   }
   // IBAN: two capitals right before a run of at least two digits.
   resume = 0;
-  for (let r = 0; r < runs; r++) {
+  for (const r of c.iban) {
     const p = runStarts[r] as number;
     const s = p - 2;
     if (
@@ -448,7 +569,7 @@ function findDigitLed(text: string, scan: DigitRuns, add: AddMatch): void {
   }
   // SSN: three digits and a dash.
   resume = 0;
-  for (let r = 0; r < runs; r++) {
+  for (const r of c.ssn) {
     const p = runStarts[r] as number;
     const e = runEnds[r] as number;
     if (p < resume || e - p !== 3 || text.charCodeAt(e) !== 45) continue;
@@ -462,7 +583,7 @@ function findDigitLed(text: string, scan: DigitRuns, add: AddMatch): void {
   // looked up in the whole text (once) only when a candidate matches.
   resume = 0;
   let ssnHint: boolean | undefined;
-  for (let r = 0; r < runs; r++) {
+  for (const r of c.ssnSpaced) {
     const p = runStarts[r] as number;
     const n = (runEnds[r] as number) - p;
     if (p < resume || (n !== 3 && n !== 5 && n !== 9)) continue;
@@ -475,14 +596,12 @@ function findDigitLed(text: string, scan: DigitRuns, add: AddMatch): void {
     if (ssnValid(m[1] as string, m[2] as string, m[3] as string))
       add('ssn', p, p + m[0].length, `***-**-${m[3]}`, 0.85);
   }
-  findPhones(text, scan, add);
+  findPhones(text, scan, c.phone, add);
   // IPv4: one to three digits and a dot before a digit.
   resume = 0;
-  for (let r = 0; r < runs; r++) {
+  for (const r of c.ipv4) {
     const p = runStarts[r] as number;
-    const e = runEnds[r] as number;
-    if (p < resume || e - p > 3 || text.charCodeAt(e) !== 46 || !isDigitCode(text.charCodeAt(e + 1)))
-      continue;
+    if (p < resume || !dottedQuad(text, scan, r)) continue;
     const m = stickyExec(IPV4_AT, text, p);
     if (!m) continue;
     const ip = m[0];
@@ -493,7 +612,7 @@ function findDigitLed(text: string, scan: DigitRuns, add: AddMatch): void {
   }
   // NINO: two capitals (and an optional space) before a run of 2, 4 or 6 digits.
   resume = 0;
-  for (let r = 0; r < runs; r++) {
+  for (const r of c.nino) {
     const p = runStarts[r] as number;
     const n = (runEnds[r] as number) - p;
     if (n !== 2 && n !== 4 && n !== 6) continue;
@@ -507,7 +626,7 @@ function findDigitLed(text: string, scan: DigitRuns, add: AddMatch): void {
   }
   // DNI: a run of exactly 8 digits, or 7 after X/Y/Z (and an optional dash).
   resume = 0;
-  for (let r = 0; r < runs; r++) {
+  for (const r of c.dni) {
     const p = runStarts[r] as number;
     const n = (runEnds[r] as number) - p;
     let s = p;
@@ -524,7 +643,7 @@ function findDigitLed(text: string, scan: DigitRuns, add: AddMatch): void {
   }
   // NIR: 1 or 2, then at least 14 digits among digits, spaces and the Corsican A/B.
   resume = 0;
-  for (let r = 0; r < runs; r++) {
+  for (const r of c.nir) {
     const p = runStarts[r] as number;
     const c = text.charCodeAt(p);
     if (p < resume || (c !== 49 && c !== 50) || !nirShaped(text, p)) continue;
@@ -535,10 +654,19 @@ function findDigitLed(text: string, scan: DigitRuns, add: AddMatch): void {
   }
   // CPF: three digits and a dot.
   resume = 0;
-  for (let r = 0; r < runs; r++) {
+  for (const r of c.cpf) {
     const p = runStarts[r] as number;
     const e = runEnds[r] as number;
-    if (p < resume || e - p !== 3 || text.charCodeAt(e) !== 46) continue;
+    // `\d{3}\.\d{3}\.`: the next run holds three digits and ends in a dot too.
+    if (
+      p < resume ||
+      e - p !== 3 ||
+      text.charCodeAt(e) !== 46 ||
+      runStarts[r + 1] !== e + 1 ||
+      runEnds[r + 1] !== e + 4 ||
+      text.charCodeAt(e + 4) !== 46
+    )
+      continue;
     const m = stickyExec(CPF_AT, text, p);
     if (!m) continue;
     resume = p + m[0].length;
@@ -547,7 +675,7 @@ function findDigitLed(text: string, scan: DigitRuns, add: AddMatch): void {
   }
   // Bare digit ids: only with a cue word in front, since a 9-12 digit run passes a check digit by chance.
   resume = 0;
-  for (let r = 0; r < runs; r++) {
+  for (const r of c.digitsId) {
     const at = runStarts[r] as number;
     if (at < resume || chainDigits(text, scan, r, 9, isSpace) < 9) continue;
     const m = stickyExec(DIGITS_ID_AT, text, at);
@@ -568,14 +696,23 @@ function findDigitLed(text: string, scan: DigitRuns, add: AddMatch): void {
   }
   // US street address: a house number of 1-5 digits, whitespace, a capital.
   resume = 0;
-  for (let r = 0; r < runs; r++) {
+  for (const r of c.usAddress) {
     const p = runStarts[r] as number;
     const e = runEnds[r] as number;
+    const before = text.charCodeAt(p - 1);
+    // `(?<![\w-])\d{1,5}\s(?:[NSEW]\.?\s)?[A-Z][a-z]`: a capitalised word or a compass point.
+    const second = text.charCodeAt(e + 2);
     if (
       p < resume ||
       e - p > 5 ||
+      isWordCode(before) ||
+      before === 45 ||
       !isJsWhitespace(text.charCodeAt(e)) ||
-      !isUpperCode(text.charCodeAt(e + 1))
+      !isUpperCode(text.charCodeAt(e + 1)) ||
+      !(
+        (second >= 97 && second <= 122) ||
+        (isCompassCode(text.charCodeAt(e + 1)) && (second === 46 || isJsWhitespace(second)))
+      )
     )
       continue;
     const m = stickyExec(US_ADDRESS_AT, text, p);
@@ -585,7 +722,7 @@ function findDigitLed(text: string, scan: DigitRuns, add: AddMatch): void {
   }
   // EU street address: street word and suffix, whitespace, house number.
   resume = 0;
-  for (let r = 0; r < runs; r++) {
+  for (const r of c.euAddress) {
     const p = runStarts[r] as number;
     if (!isJsWhitespace(text.charCodeAt(p - 1))) continue;
     const s = euAddressStart(text, p);
@@ -612,9 +749,10 @@ function nirShaped(text: string, p: number): boolean {
  * PHONE_RE matches: they start with `+` or `(` right before a digit run, or at a run of 2-5
  * digits followed by a separator and another digit.
  */
-function findPhones(text: string, { runs, runStarts, runEnds }: DigitRuns, add: AddMatch): void {
+function findPhones(text: string, scan: DigitRuns, candidates: number[], add: AddMatch): void {
+  const { runStarts, runEnds } = scan;
   let resume = 0;
-  for (let r = 0; r < runs; r++) {
+  for (const r of candidates) {
     const p = runStarts[r] as number;
     const e = runEnds[r] as number;
     const before = text.charCodeAt(p - 1);
@@ -625,12 +763,16 @@ function findPhones(text: string, { runs, runStarts, runEnds }: DigitRuns, add: 
     if (!m) {
       s = p;
       const n = e - p;
+      // A digit-led match stays inside the runs joined by single separators and is reported only
+      // with 7+ digits, so shorter chains (dates, times) need not be matched: every match starting
+      // in one would be dropped, and would end inside it.
       if (
         s < resume ||
         n < 2 ||
         n > 5 ||
         !isPhoneSep(text.charCodeAt(e)) ||
-        !isDigitCode(text.charCodeAt(e + 1))
+        !isDigitCode(text.charCodeAt(e + 1)) ||
+        chainDigits(text, scan, r, 7, isPhoneSep) < 7
       )
         continue;
       m = stickyExec(PHONE_AT, text, s);
