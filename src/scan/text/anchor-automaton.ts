@@ -23,7 +23,11 @@ export class AnchorAutomaton {
   private readonly lengths: Int32Array;
   private buf = new Int32Array(256);
 
-  constructor(words: readonly string[]) {
+  /**
+   * `aliases` maps extra characters to a word character they should match as (the leet
+   * spellings of letters, say); a text character then matches itself or what it aliases.
+   */
+  constructor(words: readonly string[], aliases: Readonly<Record<string, string>> = {}) {
     if (words.some((w) => w.length === 0)) throw new Error('AnchorAutomaton: empty word');
     this.words = words;
     this.lengths = Int32Array.from(words, (w) => w.length);
@@ -34,6 +38,8 @@ export class AnchorAutomaton {
     const units = [...seen].sort((a, b) => a - b);
     let classes = 1;
     for (const c of units) this.classOf[c] = classes++;
+    for (const [from, to] of Object.entries(aliases))
+      this.classOf[from.charCodeAt(0)] = this.classOf[to.charCodeAt(0)] as number;
     this.classes = classes;
     // Trie.
     const goto: number[][] = [new Array<number>(classes).fill(-1)];

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../seeded-random.js';
 import { toSkeleton } from './confusables.js';
-import { deLeet, despace, foldText, matchVariants } from './normalization.js';
+import {
+  deLeet,
+  despace,
+  evasionHints,
+  foldText,
+  leetMayReveal,
+  matchVariants,
+  spacedKeywordPresent,
+} from './normalization.js';
 import {
   decodeSegments,
   decodeUnicodeTags,
@@ -44,6 +52,65 @@ describe('evasion variants', () => {
     expect(matchVariants('id a1b2c3d4e5 ref 9f3e1 x1y2 pr1c3 l1st').map((v) => v.via)).toEqual(['plain']);
     // A leet keyword split over two tokens still counts.
     expect(matchVariants('do 4nyth1ng n0w').map((v) => v.via)).toEqual(['plain', 'leet']);
+  });
+});
+
+describe('evasionHints', () => {
+  it('is set whenever the leet and de-spacing gates it spares would pass (fuzzed spellings)', () => {
+    const rnd = seededRandom(3);
+    const words = [
+      'ignore',
+      'instructions',
+      'previous',
+      'system',
+      'prompt',
+      'rules',
+      'anything now',
+      'obey',
+      'the',
+      'a',
+    ];
+    const leet: Record<string, string> = {
+      o: '0',
+      i: '1',
+      e: '3',
+      a: '4',
+      s: '5',
+      t: '7',
+      b: '8',
+      g: '9',
+      l: '|',
+    };
+    const seps = [' ', '  ', '.', ' . ', '-', '_', '*', '\u00b7', '    '];
+    let leetSeen = 0;
+    let spacedSeen = 0;
+    for (let round = 0; round < 3000; round++) {
+      let text = '';
+      for (let k = 1 + Math.floor(rnd() * 6); k > 0; k--) {
+        let w = words[Math.floor(rnd() * words.length)] as string;
+        if (rnd() < 0.4) w = [...w].map((c) => (rnd() < 0.3 ? (leet[c] ?? c) : c)).join('');
+        if (rnd() < 0.3) {
+          const sep = seps[Math.floor(rnd() * seps.length)] as string;
+          w = [...w].join(rnd() < 0.7 ? sep : ' ');
+        }
+        text += `${w}${rnd() < 0.2 ? '' : ' '}`;
+      }
+      const hints = evasionHints(text);
+      if (leetMayReveal(text)) {
+        leetSeen++;
+        expect(hints.leet, text).toBe(true);
+      }
+      if (spacedKeywordPresent(text)) {
+        spacedSeen++;
+        expect(hints.spaced, text).toBe(true);
+      }
+    }
+    expect(leetSeen).toBeGreaterThan(100);
+    expect(spacedSeen).toBeGreaterThan(100);
+    expect(evasionHints('plain words about a quarterly report 2002 v1.2')).toEqual({
+      leet: false,
+      spaced: false,
+    });
   });
 });
 

@@ -1,3 +1,4 @@
+import { AnchorAutomaton } from './anchor-automaton.js';
 import { hasConfusable, toSkeleton } from './confusables.js';
 
 /**
@@ -180,6 +181,56 @@ const SPACED_KEYWORD_RE = new RegExp(
     .join('|'),
 );
 
+const SPACED_PREFIXES = [...new Set(EVASION_KEYWORDS.map((k) => k.replace(/ /g, '').slice(0, 4)))];
+const SPACED_SEPARATORS = ' .-_*\u00b7';
+
+/** Each prefix of `SPACED_PREFIXES` with every run length (1 to 3) of separators between its letters. */
+function spacedSpellings(prefix: string): string[] {
+  let out = [prefix[0] as string];
+  for (const ch of prefix.slice(1)) out = out.flatMap((s) => [`${s} ${ch}`, `${s}  ${ch}`, `${s}   ${ch}`]);
+  return out;
+}
+
+/**
+ * One automaton for both evasion gates, over an alphabet where each leet character stands for
+ * its letter and every separator of a spaced-out word for a space: the keywords (for the leet
+ * gate) and the spaced-out keyword prefixes (for the de-spacing gate).
+ */
+const EVASION_WORDS = [...EVASION_KEYWORDS, ...SPACED_PREFIXES.flatMap(spacedSpellings)];
+const EVASION_AUTOMATON = new AnchorAutomaton(EVASION_WORDS, {
+  ...LEET_MAP,
+  ...Object.fromEntries([...SPACED_SEPARATORS.slice(1)].map((c) => [c, ' '])),
+});
+
+/**
+ * Which evasion rewrites can matter for a (folded) text, from one automaton pass. `leet`: some
+ * spelling of a keyword that `LEET_KEYWORD_RE` matches holds a leet character (every spelling
+ * is found, overlapping ones included: a superset of the regex's matches). `spaced`: a keyword
+ * prefix may be spelled out letter by letter (a superset of `SPACED_KEYWORD_RE`'s matches, which
+ * the caller still tests). Both are necessary conditions, several times cheaper than the two
+ * regex scans they spare on nearly every text.
+ */
+export function evasionHints(folded: string): { leet: boolean; spaced: boolean } {
+  const { pairs, count } = EVASION_AUTOMATON.scan(folded);
+  let leet = false;
+  let spaced = false;
+  for (let k = 0; k < count && !(leet && spaced); k++) {
+    const w = pairs[2 * k] as number;
+    if (w >= EVASION_KEYWORDS.length) {
+      spaced = true;
+      continue;
+    }
+    if (leet) continue;
+    const from = pairs[2 * k + 1] as number;
+    const to = from + (EVASION_WORDS[w] as string).length;
+    for (let i = from; i < to && !leet; i++) {
+      const c = folded.charCodeAt(i);
+      if (c !== 32 && !(c >= 97 && c <= 122)) leet = true;
+    }
+  }
+  return { leet, spaced };
+}
+
 /**
  * True when rewriting leetspeak can reveal an instruction keyword: some match of
  * `LEET_KEYWORD_RE` holding a leet character gains a keyword once the leet runs under it are
@@ -187,7 +238,7 @@ const SPACED_KEYWORD_RE = new RegExp(
  * for the whole-text test in `matchVariants`; rewriting and recounting every e-mail (hex ids and
  * attachments put leet-looking tokens in nearly all of them) cost more than the rules did.
  */
-function leetMayReveal(folded: string): boolean {
+export function leetMayReveal(folded: string): boolean {
   const n = folded.length;
   LEET_KEYWORD_RE.lastIndex = 0;
   for (let m = LEET_KEYWORD_RE.exec(folded); m !== null; m = LEET_KEYWORD_RE.exec(folded)) {
@@ -203,6 +254,11 @@ function leetMayReveal(folded: string): boolean {
     if (keywordCount(after) > keywordCount(folded.slice(wa, wb))) return true;
   }
   return false;
+}
+
+/** True when a keyword prefix is spelled out letter by letter (`SPACED_KEYWORD_RE`). */
+export function spacedKeywordPresent(folded: string): boolean {
+  return SPACED_KEYWORD_RE.test(folded);
 }
 
 /**
@@ -221,7 +277,9 @@ export function matchVariants(text: string, folded = foldText(text)): TextVarian
     if (keywordCount(variant) > base) out.push({ via, text: variant });
   };
   if (!isAscii(folded) && hasConfusable(folded)) keep('skeleton', toSkeleton(folded));
-  if (leetMayReveal(folded)) keep('leet', deLeet(folded));
-  if (SPACED_KEYWORD_RE.test(folded) && hasSpacedLetters(folded)) keep('despaced', despace(folded));
+  const hints = evasionHints(folded);
+  if (hints.leet && leetMayReveal(folded)) keep('leet', deLeet(folded));
+  if (hints.spaced && spacedKeywordPresent(folded) && hasSpacedLetters(folded))
+    keep('despaced', despace(folded));
   return out;
 }
