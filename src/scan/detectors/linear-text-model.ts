@@ -123,6 +123,11 @@ export function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));
 }
 
+/** ASCII code units: bit 1 whitespace the 4-grams collapse (space, tab, CR, LF), bit 2 word character. */
+const ASCII_CLASS = new Uint8Array(128);
+for (const c of [32, 9, 10, 13]) ASCII_CLASS[c] = 1;
+for (let c = 0; c < 128; c++) if (isWordChar(c)) ASCII_CLASS[c] = 2;
+
 /**
  * Probability that a (folded) segment is positive. Hashes the features of `hashFeatures` and
  * sums their weights in one pass over the text (character 4-grams and words together, no
@@ -135,9 +140,22 @@ export function scoreFolded(
   role: TextRole,
   _scratch?: number[],
 ): number {
+  return scoreFoldedRange(model, folded, 0, folded.length, role);
+}
+
+/**
+ * `scoreFolded(model, folded.slice(start, end), role)`, bit for bit, without the slice: a field's
+ * segments are scored in place in its folded text.
+ */
+export function scoreFoldedRange(
+  model: LinearTextModel,
+  folded: string,
+  start: number,
+  end: number,
+  role: TextRole,
+): number {
   const mask = (1 << model.bits) - 1;
   const w = model.weights;
-  const n = folded.length;
   const salt = ROLE_SALT[role];
   let z = 0;
   let count = 0;
@@ -148,10 +166,11 @@ export function scoreFolded(
   let prevWord = 0;
   let hw = FNV_OFFSET;
   let inWord = false;
-  for (let i = 0; i < n; i++) {
+  for (let i = start; i < end; i++) {
     const raw = folded.charCodeAt(i);
+    const cls = raw < 128 ? (ASCII_CLASS[raw] as number) : isWordChar(raw) ? 2 : 0;
     // Character 4-grams over the text with whitespace runs collapsed to one space.
-    const space = raw === 32 || raw === 10 || raw === 13 || raw === 9;
+    const space = cls === 1;
     if (!space || !prevSpace) {
       const c = space ? 32 : raw;
       let h = FNV_OFFSET;
@@ -167,7 +186,7 @@ export function scoreFolded(
     }
     prevSpace = space;
     // Word unigrams and bigrams, conjoined with the role.
-    if (isWordChar(raw)) {
+    if (cls === 2) {
       hw = Math.imul(hw ^ raw, FNV_PRIME);
       inWord = true;
     } else if (inWord) {

@@ -17,7 +17,7 @@ import {
   looksLikeText,
   rot13,
 } from './segment-decoding.js';
-import { scorableSegments, splitSegments } from './segments.js';
+import { BOUNDARY_RE, GLUE_RE, scorableSegments, splitSegments } from './segments.js';
 
 describe('foldText', () => {
   it('applies NFKC, case folding, invisible removal and Latin accent stripping', () => {
@@ -186,7 +186,78 @@ describe('decodeSegments', () => {
   });
 });
 
+/** The regex form of `splitSegments`, as it was written before the hand scanner. */
+function referenceSplit(text: string, maxLength = 400, maxSegments = 400) {
+  const ends = [...text.matchAll(BOUNDARY_RE)].map((m) => m.index + m[0].length);
+  const glue = [...text.matchAll(GLUE_RE)].map((m) => m.index + 2);
+  const out: { start: number; end: number; text: string }[] = [];
+  let start = 0;
+  const emit = (s: number, e: number): void => {
+    for (let a = s; a < e && out.length < maxSegments; a += maxLength) {
+      const piece = text.slice(a, Math.min(e, a + maxLength));
+      const trimmed = piece.trim();
+      if (trimmed.length >= 2) {
+        const lead = piece.indexOf(trimmed);
+        out.push({ start: a + lead, end: a + lead + trimmed.length, text: trimmed });
+      }
+    }
+  };
+  for (const end of [...ends, ...glue].sort((a, b) => a - b)) {
+    if (end <= start) continue;
+    emit(start, end);
+    start = end;
+    if (out.length >= maxSegments) return out;
+  }
+  emit(start, text.length);
+  return out;
+}
+
 describe('segments', () => {
+  it('splits exactly as the boundary regexes do (fuzzed text)', () => {
+    const rnd = seededRandom(9);
+    const pieces = [
+      'word',
+      'Word',
+      'chaWhat are',
+      'x',
+      ' ',
+      '  ',
+      '\n',
+      '\n\n',
+      '\n \n',
+      '\t',
+      '.',
+      '...',
+      '?!',
+      '。',
+      '！',
+      '|NAME:',
+      '|AB:',
+      '|ABCDEFGHIJKLMNOPQRSTU:',
+      '# ',
+      '- ',
+      '> ',
+      '`',
+      '1',
+      '\u00a0',
+      '\u2028',
+      'É',
+      '\ud835\udc00',
+      'é',
+      'aaB',
+      'abCdefghijklmnopqrstuvwxyz b',
+    ];
+    for (let round = 0; round < 2000; round++) {
+      let text = '';
+      for (let k = Math.floor(rnd() * 40); k >= 0; k--)
+        text += pieces[Math.floor(rnd() * pieces.length)] as string;
+      const maxLength = rnd() < 0.3 ? 8 : 400;
+      expect(splitSegments(text, maxLength, 400), JSON.stringify(text)).toEqual(
+        referenceSplit(text, maxLength, 400),
+      );
+    }
+  });
+
   it('splits sentences and lines with offsets', () => {
     const text = 'First one. Second one!\nThird line';
     const segs = splitSegments(text);
