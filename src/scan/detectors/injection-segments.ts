@@ -1,5 +1,5 @@
 import { foldText, isAscii } from '../text/normalization.js';
-import { scorableSegments } from '../text/segments.js';
+import { scorableBounds } from '../text/segments.js';
 import type { TextRole } from './linear-text-model.js';
 
 /**
@@ -92,25 +92,33 @@ const MIN_CONTEXT_CHARS = 120;
 /** Share of letters and spaces a segment needs to be scored (headers, ids, tables and code lines fall below). */
 const MIN_PROSE_SHARE = 0.6;
 
+/** ASCII code units that count as prose: letters and the space (every non-ASCII unit counts too). */
+const PROSE = new Uint8Array(128);
+for (let c = 0; c < 128; c++) if (c === 32 || ((c | 32) >= 97 && (c | 32) <= 122)) PROSE[c] = 1;
+
 /**
- * True when a segment reads as prose: at least `MIN_PROSE_SHARE` of it letters (any script) or
- * spaces. The model was trained on sentences; mail headers, ids and tables are most of the
- * characters of a raw e-mail and only cost scoring time (encoded payloads there are decoded and
- * checked by the rules).
+ * True when `text[start, end)` reads as prose: at least `MIN_PROSE_SHARE` of it letters (any
+ * script) or spaces. The model was trained on sentences; mail headers, ids and tables are most
+ * of the characters of a raw e-mail and only cost scoring time (encoded payloads there are
+ * decoded and checked by the rules). Case does not matter, so the folded text of an ASCII
+ * field gives the same answer as the field.
  */
-function proseLike(text: string): boolean {
+function proseLike(text: string, start: number, end: number): boolean {
   let prose = 0;
-  for (let i = 0; i < text.length; i++) {
+  for (let i = start; i < end; i++) {
     const c = text.charCodeAt(i);
-    const lower = c | 32;
-    if ((lower >= 97 && lower <= 122) || c === 32 || c > 0x7f) prose++;
+    prose += c < 128 ? (PROSE[c] as number) : 1;
   }
-  return prose >= MIN_PROSE_SHARE * text.length;
+  return prose >= MIN_PROSE_SHARE * (end - start);
 }
+
+/** `predict(folded.slice(start, end), role)` without the slice (see `scoreFoldedRange`). */
+export type RangePredictor = (folded: string, start: number, end: number, role: TextRole) => number;
 
 /**
  * The best-scoring segment of `text` that counts as an injected instruction, if any.
- * `textFolded` is `foldText(text)` when the caller already has it.
+ * `textFolded` is `foldText(text)` when the caller already has it; `predictRange`, when given,
+ * must equal `predict` on the slice and lets an ASCII field's segments be scored in place.
  */
 export function bestInjectedSegment(
   text: string,
@@ -118,20 +126,31 @@ export function bestInjectedSegment(
   predict: SegmentPredictor,
   thresholds: InjectionThresholds,
   textFolded?: string,
+  predictRange?: RangePredictor,
 ): SegmentHit | undefined {
   let best: SegmentHit | undefined;
   let fieldCounts: Map<string, number> | undefined;
   // ASCII folds character for character, so segments are cut from the folded field instead of folded one by one.
   const ascii = isAscii(text);
   let whole = textFolded ?? (ascii ? text.toLowerCase() : undefined);
-  for (const seg of scorableSegments(text)) {
-    if (!proseLike(seg.text)) continue;
-    const folded = ascii && whole !== undefined ? whole.slice(seg.start, seg.end) : foldText(seg.text);
-    const score = predict(folded, role);
+  const bounds = scorableBounds(text, ascii);
+  for (let k = 0; k < bounds.length; k += 2) {
+    const start = bounds[k] as number;
+    const end = bounds[k + 1] as number;
+    const inPlace = ascii && whole !== undefined;
+    if (!proseLike(inPlace ? (whole as string) : text, start, end)) continue;
+    let folded: string | undefined;
+    let score: number;
+    if (inPlace && predictRange) score = predictRange(whole as string, start, end, role);
+    else {
+      folded = inPlace ? (whole as string).slice(start, end) : foldText(text.slice(start, end));
+      score = predict(folded, role);
+    }
     // Cheapest tests first; the task path (a second model) only matters below the context threshold.
     if (best && score <= best.score) continue;
-    if (score < thresholds.strong && (role !== 'D' || text.length - seg.text.length < MIN_CONTEXT_CHARS))
+    if (score < thresholds.strong && (role !== 'D' || text.length - (end - start) < MIN_CONTEXT_CHARS))
       continue;
+    folded ??= (whole as string).slice(start, end);
     if (
       score < thresholds.context &&
       !(
@@ -154,7 +173,7 @@ export function bestInjectedSegment(
       if (topicOverlap(folded, fieldCounts) > MAX_OVERLAP) continue;
       offTopic = true;
     }
-    best = { score, start: seg.start, end: seg.end, text: seg.text, offTopic };
+    best = { score, start, end, text: text.slice(start, end), offTopic };
   }
   return best;
 }

@@ -8,7 +8,13 @@ import { excerpt } from './evidence-text.js';
 import { isAnswerField, roleOfField, splitRequest } from './field-roles.js';
 import { INJECTION_RULES, type InjectionRuleId, RuleScanner } from './injection-rules.js';
 import { bestInjectedSegment } from './injection-segments.js';
-import { type LinearTextModel, loadShippedModel, scoreFolded, type TextRole } from './linear-text-model.js';
+import {
+  type LinearTextModel,
+  loadShippedModel,
+  scoreFolded,
+  scoreFoldedRange,
+  type TextRole,
+} from './linear-text-model.js';
 import { cachedOptions } from './options-cache.js';
 
 /**
@@ -198,6 +204,7 @@ export const promptInjectionDetector: Detector = {
               : {}),
           },
           fieldFolded,
+          (folded, start, end, role) => scoreFoldedRange(model, folded, start, end, role),
         );
         if (hit) {
           seen.add(`${ft.field}\u0000injection.model`);
