@@ -15,6 +15,7 @@ import {
   localIsUnigram,
   localLength,
   localToken,
+  MAX_N,
   MAX_POOL_RECORDS,
   sortedPartitions,
   TokenPool,
@@ -176,22 +177,70 @@ function indexOfSorted(a: Uint32Array, n: number, v: number): number {
   return -1;
 }
 
-/** A gram/outcome pair that was tested. */
-interface Tested {
-  /** First occurrence of the gram (`record << LOCAL_BITS | local`): the first-seen order of candidates. */
-  first: number;
+type TestName = 'fisher-exact' | 'binomial-label-contradiction';
+
+function grown<T extends Uint32Array | Int32Array | Float64Array>(a: T, make: (n: number) => T): T {
+  const b = make(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+/**
+ * Tested gram/outcome pairs, column by column (a million pair objects cost more in garbage
+ * collection than the tests themselves).
+ */
+class Pairs {
+  length = 0;
+  /** First occurrence of the gram (`record << LOCAL_BITS | local`, unsigned): candidates' first-seen order. */
+  first = new Float64Array(1024);
   /** Place of the outcome among the gram's outcomes (first-appearance order). */
-  order: number;
+  order = new Uint32Array(1024);
   /** Occurrence the gram's text is cut from: the first one in its `minSupport`-th carrying record. */
-  textAt: number;
-  support: number;
-  outcome: number;
-  hits: number;
-  logP: number;
-  /** The carrying records' first occurrences in `postings` (start, end), or -1 when not kept. */
-  postStart: number;
-  postEnd: number;
-  test: 'fisher-exact' | 'binomial-label-contradiction';
+  textAt = new Uint32Array(1024);
+  support = new Uint32Array(1024);
+  outcome = new Uint32Array(1024);
+  hits = new Uint32Array(1024);
+  logP = new Float64Array(1024);
+  /** The carrying records' first occurrences in `postings` [start, end), or -1 when not kept. */
+  postStart = new Int32Array(1024);
+  postEnd = new Int32Array(1024);
+
+  push(
+    first: number,
+    order: number,
+    textAt: number,
+    support: number,
+    outcome: number,
+    hits: number,
+    logP: number,
+    postStart: number,
+    postEnd: number,
+  ): void {
+    if (this.length === this.first.length) {
+      const f64 = (n: number) => new Float64Array(n);
+      const u32 = (n: number) => new Uint32Array(n);
+      const i32 = (n: number) => new Int32Array(n);
+      this.first = grown(this.first, f64);
+      this.order = grown(this.order, u32);
+      this.textAt = grown(this.textAt, u32);
+      this.support = grown(this.support, u32);
+      this.outcome = grown(this.outcome, u32);
+      this.hits = grown(this.hits, u32);
+      this.logP = grown(this.logP, f64);
+      this.postStart = grown(this.postStart, i32);
+      this.postEnd = grown(this.postEnd, i32);
+    }
+    const i = this.length++;
+    this.first[i] = first;
+    this.order[i] = order;
+    this.textAt[i] = textAt;
+    this.support[i] = support;
+    this.outcome[i] = outcome;
+    this.hits[i] = hits;
+    this.logP[i] = logP;
+    this.postStart[i] = postStart;
+    this.postEnd[i] = postEnd;
+  }
 }
 
 interface Candidate {
@@ -203,7 +252,7 @@ interface Candidate {
   logQ: number;
   records: number[];
   aliases: string[];
-  test: Tested['test'];
+  test: TestName;
 }
 
 /** Labels the naive Bayes label model tells apart (later labels always count as contradicted). */
@@ -291,7 +340,7 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
       let u = index;
       if (u < 0) {
         u = uniIds.length;
-        uniIds.push(id);
+        uniIds.push(id >>> 0);
         for (let l = 0; l < L; l++) uniCounts.push(0);
       }
       const r = o >>> LOCAL_BITS;
@@ -301,12 +350,12 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
       return u;
     };
     // Classification: gram/label pairs pure enough, tested once the label model is complete.
-    const tested: Tested[] = [];
+    const tested = new Pairs();
     const postings = new U32List();
     const seenOutcome = new Int32Array(this.outcomeNames.length);
     const touched: number[] = [];
     let tests = 0;
-    const candidate = (occ: Uint32Array, a: number, b: number, n: number): void => {
+    const candidate = (occ: Int32Array, a: number, b: number, n: number): void => {
       touched.length = 0;
       let prev = -1;
       let distinct = 0;
@@ -315,7 +364,7 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
         const r = (occ[e] as number) >>> LOCAL_BITS;
         if (r === prev) continue;
         prev = r;
-        if (++distinct === minSupport) textAt = occ[e] as number;
+        if (++distinct === minSupport) textAt = (occ[e] as number) >>> 0;
         for (let k = outStart[r] as number; k < (outStart[r + 1] as number); k++) {
           const out = recOut[k] as number;
           if (seenOutcome[out] === 0) touched.push(out);
@@ -342,25 +391,14 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
           }
           postEnd = postings.length;
         }
-        tested.push({
-          first: occ[a] as number,
-          order,
-          textAt,
-          support: n,
-          outcome: out,
-          hits: k,
-          logP,
-          postStart,
-          postEnd,
-          test: classification ? 'binomial-label-contradiction' : 'fisher-exact',
-        });
+        tested.push((occ[a] as number) >>> 0, order, textAt, n, out, k, logP, postStart, postEnd);
       }
       for (const out of touched) seenOutcome[out] = 0;
     };
     sortedPartitions(pool, (ids, occ, len) => {
       let a = 0;
       while (a < len) {
-        const id = ids[a] as number;
+        const id = ids[a] as number; // int32 bit pattern
         let b = a + 1;
         while (b < len && ids[b] === id) b++;
         if (b - a === 1) {
@@ -388,10 +426,16 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
         a = b;
       }
     });
-    const all = classification
+    const kept = classification
       ? this.testContradictions(tested, postings, { uniAt, uniIds, uniCounts, irregular, labels })
-      : tested;
-    return this.report(all, tests, postings);
+      : Array.from({ length: tested.length }, (_, i) => i);
+    return this.report(
+      tested,
+      kept,
+      classification ? 'binomial-label-contradiction' : 'fisher-exact',
+      tests,
+      postings,
+    );
   }
 
   /**
@@ -399,7 +443,7 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
    * does naive Bayes over their *other* unigrams (the gram's own taken out of the record's
    * precomputed scores) not predict? Pairs with fewer than `minSupport` such carriers are dropped.
    */
-  private testContradictions(pending: Tested[], postings: U32List, nb: LabelModelParts): Tested[] {
+  private testContradictions(pending: Pairs, postings: U32List, nb: LabelModelParts): number[] {
     const { uniAt, uniIds, uniCounts, irregular, labels } = nb;
     const pool = this.pool;
     const N = this.refs.length;
@@ -434,47 +478,34 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
     let contra = 0;
     for (let r = 0; r < N; r++) if (argmax(scores, r * L, L) !== labels[r]) contra++;
     const contradictionRate = Math.min(0.5, Math.max(0.01, contra / N));
-    const recOut = this.recordOutcomes.data;
-    const outStart = this.outcomeStarts.data;
-    const held = (r: number, id: number): boolean => {
-      const s = pool.start(r);
-      const e = s + pool.length(r);
-      for (let p = s; p < e; p++) {
-        const u = uniAt[p] as number;
-        if (u > 0 && ids[u - 1] === id) return true;
-      }
-      return false;
+    const out: number[] = [];
+    const model: ContradictionModel = {
+      scores,
+      weights: W,
+      labels,
+      labelCount: L,
+      outcomes: this.recordOutcomes.data,
+      outcomeStarts: this.outcomeStarts.data,
+      irregular,
+      hashes: pool.hashArray,
+      starts: pool.startArray,
+      uniAt,
+      uniIds: ids,
+      adjusted: new Float64Array(L),
+      bound: new Float64Array(L),
     };
-    const out: Tested[] = [];
-    const adjusted = new Float64Array(L);
-    for (const t of pending) {
-      const src = t.textAt >>> LOCAL_BITS;
-      const local = t.textAt & LOCAL_MASK;
-      const n = localLength(local);
+    const gram: GramUnigrams = { ids: [], index: new Int32Array(MAX_N), slow: false };
+    for (let t = 0; t < pending.length; t++) {
+      const textAt = pending.textAt[t] as number;
+      const src = textAt >>> LOCAL_BITS;
+      const local = textAt & LOCAL_MASK;
       const at = pool.start(src) + localToken(local);
-      const gram = this.gramUnigrams(src, local, at);
-      const index = gram.ids.map((id) => indexOfSorted(ids, nUni, id));
-      let c = 0;
-      for (let p = t.postStart; p < t.postEnd; p++) {
-        const o = postings.data[p] as number;
-        const r = o >>> LOCAL_BITS;
-        if (recOut[outStart[r] as number] !== t.outcome) continue;
-        // Every carrier holds the gram's unigrams unless ids collide: checked by its tokens.
-        const fast =
-          !gram.slow &&
-          irregular[r] === 0 &&
-          localLength(o & LOCAL_MASK) === n &&
-          sameTokens(pool, pool.start(r) + localToken(o & LOCAL_MASK), at, n);
-        for (let l = 0; l < L; l++) adjusted[l] = scores[r * L + l] as number;
-        for (let j = 0; j < gram.ids.length; j++) {
-          if (!fast && !held(r, gram.ids[j] as number)) continue;
-          const u = index[j] as number;
-          for (let l = 0; l < L; l++) adjusted[l] = (adjusted[l] as number) - (W[u * L + l] as number);
-        }
-        if (argmax(adjusted, 0, L) !== labels[r]) c++;
-      }
+      this.gramUnigrams(src, local, at, gram);
+      for (let j = 0; j < gram.ids.length; j++)
+        gram.index[j] = indexOfSorted(ids, nUni, gram.ids[j] as number);
+      const c = contradictions(model, postings.data, pending, t, at, localLength(local), gram);
       if (c < this.opts.minSupport) continue;
-      t.logP = logBinomialUpperTail(t.support, contradictionRate, c);
+      pending.logP[t] = logBinomialUpperTail(pending.support[t] as number, contradictionRate, c);
       out.push(t);
     }
     return out;
@@ -486,24 +517,32 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
    * removed. A gram whose first token starts with `^` therefore loses that character (`slow`:
    * its carriers are checked unigram by unigram).
    */
-  private gramUnigrams(r: number, local: number, at: number): { ids: number[]; slow: boolean } {
-    if (!localIsPrefix(local) && this.carets.has(at)) {
+  private gramUnigrams(r: number, local: number, at: number, out: GramUnigrams): void {
+    out.ids.length = 0;
+    out.slow = !localIsPrefix(local) && this.carets.has(at);
+    if (out.slow) {
       const text = gramText((this.texts[r] as string).split(TOKEN_SEP), local);
-      return { ids: unigramIds(text.replace(/^\^/, '').split(' ')), slow: true };
+      out.ids.push(...unigramIds(text.replace(/^\^/, '').split(' ')));
+      return;
     }
-    const ids: number[] = [];
     for (let k = 0; k < localLength(local); k++) {
       const id = unigramId(this.pool.hash(at + k));
-      if (!ids.includes(id)) ids.push(id);
+      if (!out.ids.includes(id)) out.ids.push(id);
     }
-    return { ids, slow: false };
   }
 
-  private report(tested: Tested[], tests: number, postings: U32List): FindingDraft[] {
-    if (tested.length === 0) return [];
+  /** Benjamini–Hochberg over the `kept` pairs, then merging, ranking and the findings. */
+  private report(
+    pairs: Pairs,
+    kept: number[],
+    test: TestName,
+    tests: number,
+    postings: U32List,
+  ): FindingDraft[] {
+    if (kept.length === 0) return [];
     const q = benjaminiHochberg(
-      tested.map((t) => t.logP),
-      Math.max(tests, tested.length),
+      kept.map((t) => pairs.logP[t] as number),
+      Math.max(tests, kept.length),
     );
     const logFdr = Math.log(this.opts.fdr);
     const split = new Map<number, string[]>();
@@ -517,24 +556,28 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
       return gramText(tokens, at & LOCAL_MASK);
     };
     // In the order the pairs were always tested (candidates first seen first), which breaks ties.
-    const significant = tested
+    const { first, order } = pairs;
+    const significant = kept
       .map((t, i) => ({ t, logQ: q[i] as number }))
       .filter((x) => x.logQ <= logFdr)
-      .sort((a, b) => a.t.first - b.t.first || a.t.order - b.t.order)
+      .sort(
+        (a, b) =>
+          (first[a.t] as number) - (first[b.t] as number) || (order[a.t] as number) - (order[b.t] as number),
+      )
       .map(({ t, logQ }): Candidate => {
         const records: number[] = [];
-        for (let p = t.postStart; p < t.postEnd; p++)
+        for (let p = pairs.postStart[t] as number; p < (pairs.postEnd[t] as number); p++)
           records.push((postings.data[p] as number) >>> LOCAL_BITS);
         return {
-          text: textOf(t.textAt),
-          support: t.support,
-          outcome: this.outcomeNames[t.outcome] as string,
-          hits: t.hits,
-          logP: t.logP,
+          text: textOf(pairs.textAt[t] as number),
+          support: pairs.support[t] as number,
+          outcome: this.outcomeNames[pairs.outcome[t] as number] as string,
+          hits: pairs.hits[t] as number,
+          logP: pairs.logP[t] as number,
           logQ,
           records,
           aliases: [],
-          test: t.test,
+          test,
         };
       })
       .sort(
@@ -641,10 +684,131 @@ function argmax(a: Float64Array, at: number, n: number): number {
   return best;
 }
 
-/** Whether the `n` tokens at pool positions `a` and `b` have equal hashes. */
-function sameTokens(pool: TokenPool, a: number, b: number, n: number): boolean {
-  for (let k = 0; k < n; k++) if (pool.hash(a + k) !== pool.hash(b + k)) return false;
-  return true;
+/** A gram's distinct unigram ids, their indices in the label model (-1: held by no record), and whether the text path was needed. */
+interface GramUnigrams {
+  ids: number[];
+  index: Int32Array;
+  slow: boolean;
+}
+
+/** What the label-contradiction test reads, as flat typed arrays (the per-carrier loop is hot). */
+interface ContradictionModel {
+  /** Per record and label: log prior plus the weights of the record's unigrams. */
+  scores: Float64Array;
+  /** Per unigram index and label: log-weight. */
+  weights: Float64Array;
+  labels: Int32Array;
+  labelCount: number;
+  outcomes: Uint32Array;
+  outcomeStarts: Uint32Array;
+  irregular: Uint8Array;
+  hashes: Uint32Array;
+  starts: Uint32Array;
+  uniAt: Int32Array;
+  uniIds: Uint32Array;
+  /** Scratch, one score per label. */
+  adjusted: Float64Array;
+  /** Scratch, one bound per label. */
+  bound: Float64Array;
+}
+
+/**
+ * Carriers of `t` with its label that naive Bayes, without the gram's unigrams (`index` into the
+ * weights), does not predict. A carrier holds all of them when its occurrence has the tokens of
+ * the text's (`at`, `n` tokens) and no id collision displaced a unigram; otherwise, or when the
+ * gram is `slow`, each unigram id is looked up in the record.
+ */
+function contradictions(
+  m: ContradictionModel,
+  postings: Uint32Array,
+  pairs: Pairs,
+  t: number,
+  at: number,
+  n: number,
+  gram: GramUnigrams,
+): number {
+  const index = gram.index;
+  const count = gram.ids.length;
+  const outcome = pairs.outcome[t] as number;
+  const {
+    scores,
+    weights,
+    labels,
+    labelCount: L,
+    outcomes,
+    outcomeStarts,
+    hashes,
+    starts,
+    adjusted,
+    bound,
+  } = m;
+  // Taking out any subset of the gram's unigrams moves label l's score by at most bound[l]: a
+  // carrier whose label wins (or loses) by more than both bounds needs no exact evaluation.
+  bound.fill(0);
+  for (let j = 0; j < count; j++) {
+    const u = index[j] as number;
+    if (u >= 0)
+      for (let l = 0; l < L; l++) bound[l] = (bound[l] as number) + Math.abs(weights[u * L + l] as number);
+  }
+  let c = 0;
+  const end = pairs.postEnd[t] as number;
+  for (let p = pairs.postStart[t] as number; p < end; p++) {
+    const o = postings[p] as number;
+    const r = o >>> LOCAL_BITS;
+    if (outcomes[outcomeStarts[r] as number] !== outcome) continue;
+    const y = labels[r] as number;
+    // A label the model does not know is always contradicted.
+    if (y < 0) {
+      c++;
+      continue;
+    }
+    const sy = scores[r * L + y] as number;
+    const by = bound[y] as number;
+    let wins = true;
+    let loses = false;
+    for (let l = 0; l < L; l++) {
+      if (l === y) continue;
+      const sl = scores[r * L + l] as number;
+      const bl = bound[l] as number;
+      // Far above any rounding of the few subtractions the exact evaluation does.
+      const tol = 1e-9 * (Math.abs(sy) + Math.abs(sl) + by + bl + 1);
+      if (!(sy - by - (sl + bl) > tol)) wins = false;
+      if (sl - bl - (sy + by) > tol) loses = true;
+    }
+    if (loses) {
+      c++;
+      continue;
+    }
+    if (wins) continue;
+    const local = o & LOCAL_MASK;
+    let fast = !gram.slow && m.irregular[r] === 0 && localLength(local) === n;
+    if (fast) {
+      const b = (starts[r] as number) + localToken(local);
+      for (let k = 0; k < n; k++)
+        if (hashes[at + k] !== hashes[b + k]) {
+          fast = false;
+          break;
+        }
+    }
+    for (let l = 0; l < L; l++) adjusted[l] = scores[r * L + l] as number;
+    for (let j = 0; j < count; j++) {
+      if (!fast && !holds(m, r, gram.ids[j] as number)) continue;
+      const u = index[j] as number;
+      for (let l = 0; l < L; l++) adjusted[l] = (adjusted[l] as number) - (weights[u * L + l] as number);
+    }
+    if (argmax(adjusted, 0, L) !== y) c++;
+  }
+  return c;
+}
+
+/** Whether record `r` holds the unigram `id` (a scan of its tokens: only after an id collision). */
+function holds(m: ContradictionModel, r: number, id: number): boolean {
+  const e = m.starts[r + 1] as number;
+  for (let p = m.starts[r] as number; p < e; p++) {
+    const u = m.uniAt[p] as number;
+    if (u > 0 && m.uniIds[u - 1] === id) return true;
+  }
+  return false;
 }
 
 export const backdoorTriggerDetector: Detector<TriggerObservation> = {

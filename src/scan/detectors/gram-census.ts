@@ -108,6 +108,16 @@ export class TokenPool {
     this.starts[this.records] = this.size;
   }
 
+  /** The token hashes by pool position (valid until the next `append`). */
+  get hashArray(): Uint32Array {
+    return this.hashes;
+  }
+
+  /** Pool position of each record's first token, then the token count (valid until the next `append`). */
+  get startArray(): Uint32Array {
+    return this.starts;
+  }
+
   /** Pool position of record `r`'s first token. */
   start(r: number): number {
     return this.starts[r] as number;
@@ -123,42 +133,9 @@ export class TokenPool {
     return this.hashes[p] as number;
   }
 
-  /**
-   * Every gram occurrence, partition by partition (`partitions` a power of two, by the top bits
-   * of the id); `emit` is called in dataset order with the gram id and its occurrence
-   * (`record << LOCAL_BITS | local`). The partition is `id >>> (32 - log2(partitions))`.
-   */
-  forEachOccurrence(
-    partition: number,
-    partitions: number,
-    emit: (id: number, occurrence: number) => void,
-  ): void {
-    const shift = 32 - Math.log2(partitions);
-    const hashes = this.hashes;
-    const breaks = this.breakList;
-    let bp = 0;
-    for (let r = 0; r < this.records; r++) {
-      const s = this.starts[r] as number;
-      const e = this.starts[r + 1] as number;
-      const base = r << LOCAL_BITS;
-      for (let g = s; g < e; g++) {
-        while (bp < breaks.length && (breaks[bp] as number) < g) bp++;
-        const nextBreak = bp < breaks.length ? (breaks[bp] as number) : e;
-        if (nextBreak === g) continue;
-        const stop = Math.min(g + MAX_N, e, nextBreak);
-        const i = g - s;
-        let h = FNV_OFFSET;
-        for (let k = g; k < stop; k++) {
-          h = Math.imul(h ^ (hashes[k] as number), FNV_PRIME);
-          const n = k - g + 1;
-          if (shift === 32 || h >>> shift === partition) emit((h | 1) >>> 0, base | localIndex(i, n, false));
-          if (i === 0) {
-            const p = Math.imul(h ^ PREFIX_SALT, FNV_PRIME);
-            if (shift === 32 || p >>> shift === partition) emit((p | 1) >>> 0, base | localIndex(0, n, true));
-          }
-        }
-      }
-    }
+  /** Pool positions of the break tokens, ascending. */
+  get breakPositions(): readonly number[] {
+    return this.breakList;
   }
 }
 
@@ -172,69 +149,162 @@ export function partitionsFor(pool: TokenPool, target = 1 << 22): number {
 
 /**
  * Calls `visit` once per partition with its occurrences sorted by gram id (stable, so each id's
- * occurrences stay in dataset order): `ids[k]` and `occurrences[k]` for `k < length`. The arrays
- * are reused between partitions.
+ * occurrences stay in dataset order): `ids[k]` and `occurrences[k]` for `k < length`, both as
+ * int32 bit patterns (`>>> 0` gives the unsigned values). The arrays are reused between partitions.
  */
 export function sortedPartitions(
   pool: TokenPool,
-  visit: (ids: Uint32Array, occurrences: Uint32Array, length: number) => void,
+  visit: (ids: Int32Array, occurrences: Int32Array, length: number) => void,
   partitions = partitionsFor(pool),
 ): void {
   const bound = MAX_N * pool.tokenCount + MAX_N * pool.recordCount;
-  let cap = Math.ceil((bound / partitions) * 1.1) + 4096;
-  let ids = new Uint32Array(cap);
-  let occ = new Uint32Array(cap);
-  let tmpIds = new Uint32Array(cap);
-  let tmpOcc = new Uint32Array(cap);
+  const buffers = new PartitionBuffers(Math.ceil((bound / partitions) * 1.1) + 4096);
   const partBits = Math.log2(partitions);
   // Bit 0 is always 1 and the top bits are the partition: sort bits [1, 32 - partBits).
   const sortBits = 31 - partBits;
   const passes = Math.max(1, Math.ceil(sortBits / 11));
   const width = Math.ceil(sortBits / passes);
-  const counts = new Uint32Array(1 << width);
+  const counts = new Uint32Array(passes << width);
   for (let part = 0; part < partitions; part++) {
-    let len = 0;
-    pool.forEachOccurrence(part, partitions, (id, o) => {
-      if (len === cap) {
-        cap *= 2;
-        const grow = (a: Uint32Array) => {
-          const b = new Uint32Array(cap);
-          b.set(a);
-          return b;
-        };
-        ids = grow(ids);
-        occ = grow(occ);
-        tmpIds = new Uint32Array(cap);
-        tmpOcc = new Uint32Array(cap);
-      }
-      ids[len] = id;
-      occ[len++] = o;
-    });
+    const len = collect(pool, part, partBits, buffers);
+    let ids = buffers.ids;
+    let occ = buffers.occ;
+    let toIds = buffers.tmpIds;
+    let toOcc = buffers.tmpOcc;
     const mask = (1 << width) - 1;
-    for (let pass = 0; pass < passes; pass++) {
-      const shift = 1 + pass * width;
-      counts.fill(0);
-      for (let k = 0; k < len; k++) {
-        const d = ((ids[k] as number) >>> shift) & mask;
+    // One read for every pass's histogram, then one scatter per pass (stable: LSD).
+    counts.fill(0);
+    for (let k = 0; k < len; k++) {
+      const id = ids[k] as number;
+      for (let pass = 0; pass < passes; pass++) {
+        const d = (pass << width) + ((id >>> (1 + pass * width)) & mask);
         counts[d] = (counts[d] as number) + 1;
       }
+    }
+    for (let pass = 0; pass < passes; pass++) {
+      const shift = 1 + pass * width;
+      const off = pass << width;
       let sum = 0;
       for (let d = 0; d <= mask; d++) {
-        const c = counts[d] as number;
-        counts[d] = sum;
+        const c = counts[off + d] as number;
+        counts[off + d] = sum;
         sum += c;
       }
       for (let k = 0; k < len; k++) {
         const id = ids[k] as number;
-        const d = (id >>> shift) & mask;
+        const d = off + ((id >>> shift) & mask);
         const at = counts[d] as number;
         counts[d] = at + 1;
-        tmpIds[at] = id;
-        tmpOcc[at] = occ[k] as number;
+        toIds[at] = id;
+        toOcc[at] = occ[k] as number;
       }
-      [ids, tmpIds] = [tmpIds, ids];
-      [occ, tmpOcc] = [tmpOcc, occ];
+      const i2 = ids;
+      ids = toIds;
+      toIds = i2;
+      const o2 = occ;
+      occ = toOcc;
+      toOcc = o2;
     }
     visit(ids, occ, len);
   }
+}
+
+/** The reused arrays of one partition: occurrences and the radix sort's second copy. */
+class PartitionBuffers {
+  ids: Int32Array;
+  occ: Int32Array;
+  tmpIds: Int32Array;
+  tmpOcc: Int32Array;
+
+  constructor(cap: number) {
+    this.ids = new Int32Array(cap);
+    this.occ = new Int32Array(cap);
+    this.tmpIds = new Int32Array(cap);
+    this.tmpOcc = new Int32Array(cap);
+  }
+
+  /** Doubles the capacity, keeping the first `len` occurrences. */
+  grow(len: number): void {
+    const cap = this.ids.length * 2;
+    const ids = new Int32Array(cap);
+    const occ = new Int32Array(cap);
+    ids.set(this.ids.subarray(0, len));
+    occ.set(this.occ.subarray(0, len));
+    this.ids = ids;
+    this.occ = occ;
+    this.tmpIds = new Int32Array(cap);
+    this.tmpOcc = new Int32Array(cap);
+  }
+}
+
+/**
+ * Regenerates every gram of the pool and keeps those of partition `part` (the top `partBits`
+ * bits of the id) in `buffers`, in dataset order; returns how many. Grams of the same record
+ * come in the order of their local index.
+ */
+function collect(pool: TokenPool, part: number, partBits: number, buffers: PartitionBuffers): number {
+  // Int32 views keep the hot loop in 32-bit integer arithmetic (uint32 loads above 2^31 are doubles).
+  const hashes = new Int32Array(pool.hashArray.buffer);
+  const starts = pool.startArray;
+  const breaks = pool.breakPositions;
+  const hiMask = partBits === 0 ? 0 : (0xffffffff << (32 - partBits)) | 0;
+  const want = partBits === 0 ? 0 : (part << (32 - partBits)) | 0;
+  let ids = buffers.ids;
+  let occ = buffers.occ;
+  let cap = ids.length;
+  let len = 0;
+  let bp = 0;
+  const records = pool.recordCount;
+  for (let r = 0; r < records; r++) {
+    const s = starts[r] as number;
+    const e = starts[r + 1] as number;
+    const base = r << LOCAL_BITS; // int32: occurrences of records >= 2^20 are negative here
+    let from = s;
+    while (from < e) {
+      while (bp < breaks.length && (breaks[bp] as number) < from) bp++;
+      const to = bp < breaks.length && (breaks[bp] as number) < e ? (breaks[bp] as number) : e;
+      // A record's grams are at most 4 per token + 4 prefixes: room for one record's worth.
+      if (len + MAX_N * (to - from) + MAX_N > cap) {
+        buffers.grow(len);
+        ids = buffers.ids;
+        occ = buffers.occ;
+        cap = ids.length;
+      }
+      let g = from;
+      if (g === s && g < to) {
+        // Token 0: its 1-4-grams and the fixed prefixes, interleaved (local 0..7).
+        let h = FNV_OFFSET;
+        const stop = Math.min(s + MAX_N, to);
+        for (let k = s; k < stop; k++) {
+          h = Math.imul(h ^ (hashes[k] as number), FNV_PRIME);
+          const n = k - s + 1;
+          if ((h & hiMask) === want) {
+            ids[len] = h | 1;
+            occ[len++] = base + (n - 1) * 2;
+          }
+          const p = Math.imul(h ^ PREFIX_SALT, FNV_PRIME);
+          if ((p & hiMask) === want) {
+            ids[len] = p | 1;
+            occ[len++] = base + (n - 1) * 2 + 1;
+          }
+        }
+        g++;
+      }
+      for (; g < to; g++) {
+        let h = FNV_OFFSET;
+        const stop = g + MAX_N < to ? g + MAX_N : to;
+        // local = 8 + (i - 1) * 4 + (n - 1) for token i = g - s and length n = k - g + 1.
+        const local = base + 4 * (g - s) + 3 - g;
+        for (let k = g; k < stop; k++) {
+          h = Math.imul(h ^ (hashes[k] as number), FNV_PRIME);
+          if ((h & hiMask) === want) {
+            ids[len] = h | 1;
+            occ[len++] = local + k + 1;
+          }
+        }
+      }
+      from = to + 1;
+    }
+  }
+  return len;
 }
