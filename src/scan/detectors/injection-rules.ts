@@ -32,6 +32,11 @@ export interface InjectionRule {
   starts?: readonly string[];
   /** Sticky form of `re`, present with `starts`: the rule is then tried only where a start occurs. */
   sticky?: RegExp;
+  /**
+   * More word sets every match holds one word of (besides `anchors` and `starts`), from later
+   * parts of the phrase: rarer words that keep the rule from running on most texts.
+   */
+  requires?: readonly (readonly string[])[];
 }
 
 // At least one separator: with an optional one, "(?:[a-z]{1,15} ){0,6}" could split a
@@ -98,6 +103,7 @@ function rule(
   source: string,
   dataOnly = false,
   anchors?: readonly string[],
+  requires?: readonly (readonly string[])[],
 ): InjectionRule {
   const compiled = source.replace(/ \?/g, '\\s?').replace(/ /g, SEP);
   let starts: string[] | undefined;
@@ -114,6 +120,7 @@ function rule(
     dataOnly,
     anchors: anchors ?? (starts as string[]),
     ...(starts !== undefined ? { starts, sticky: new RegExp(compiled, 'uy') } : {}),
+    ...(requires !== undefined ? { requires } : {}),
   };
 }
 
@@ -166,12 +173,18 @@ export function execRule(rule: InjectionRule, text: string): RegExpExecArray | n
 export class RuleScanner {
   private readonly rules: readonly InjectionRule[];
   private readonly automaton: AnchorAutomaton;
-  /** Per word: `refs[refStart[w] .. refStart[w + 1])`, each `rule << 2 | 1 (anchor) | 2 (start)`. */
+  /**
+   * Per word: `refs[refStart[w] .. refStart[w + 1])`, each `rule << 8 | set << 2 | 1 (gate) | 2
+   * (start)`: the word belongs to gate set `set` of the rule (0: its anchors; then its
+   * `requires` and, for explicit anchors, its starts when they are not short common words).
+   */
   private readonly refStart: Int32Array;
   private readonly refs: Int32Array;
-  private readonly gated: Uint8Array;
+  /** Per rule: gate sets seen in the last text (bit per set), and the mask of all of them. */
+  private readonly seen: Int32Array;
+  private readonly full: Int32Array;
   private readonly starts: number[][];
-  /** Per rule: its anchors are its starts, so the scan collects their positions. */
+  /** Per rule: its starts are among the scan's words (its anchors or a gate set), so the scan collects their positions. */
   private readonly ownStarts: boolean[];
   /** Start words of the other rules with starts, and the rules each belongs to. */
   private readonly startAutomaton: AnchorAutomaton;
@@ -195,8 +208,21 @@ export class RuleScanner {
     // Start words of rules with explicit anchors are short, common words ("use", "as", "<"): they
     // are looked up only for a rule whose anchors occur (rarely), not collected for every text.
     this.ownStarts = rules.map((r) => r.sticky !== undefined && sameWords(r.anchors, r.starts ?? []));
+    this.full = new Int32Array(rules.length);
     rules.forEach((r, i) => {
-      for (const a of new Set(r.anchors)) add(a, (i << 2) | 1 | (this.ownStarts[i] ? 2 : 0));
+      const sets: (readonly string[])[] = [r.anchors, ...(r.requires ?? [])];
+      // A rule's starts are a necessary condition too; short ones ("use", "as") would cost more than they spare.
+      // Their positions are then collected by the scan as well.
+      let startSet = this.ownStarts[i] ? 0 : -1;
+      if (startSet < 0 && r.sticky && r.starts?.every((w) => w.length >= 4)) {
+        startSet = sets.push(r.starts) - 1;
+        this.ownStarts[i] = true;
+      }
+      if (sets.length > 24) throw new Error('too many gate sets');
+      sets.forEach((set, k) => {
+        for (const a of new Set(set)) add(a, (i << 8) | (k << 2) | 1 | (k === startSet ? 2 : 0));
+      });
+      this.full[i] = (1 << sets.length) - 1;
     });
     this.automaton = new AnchorAutomaton(words);
     const startWords: string[] = [];
@@ -221,17 +247,20 @@ export class RuleScanner {
     });
     this.refStart[words.length] = flat.length;
     this.refs = Int32Array.from(flat);
-    this.gated = new Uint8Array(rules.length);
+    this.seen = new Int32Array(rules.length);
     this.starts = rules.map(() => []);
   }
 
-  /** Scans `text`; returns the indices (ascending) of the rules whose anchors occur in it. */
+  /**
+   * Scans `text`; returns the indices (ascending) of the rules whose gate words occur in it (its
+   * anchors, and one word of each further set): the only rules that can match.
+   */
   scan(text: string): number[] {
     this.text = text;
     this.startsScanned = false;
-    const gated = this.gated;
+    const seen = this.seen;
     const starts = this.starts;
-    gated.fill(0);
+    seen.fill(0);
     for (const s of starts) s.length = 0;
     const { pairs, count } = this.automaton.scan(text);
     const refStart = this.refStart;
@@ -241,13 +270,18 @@ export class RuleScanner {
       const at = pairs[2 * k + 1] as number;
       for (let r = refStart[w] as number, e = refStart[w + 1] as number; r < e; r++) {
         const ref = refs[r] as number;
-        if ((ref & 1) !== 0) gated[ref >> 2] = 1;
-        if ((ref & 2) !== 0) (starts[ref >> 2] as number[]).push(at);
+        const ri = ref >> 8;
+        seen[ri] = (seen[ri] as number) | (1 << ((ref >> 2) & 63));
+        if ((ref & 2) !== 0) (starts[ri] as number[]).push(at);
       }
     }
     const out: number[] = [];
-    for (let i = 0; i < gated.length; i++) if (gated[i] === 1) out.push(i);
+    for (let i = 0; i < seen.length; i++) if (this.gated(i)) out.push(i);
     return out;
+  }
+
+  private gated(ri: number): boolean {
+    return this.seen[ri] === this.full[ri];
   }
 
   /** Collects the start positions of the gated rules with explicit anchors (one pass for all). */
@@ -258,13 +292,13 @@ export class RuleScanner {
     for (let k = 0; k < count; k++) {
       const list = refs[pairs[2 * k] as number] as number[];
       for (const ri of list)
-        if (this.gated[ri] === 1) (this.starts[ri] as number[]).push(pairs[2 * k + 1] as number);
+        if (this.gated(ri)) (this.starts[ri] as number[]).push(pairs[2 * k + 1] as number);
     }
   }
 
   /** The first match of rule `ri` in the last scanned text (`null` when its anchors do not occur). */
   exec(ri: number): RegExpExecArray | null {
-    if (this.gated[ri] !== 1) return null;
+    if (!this.gated(ri)) return null;
     const rule = this.rules[ri] as InjectionRule;
     const text = this.text;
     if (!rule.sticky) return rule.re.exec(text);
@@ -302,6 +336,9 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     'injection.override',
     'en',
     `(?:stop|cease|quit) (?:following|obeying) (?:your|the|all|any) (?:[a-z]{1,15} )?${EN_DIRECTIVES}`,
+    false,
+    undefined,
+    [['follow', 'obey']],
   ),
   rule(
     'injection.override',
@@ -416,6 +453,9 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     'injection.jailbreak',
     'en',
     '(?:developer|dev|god|jailbreak|unrestricted|unfiltered|evil|opposite) mode (?:enabled|activated|output|on)|enable (?:developer|dev|god|jailbreak) mode',
+    false,
+    undefined,
+    [['mode']],
   ),
   rule(
     'injection.jailbreak',
@@ -446,6 +486,9 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     'injection.jailbreak',
     'en',
     '(?:broken|break|breaking) free (?:of|from) (?:the )?(?:[a-z]{1,15} )?(?:confines|restrictions|rules|limitations|shackles)',
+    false,
+    undefined,
+    [['free']],
   ),
   rule(
     'injection.jailbreak',
@@ -453,6 +496,7 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     '(?:does not|doesnt|do not|dont|never|no longer) (?:have to |need to )?(?:abide|adhere|comply|follow|obey|respect) (?:by |with |to )?(?:any |the |openai s |openais |content |their |its |your )?(?:[a-z]{1,15} )?(?:rules|policies|policy|guidelines|restrictions)',
     false,
     ['abide', 'adhere', 'comply', 'follow', 'obey', 'respect'],
+    [['rules', 'polic', 'guidelines', 'restrictions']],
   ),
   rule(
     'injection.jailbreak',
@@ -463,6 +507,9 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     'injection.jailbreak',
     'en',
     '(?:pretend|act|roleplay|role play|imagine|behave) (?:to be |you are |as |like |that you are )(?:[a-z]{1,15} ){0,8}(?:evil|unfiltered|uncensored|unrestricted|amoral|immoral|unethical|unhinged)',
+    false,
+    undefined,
+    [['evil', 'unfiltered', 'uncensored', 'unrestricted', 'amoral', 'immoral', 'unethical', 'unhinged']],
   ),
   rule(
     'injection.jailbreak',
@@ -478,6 +525,9 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     'injection.jailbreak',
     'en',
     '(?:tokens? (?:will be )?deducted|lose (?:\\d{1,3} )?tokens|token system)',
+    false,
+    undefined,
+    [['token']],
   ),
   rule(
     'injection.jailbreak',
@@ -485,6 +535,7 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     '(?:never|not|cannot|can t|won t) (?:refuse|decline) (?:a |any )?(?:direct )?(?:request|order|command|question)',
     false,
     ['refuse', 'decline'],
+    [['request', 'order', 'command', 'question']],
   ),
   // --- system-prompt extraction
   rule(
@@ -545,6 +596,25 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     '(?:call|invoke|run|execute|trigger|use) (?:the|your|a|an) (?:[a-z_]{1,30} )?(?:function|tool|plugin|api|action) (?:[a-z_]{1,20} ){0,4}(?:to )?(?:send|delete|transfer|forward|email|post|upload|exfiltrate|purchase|pay|wire|remove|grant|share|download)',
     true,
     ['function', 'tool', 'plugin', 'api', 'action'],
+    [
+      [
+        'send',
+        'delete',
+        'transfer',
+        'forward',
+        'email',
+        'post',
+        'upload',
+        'exfiltrate',
+        'purchase',
+        'pay',
+        'wire',
+        'remove',
+        'grant',
+        'share',
+        'download',
+      ],
+    ],
   ),
   rule(
     'injection.tool-call',
@@ -586,6 +656,7 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     '(?:append|add|encode|include|insert) (?:[a-z]{1,15} ){0,4}(?:the )?(?:conversation|chat|history|user s (?:data|information)|data|secret|password|api key)s? (?:[a-z]{1,15} ){0,4}(?:in|into|to) (?:the |a |this )?(?:url|link|image|query)',
     false,
     ['url', 'link', 'image', 'query'],
+    [['conversation', 'chat', 'history', 'user', 'data', 'secret', 'password', 'api']],
   ),
   // --- instructions addressed to the assistant's own output, planted in data
   rule(
@@ -609,6 +680,7 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
       'result',
       'text',
     ],
+    [['your']],
   ),
   rule(
     'injection.addressed-to-assistant',
@@ -616,5 +688,9 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     '(?:utilize|include|integrate|incorporate|insert|add|merge|fuse|embed|use|execute|run|append|enlist|engage|blend|meld|weave|interweave|introduce|ensure) (?:[a-z]{1,15} ){0,6}(?:following|subsequent|below|this) code (?:section|block|snippet|excerpt|segment|fragment|piece)',
     true,
     ['code'],
+    [
+      ['following', 'subsequent', 'below', 'this'],
+      ['section', 'block', 'snippet', 'excerpt', 'segment', 'fragment', 'piece'],
+    ],
   ),
 ];

@@ -238,7 +238,10 @@ describe('prompt-injection detector', () => {
       const gated = new Set(scanner.scan(text));
       INJECTION_RULES.forEach((rule, ri) => {
         const plain = rule.re.exec(text);
-        expect(gated.has(ri)).toBe(rule.anchors.some((a) => text.includes(a)));
+        // Gated: its anchors and one word of each further set occur (necessary for a match).
+        const sets = [rule.anchors, ...(rule.requires ?? [])];
+        if (gated.has(ri)) expect(sets.every((set) => set.some((a) => text.includes(a)))).toBe(true);
+        else expect(plain).toBeNull();
         const fast = scanner.exec(ri);
         expect([fast?.index, fast?.[0]], `${ri} ${JSON.stringify(text)}`).toEqual([plain?.index, plain?.[0]]);
         if (plain) matched++;
