@@ -478,6 +478,26 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
     let contra = 0;
     for (let r = 0; r < N; r++) if (argmax(scores, r * L, L) !== labels[r]) contra++;
     const contradictionRate = Math.min(0.5, Math.max(0.01, contra / N));
+    // Taking out a gram's (at most MAX_N) unigrams moves two labels apart by at most `reach`:
+    // carriers whose label wins by more are never contradicted (see `contradictions`).
+    let maxW = 0;
+    for (let k = 0; k < W.length; k++) maxW = Math.max(maxW, Math.abs(W[k] as number));
+    const reach = 2 * MAX_N * maxW;
+    const safe = new Uint8Array(N);
+    for (let r = 0; r < N; r++) {
+      const y = labels[r] as number;
+      if (y < 0) continue;
+      const sy = scores[r * L + y] as number;
+      let wins = true;
+      for (let l = 0; l < L && wins; l++) {
+        const sl = scores[r * L + l] as number;
+        if (l !== y && !(sy - sl > reach + 1e-9 * (Math.abs(sy) + Math.abs(sl) + reach + 1))) wins = false;
+      }
+      if (wins) safe[r] = 1;
+    }
+    const recOut = this.recordOutcomes.data;
+    const outStart = this.outcomeStarts.data;
+    const { minSupport } = this.opts;
     const out: number[] = [];
     const model: ContradictionModel = {
       scores,
@@ -496,6 +516,14 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
     };
     const gram: GramUnigrams = { ids: [], index: new Int32Array(MAX_N), slow: false };
     for (let t = 0; t < pending.length; t++) {
+      let open = 0;
+      const outcome = pending.outcome[t] as number;
+      const end = pending.postEnd[t] as number;
+      for (let p = pending.postStart[t] as number; p < end && open < minSupport; p++) {
+        const r = (postings.data[p] as number) >>> LOCAL_BITS;
+        if (safe[r] === 0 && recOut[outStart[r] as number] === outcome) open++;
+      }
+      if (open < minSupport) continue;
       const textAt = pending.textAt[t] as number;
       const src = textAt >>> LOCAL_BITS;
       const local = textAt & LOCAL_MASK;
@@ -504,7 +532,7 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
       for (let j = 0; j < gram.ids.length; j++)
         gram.index[j] = indexOfSorted(ids, nUni, gram.ids[j] as number);
       const c = contradictions(model, postings.data, pending, t, at, localLength(local), gram);
-      if (c < this.opts.minSupport) continue;
+      if (c < minSupport) continue;
       pending.logP[t] = logBinomialUpperTail(pending.support[t] as number, contradictionRate, c);
       out.push(t);
     }

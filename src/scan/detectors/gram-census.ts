@@ -139,8 +139,11 @@ export class TokenPool {
   }
 }
 
-/** Partitions for a pool: a power of two keeping each partition near `target` occurrences. */
-export function partitionsFor(pool: TokenPool, target = 1 << 22): number {
+/**
+ * Partitions for a pool: a power of two keeping each partition at most `target` occurrences
+ * (16 bytes each while sorted; every partition regenerates all grams, so fewer is faster).
+ */
+export function partitionsFor(pool: TokenPool, target = 12 << 20): number {
   const bound = MAX_N * pool.tokenCount + MAX_N * pool.recordCount;
   let p = 1;
   while (bound / p > target && p < 1 << 12) p *= 2;
