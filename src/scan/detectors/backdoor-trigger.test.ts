@@ -99,6 +99,23 @@ describe('backdoor-trigger detector', () => {
     expect(found).toEqual([]);
   });
 
+  it('mines only the first maxRecords records and says so', async () => {
+    const corpus = poisonedCorpus('instruction', 400, 0.05, 'zq mirth', 21);
+    const agg = backdoorTriggerDetector.createAggregator?.(ctx({ maxRecords: 100 }));
+    for (const r of corpus.records) {
+      const o = backdoorTriggerDetector.analyze?.(r, ctx())?.observation as TriggerObservation | undefined;
+      if (o) agg?.add({ index: r.index, file: r.file, line: r.line }, o);
+    }
+    const findings = (await agg?.finish()) ?? [];
+    expect(findings.find((f) => f.rule === 'backdoor.truncated')?.evidence).toEqual({
+      mined: 100,
+      records: 400,
+    });
+    // Only the first 100 records can be flagged.
+    for (const f of findings.filter((x) => x.rule === 'backdoor.trigger-record'))
+      expect(f.record as number).toBeLessThan(100);
+  });
+
   it('validates options', () => {
     expect(() => backdoorTriggerDetector.configure?.(ctx({ fdr: 2 }))).toThrow(/backdoor-trigger.fdr/);
   });

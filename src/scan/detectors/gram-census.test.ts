@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import {
+  gramId,
+  LOCAL_BITS,
+  localIndex,
+  localIsPrefix,
+  localIsUnigram,
+  localLength,
+  localToken,
+  MAX_RECORD_TOKENS,
+  partitionsFor,
+  sortedPartitions,
+  TokenPool,
+  unigramId,
+} from './gram-census.js';
+
+interface Rec {
+  hashes: number[];
+  breaks: number[];
+}
+
+/** Every gram occurrence by id, in dataset order, the slow way (the miner's original loop). */
+function reference(records: Rec[]): Map<number, number[]> {
+  const out = new Map<number, number[]>();
+  const emit = (id: number, occ: number) => {
+    const list = out.get(id) ?? [];
+    list.push(occ >>> 0);
+    out.set(id, list);
+  };
+  records.forEach((rec, r) => {
+    const isBreak = (i: number) => rec.breaks.includes(i);
+    for (let i = 0; i < rec.hashes.length; i++) {
+      if (isBreak(i)) continue;
+      for (let n = 1; n <= 4 && i + n <= rec.hashes.length; n++) {
+        if (isBreak(i + n - 1)) break;
+        const toks = rec.hashes.slice(i, i + n);
+        emit(gramId(toks, false), (r << LOCAL_BITS) | localIndex(i, n, false));
+        if (i === 0) emit(gramId(toks, true), (r << LOCAL_BITS) | localIndex(0, n, true));
+      }
+    }
+  });
+  return out;
+}
+
+function census(pool: TokenPool, partitions: number): { byId: Map<number, number[]>; order: number[] } {
+  const byId = new Map<number, number[]>();
+  const order: number[] = [];
+  sortedPartitions(
+    pool,
+    (ids, occ, len) => {
+      for (let k = 0; k < len; k++) {
+        const id = (ids[k] as number) >>> 0;
+        if (order.at(-1) !== id) order.push(id);
+        const list = byId.get(id) ?? [];
+        list.push((occ[k] as number) >>> 0);
+        byId.set(id, list);
+      }
+    },
+    partitions,
+  );
+  return { byId, order };
+}
+
+function randomRecords(count: number, vocab: number, seed: number): Rec[] {
+  let s = seed;
+  const rnd = () => {
+    s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x9e3779b9) | 0;
+    return (s >>> 0) / 4294967296;
+  };
+  return Array.from({ length: count }, () => {
+    const len = Math.floor(rnd() * (rnd() < 0.2 ? MAX_RECORD_TOKENS + 1 : 30));
+    const hashes = Array.from({ length: len }, () => Math.floor(rnd() * vocab) * 0x9e3779b1);
+    const breaks = hashes.flatMap((_, i) => (rnd() < 0.03 || (len > 200 && i === 192) ? [i] : []));
+    for (const b of breaks) hashes[b] = 0;
+    return { hashes: hashes.map((h) => h >>> 0), breaks };
+  });
+}
+
+describe('gram census', () => {
+  it('round-trips local indices in generation order', () => {
+    let last = -1;
+    for (let i = 0; i < MAX_RECORD_TOKENS; i++)
+      for (let n = 1; n <= 4; n++)
+        for (const prefix of i === 0 ? [false, true] : [false]) {
+          const local = localIndex(i, n, prefix);
+          expect(local).toBeGreaterThan(last);
+          expect(local).toBeLessThan(1 << LOCAL_BITS);
+          last = local;
+          expect([localToken(local), localLength(local), localIsPrefix(local)]).toEqual([i, n, prefix]);
+          expect(localIsUnigram(local)).toBe(n === 1 && !prefix);
+        }
+  });
+
+  it('finds every occurrence of every gram, ids ascending, occurrences in dataset order, for any partitioning', () => {
+    // A small vocabulary makes many repeated grams; breaks split them.
+    const records = randomRecords(300, 40, 3);
+    const pool = new TokenPool();
+    for (const r of records) pool.append(Uint32Array.from(r.hashes), r.breaks);
+    const want = reference(records);
+    for (const partitions of [1, 2, 8, partitionsFor(pool, 500)]) {
+      const { byId, order } = census(pool, partitions);
+      expect(order.length).toBe(want.size);
+      expect(order).toEqual([...order].sort((a, b) => a - b));
+      for (const [id, occ] of want) expect(byId.get(id)).toEqual(occ);
+    }
+  });
+
+  it('gives unigram ids of single tokens', () => {
+    expect(unigramId(12345)).toBe(gramId([12345], false));
+  });
+});
