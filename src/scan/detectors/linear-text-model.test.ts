@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../seeded-random.js';
 import { foldText } from '../text/normalization.js';
+import { LinearModelKernel } from './linear-model-kernel.js';
 import {
   featureScale,
   hashFeatures,
+  isWordChar,
   loadShippedModel,
   scoreFolded,
+  scoreFoldedRange,
   sigmoid,
   type TextRole,
 } from './linear-text-model.js';
@@ -48,4 +52,56 @@ describe('linear text model', () => {
       }
     },
   );
+});
+
+describe('linear model WebAssembly kernel', () => {
+  it('scores segments in place bit for bit as scoreFoldedRange (fuzzed text, both roles)', () => {
+    const rnd = seededRandom(21);
+    const units = [
+      ' ',
+      '  ',
+      '\t',
+      '\n',
+      '\u00a0',
+      'a',
+      'e',
+      'z',
+      '0',
+      '9',
+      '.',
+      ',',
+      '-',
+      'é',
+      'ж',
+      '忽',
+      '\u3000',
+      '\u2014',
+      '\ud83d\ude00',
+      'the ',
+      'ignore ',
+      'instructions ',
+      'Q',
+    ];
+    for (const name of ['injection-linear', 'task-linear']) {
+      const model = loadShippedModel(name);
+      const kernel = LinearModelKernel.create(model, isWordChar);
+      expect(kernel).toBeDefined();
+      if (!kernel) continue;
+      for (let round = 0; round < 300; round++) {
+        let field = '';
+        for (let k = Math.floor(rnd() * 200); k > 0; k--)
+          field += units[Math.floor(rnd() * units.length)] as string;
+        for (const text of [field, ...TEXTS.map(foldText)]) {
+          const start = Math.floor(rnd() * (text.length + 1));
+          const end = start + Math.floor(rnd() * (text.length - start + 1));
+          for (const role of ['R', 'D'] as const) {
+            expect(kernel.score(text, start, end, role)).toBe(
+              scoreFoldedRange(model, text, start, end, role),
+            );
+            expect(kernel.score(text, 0, text.length, role)).toBe(scoreFolded(model, text, role));
+          }
+        }
+      }
+    }
+  });
 });

@@ -48,7 +48,8 @@ const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 const ROLE_SALT: Readonly<Record<TextRole, number>> = { R: 0x9e3779b1, D: 0x85ebca77 };
 
-function isWordChar(c: number): boolean {
+/** Word characters of the featuriser (folded text): ASCII letters and digits, and non-ASCII letters outside punctuation blocks. */
+export function isWordChar(c: number): boolean {
   return (
     (c >= 97 && c <= 122) ||
     (c >= 48 && c <= 57) ||

@@ -7,8 +7,10 @@ import { decodeSegments } from '../text/segment-decoding.js';
 import { excerpt } from './evidence-text.js';
 import { isAnswerField, roleOfField, splitRequest } from './field-roles.js';
 import { INJECTION_RULES, type InjectionRuleId, RuleScanner } from './injection-rules.js';
-import { bestInjectedSegment } from './injection-segments.js';
+import { bestInjectedSegment, type RangePredictor } from './injection-segments.js';
+import { LinearModelKernel } from './linear-model-kernel.js';
 import {
+  isWordChar,
   type LinearTextModel,
   loadShippedModel,
   scoreFolded,
@@ -68,6 +70,20 @@ const MIN_DEC_CHARS = 16;
 
 /** Which rules can match a text, and their first matches (one anchor pass per text; per thread). */
 const scanner = new RuleScanner(INJECTION_RULES);
+
+/** Each model's segment scorer: its WebAssembly kernel when available (per thread), else JavaScript. */
+const scorers = new Map<LinearTextModel, RangePredictor>();
+function rangeScorer(model: LinearTextModel): RangePredictor {
+  let scorer = scorers.get(model);
+  if (!scorer) {
+    const k = LinearModelKernel.create(model, isWordChar);
+    scorer = k
+      ? (folded, start, end, role) => k.score(folded, start, end, role)
+      : (folded, start, end, role) => scoreFoldedRange(model, folded, start, end, role);
+    scorers.set(model, scorer);
+  }
+  return scorer;
+}
 
 interface FieldText {
   field: string;
@@ -198,13 +214,14 @@ export const promptInjectionDetector: Detector = {
             taskInData: plainData,
             ...(taskModel
               ? {
-                  taskPredict: (folded: string, role: TextRole) => scoreFolded(taskModel, folded, role),
+                  taskPredict: (folded: string, role: TextRole) =>
+                    rangeScorer(taskModel)(folded, 0, folded.length, role),
                   task: taskModel.threshold,
                 }
               : {}),
           },
           fieldFolded,
-          (folded, start, end, role) => scoreFoldedRange(model, folded, start, end, role),
+          rangeScorer(model),
         );
         if (hit) {
           seen.add(`${ft.field}\u0000injection.model`);
