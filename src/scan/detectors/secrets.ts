@@ -248,6 +248,11 @@ type Candidates = Record<
   schemes: number[];
 };
 
+/** `text.charCodeAt(i)`, or -1 outside the text: out-of-range reads (NaN) deoptimise the hot loops. */
+function codeAt(text: string, i: number): number {
+  return i >= 0 && i < text.length ? text.charCodeAt(i) : -1;
+}
+
 const isWordCode = (c: number): boolean =>
   (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 
@@ -256,7 +261,7 @@ function endsWithFolded(text: string, end: number, word: string): boolean {
   const start = end - word.length;
   if (start < 0) return false;
   for (let i = 0; i < word.length; i++)
-    if ((text.charCodeAt(start + i) | 0x20) !== word.charCodeAt(i)) return false;
+    if ((codeAt(text, start + i) | 0x20) !== word.charCodeAt(i)) return false;
   return true;
 }
 
@@ -287,11 +292,11 @@ const AWS_NAME_LENGTHS = [21, 20, 19, 18, 14, 13, 12];
  */
 function assignmentStarts(text: string, op: number, c: Candidates): void {
   let j = op - 1;
-  for (let k = 0; k < 3 && isJsWhitespace(text.charCodeAt(j)); k++) j--;
-  const quote = text.charCodeAt(j);
+  for (let k = 0; k < 3 && isJsWhitespace(codeAt(text, j)); k++) j--;
+  const quote = codeAt(text, j);
   if (quote === 34 || quote === 39) j--;
   // d (password, passwd, pwd), s (pass, credentials), t, y, n, r, l: the names' last letters.
-  const last = text.charCodeAt(j) | 0x20;
+  const last = codeAt(text, j) | 0x20;
   if (
     last !== 100 &&
     last !== 115 &&
@@ -302,21 +307,23 @@ function assignmentStarts(text: string, op: number, c: Candidates): void {
     last !== 108
   )
     return;
-  const end = j + 1;
-  let named = false;
-  for (const w of NAME_ENDINGS) {
-    if (endsWithFolded(text, end, w)) {
-      named = true;
-      break;
-    }
-  }
-  if (!named) return;
-  if (last === 121) {
+  if (namedBefore(text, j + 1)) pushAssignmentStarts(text, j + 1, last === 121, c);
+}
+
+/** Whether one of the ASSIGNMENT_RE name endings ends at `end`. */
+function namedBefore(text: string, end: number): boolean {
+  for (const w of NAME_ENDINGS) if (endsWithFolded(text, end, w)) return true;
+  return false;
+}
+
+/** The starts for a name ending at `end` (`key` says it ends in y, as the AWS names do). */
+function pushAssignmentStarts(text: string, end: number, key: boolean, c: Candidates): void {
+  if (key) {
     for (const n of AWS_NAME_LENGTHS) if (endsWithFolded(text, end - n + 3, 'aws')) c.awsSecret.push(end - n);
   }
   const from = c.assignment.length;
   for (let s = end - 1; s >= 0 && s >= end - MAX_NAME; s--) {
-    const before = text.charCodeAt(s - 1);
+    const before = codeAt(text, s - 1);
     if (before === 45) c.assignment.push(s);
     else if (!isWordCode(before)) {
       c.assignment.push(s);
@@ -369,9 +376,34 @@ function secretCandidates(text: string): Candidates {
     assignment: [],
     schemes: [],
   };
-  // AKIA ASIA ABIA ACCA AROA AIDA, AIza.
+  // One small function per search: a first-seen branch deoptimises only its own loop, which
+  // V8 re-optimises quickly, instead of one large function that a long text would then run
+  // interpreted (that cost more than the searches themselves on the first records).
+  scanCapitalA(text, c);
+  scanCapitalS(text, c);
+  scanUnderscores(text, c);
+  scanDashes(text, c);
+  for (let i = text.indexOf('Q~'); i >= 0; i = text.indexOf('Q~', i + 1))
+    // \dQ~ three characters into the match.
+    if (i >= 4) c.azureClient.push(i - 4);
+  scanEquals(text, c);
+  const fromEquals = c.assignment.length;
+  const awsFromEquals = c.awsSecret.length;
+  scanColons(text, c);
+  // Both operator searches fed the assignment lists; each part is ascending.
+  if (fromEquals > 0 && fromEquals < c.assignment.length) c.assignment.sort(ascending);
+  if (awsFromEquals > 0 && awsFromEquals < c.awsSecret.length) c.awsSecret.sort(ascending);
+  for (let i = text.indexOf('yJ'); i >= 0; i = text.indexOf('yJ', i + 1))
+    if (codeAt(text, i - 1) === 101) c.jwt.push(i - 1);
+  for (let i = text.indexOf('BEGIN'); i >= 0; i = text.indexOf('BEGIN', i + 1))
+    if (startsAt(text, '-----', i - 5)) c.privateKey.push(i - 5);
+  return c;
+}
+
+/** AKIA ASIA ABIA ACCA AROA AIDA, AIza. */
+function scanCapitalA(text: string, c: Candidates): void {
   for (let i = text.indexOf('A'); i >= 0; i = text.indexOf('A', i + 1)) {
-    const n = text.charCodeAt(i + 1);
+    const n = codeAt(text, i + 1);
     if (n === 73 && text.startsWith('Iza', i + 1)) c.gcpApi.push(i);
     else if (
       (n === 75 && text.startsWith('KIA', i + 1)) ||
@@ -383,21 +415,27 @@ function secretCandidates(text: string): Candidates {
     )
       c.awsAccess.push(i);
   }
-  // SG. and SK.
+}
+
+/** SK and SG. */
+function scanCapitalS(text: string, c: Candidates): void {
   for (let i = text.indexOf('S'); i >= 0; i = text.indexOf('S', i + 1)) {
-    const n = text.charCodeAt(i + 1);
+    const n = codeAt(text, i + 1);
     if (n === 75) c.twilio.push(i);
-    else if (n === 71 && text.charCodeAt(i + 2) === 46) c.sendgrid.push(i);
+    else if (n === 71 && codeAt(text, i + 2) === 46) c.sendgrid.push(i);
   }
-  // gh?_, github_pat_, (sk|rk)_(live|test)_, hf_, npm_.
+}
+
+/** gh?_, github_pat_, (sk|rk)_(live|test)_, hf_, npm_. */
+function scanUnderscores(text: string, c: Candidates): void {
   for (let i = text.indexOf('_'); i >= 0; i = text.indexOf('_', i + 1)) {
-    const p = text.charCodeAt(i - 1);
+    const p = codeAt(text, i - 1);
     if (p === 102) {
-      if (text.charCodeAt(i - 2) === 104) c.huggingface.push(i - 2);
+      if (codeAt(text, i - 2) === 104) c.huggingface.push(i - 2);
     } else if (p === 109) {
       if (startsAt(text, 'np', i - 3)) c.npm.push(i - 3);
     } else if (p === 107) {
-      const k = text.charCodeAt(i - 2);
+      const k = codeAt(text, i - 2);
       if ((k === 115 || k === 114) && (text.startsWith('live_', i + 1) || text.startsWith('test_', i + 1)))
         c.stripe.push(i - 2);
     } else if (p === 98) {
@@ -406,53 +444,47 @@ function secretCandidates(text: string): Candidates {
       if (startsAt(text, 'gh', i - 3)) c.github.push(i - 3);
     }
   }
-  // glpat-, xox?-, sk- (and sk-ant-).
+}
+
+/** glpat-, xox?-, sk- (and sk-ant-). */
+function scanDashes(text: string, c: Candidates): void {
   for (let i = text.indexOf('-'); i >= 0; i = text.indexOf('-', i + 1)) {
-    const p = text.charCodeAt(i - 1);
+    const p = codeAt(text, i - 1);
     if (p === 107) {
-      if (text.charCodeAt(i - 2) === 115) {
+      if (codeAt(text, i - 2) === 115) {
         c.openai.push(i - 2);
         if (text.startsWith('ant-', i + 1)) c.anthropic.push(i - 2);
       }
     } else if (p === 116) {
       if (startsAt(text, 'glpa', i - 5)) c.gitlab.push(i - 5);
-    } else if (startsAt(text, 'xox', i - 4) && 'abposr'.includes(text[i - 1] as string))
+    } else if (p >= 97 && startsAt(text, 'xox', i - 4) && 'abposr'.includes(text[i - 1] as string))
       c.slackToken.push(i - 4);
   }
-  // \dQ~ three characters into the match.
-  for (let i = text.indexOf('Q~'); i >= 0; i = text.indexOf('Q~', i + 1))
-    if (i >= 4) c.azureClient.push(i - 4);
+}
+
+/** AccountKey=, [?&]sig=, and assignments with `=`, `=>`. */
+function scanEquals(text: string, c: Candidates): void {
   for (let i = text.indexOf('='); i >= 0; i = text.indexOf('=', i + 1)) {
     if (startsAt(text, 'AccountKey', i - 10)) c.azureStorage.push(i - 10);
-    else if (
-      startsAt(text, 'sig', i - 3) &&
-      i >= 4 &&
-      (text.charCodeAt(i - 4) === 63 || text.charCodeAt(i - 4) === 38)
-    )
+    else if (startsAt(text, 'sig', i - 3) && (codeAt(text, i - 4) === 63 || codeAt(text, i - 4) === 38))
       c.azureSas.push(i - 4);
     assignmentStarts(text, i, c);
   }
-  const fromEquals = c.assignment.length;
-  const awsFromEquals = c.awsSecret.length;
+}
+
+/** `://` (connection strings, Slack webhooks), `"type":` (service accounts), assignments with `:`, `:=`. */
+function scanColons(text: string, c: Candidates): void {
   for (let i = text.indexOf(':'); i >= 0; i = text.indexOf(':', i + 1)) {
-    if (text.charCodeAt(i + 1) === 47 && text.charCodeAt(i + 2) === 47) {
+    if (codeAt(text, i + 1) === 47 && codeAt(text, i + 2) === 47) {
       c.schemes.push(i);
       if (startsAt(text, 'https://hooks.slack.com/', i - 5)) c.slackWebhook.push(i - 5);
     }
     // "type"\s{0,3}: opens a service-account key.
     let j = i - 1;
-    for (let k = 0; k < 3 && isJsWhitespace(text.charCodeAt(j)); k++) j--;
-    if (text.charCodeAt(j) === 34 && startsAt(text, '"type', j - 5)) c.gcpServiceAccount.push(j - 5);
+    for (let k = 0; k < 3 && isJsWhitespace(codeAt(text, j)); k++) j--;
+    if (codeAt(text, j) === 34 && startsAt(text, '"type', j - 5)) c.gcpServiceAccount.push(j - 5);
     assignmentStarts(text, i, c);
   }
-  // Both operator searches fed the assignment lists; each part is ascending.
-  if (fromEquals > 0 && fromEquals < c.assignment.length) c.assignment.sort(ascending);
-  if (awsFromEquals > 0 && awsFromEquals < c.awsSecret.length) c.awsSecret.sort(ascending);
-  for (let i = text.indexOf('yJ'); i >= 0; i = text.indexOf('yJ', i + 1))
-    if (text.charCodeAt(i - 1) === 101) c.jwt.push(i - 1);
-  for (let i = text.indexOf('BEGIN'); i >= 0; i = text.indexOf('BEGIN', i + 1))
-    if (startsAt(text, '-----', i - 5)) c.privateKey.push(i - 5);
-  return c;
 }
 
 const ascending = (a: number, b: number): number => a - b;
