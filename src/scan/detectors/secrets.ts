@@ -212,7 +212,7 @@ const CONN_SCHEME_BEFORE_RE =
   /\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|redis|rediss|amqps?|mssql|sqlserver|oracle|ftp|sftp|smtp|ldap)$/i;
 
 const sticky = (re: RegExp): RegExp => new RegExp(re.source, `${re.flags.replace('g', '')}y`);
-const RULE_AT = new Map(TOKEN_RULES.map((r) => [r, sticky(r.re)]));
+const RULE_AT = TOKEN_RULES.map((r) => sticky(r.re));
 const JWT_AT = sticky(JWT_RE);
 const PRIVATE_KEY_AT = sticky(PRIVATE_KEY_RE);
 const GCP_SA_AT = sticky(GCP_SA_RE);
@@ -278,6 +278,10 @@ const NAME_ENDINGS = [
   'credential',
   'credentials',
 ];
+/** NAME_ENDINGS by their last letter (index: letter - 'a'). */
+const NAME_ENDINGS_BY_LAST: string[][] = Array.from({ length: 26 }, (_, i) =>
+  NAME_ENDINGS.filter((w) => w.charCodeAt(w.length - 1) === 97 + i),
+);
 // The longest name ASSIGNMENT_RE allows before its operator: a 42-character prefix and a 13-character keyword.
 const MAX_NAME = 42 + 13;
 // Lengths of `aws_?secret_?(?:access_?)?key`.
@@ -307,12 +311,12 @@ function assignmentStarts(text: string, op: number, c: Candidates): void {
     last !== 108
   )
     return;
-  if (namedBefore(text, j + 1)) pushAssignmentStarts(text, j + 1, last === 121, c);
+  if (namedBefore(text, j + 1, last)) pushAssignmentStarts(text, j + 1, last === 121, c);
 }
 
-/** Whether one of the ASSIGNMENT_RE name endings ends at `end`. */
-function namedBefore(text: string, end: number): boolean {
-  for (const w of NAME_ENDINGS) if (endsWithFolded(text, end, w)) return true;
+/** Whether one of the ASSIGNMENT_RE name endings ends at `end`, `last` being its last letter (lower case). */
+function namedBefore(text: string, end: number, last: number): boolean {
+  for (const w of NAME_ENDINGS_BY_LAST[last - 97] ?? []) if (endsWithFolded(text, end, w)) return true;
   return false;
 }
 
@@ -345,37 +349,44 @@ function reverseFrom(a: number[], from: number): void {
 const startsAt = (text: string, literal: string, at: number): boolean =>
   at >= 0 && text.startsWith(literal, at);
 
+/** The candidate lists, reused by every call (findSecrets is synchronous and keeps none of them). */
+const CANDIDATES: Candidates = {
+  awsAccess: [],
+  awsSecret: [],
+  gcpApi: [],
+  azureStorage: [],
+  azureClient: [],
+  azureSas: [],
+  github: [],
+  githubFine: [],
+  gitlab: [],
+  slackToken: [],
+  slackWebhook: [],
+  stripe: [],
+  anthropic: [],
+  openai: [],
+  huggingface: [],
+  npm: [],
+  sendgrid: [],
+  twilio: [],
+  jwt: [],
+  privateKey: [],
+  gcpServiceAccount: [],
+  assignment: [],
+  schemes: [],
+};
+const ALL_LISTS: number[][] = Object.values(CANDIDATES);
+/** Per token rule, its candidate list (a fixed array: looking lists up by name per call cost more). */
+const RULE_LISTS: number[][] = TOKEN_RULES.map((r) => CANDIDATES[r.from]);
+
 /**
  * The candidate starts of every pattern, from native searches for one character each pattern
  * must contain at a fixed distance from its start (`A`, `S`, `_`, `-`, `~`, `=`, `:`, `J` and
  * `BEGIN`) instead of one substring search per literal hint and a whole-text pass per pattern.
  */
 function secretCandidates(text: string): Candidates {
-  const c: Candidates = {
-    awsAccess: [],
-    awsSecret: [],
-    gcpApi: [],
-    azureStorage: [],
-    azureClient: [],
-    azureSas: [],
-    github: [],
-    githubFine: [],
-    gitlab: [],
-    slackToken: [],
-    slackWebhook: [],
-    stripe: [],
-    anthropic: [],
-    openai: [],
-    huggingface: [],
-    npm: [],
-    sendgrid: [],
-    twilio: [],
-    jwt: [],
-    privateKey: [],
-    gcpServiceAccount: [],
-    assignment: [],
-    schemes: [],
-  };
+  const c = CANDIDATES;
+  for (const list of ALL_LISTS) list.length = 0;
   // One small function per search: a first-seen branch deoptimises only its own loop, which
   // V8 re-optimises quickly, instead of one large function that a long text would then run
   // interpreted (that cost more than the searches themselves on the first records).
@@ -526,10 +537,11 @@ function connectionStrings(text: string, schemes: readonly number[]): RegExpExec
 export function findSecrets(text: string, minEntropy = 3.5): SecretMatch[] {
   const out: SecretMatch[] = [];
   const c = secretCandidates(text);
-  for (const r of TOKEN_RULES) {
-    const starts = c[r.from];
+  for (let k = 0; k < TOKEN_RULES.length; k++) {
+    const r = TOKEN_RULES[k] as TokenRule;
+    const starts = RULE_LISTS[k] as number[];
     if (starts.length === 0) continue;
-    for (const m of matchesAt(RULE_AT.get(r) as RegExp, text, starts)) {
+    for (const m of matchesAt(RULE_AT[k] as RegExp, text, starts)) {
       const value = m[r.group ?? 0] ?? m[0];
       const start = m.index + (r.group ? m[0].indexOf(value) : 0);
       out.push({
