@@ -211,10 +211,10 @@ export class RuleScanner {
     this.full = new Int32Array(rules.length);
     rules.forEach((r, i) => {
       const sets: (readonly string[])[] = [r.anchors, ...(r.requires ?? [])];
-      // A rule's starts are a necessary condition too; short ones ("use", "as") would cost more than they spare.
+      // A rule's starts are a necessary condition too; two-letter ones ("as", "do") would cost more than they spare.
       // Their positions are then collected by the scan as well.
       let startSet = this.ownStarts[i] ? 0 : -1;
-      if (startSet < 0 && r.sticky && r.starts?.every((w) => w.length >= 4)) {
+      if (startSet < 0 && r.sticky && r.starts?.every((w) => w.length >= 3)) {
         startSet = sets.push(r.starts) - 1;
         this.ownStarts[i] = true;
       }

@@ -13,7 +13,6 @@ import {
   isWordChar,
   type LinearTextModel,
   loadShippedModel,
-  scoreFolded,
   scoreFoldedRange,
   type TextRole,
 } from './linear-text-model.js';
@@ -198,7 +197,6 @@ export const promptInjectionDetector: Detector = {
       if (model) {
         const ruleHit = [...seen].some((k) => k.startsWith(`${ft.field}\u0000`));
         if (ruleHit) continue;
-        const scratch: number[] = [];
         const plainData = ft.role === 'D' && !ft.answer;
         const strong = plainData
           ? model.threshold
@@ -206,7 +204,7 @@ export const promptInjectionDetector: Detector = {
         const hit = bestInjectedSegment(
           ft.text,
           ft.role,
-          (folded, role) => scoreFolded(model, folded, role, scratch),
+          (folded, role) => rangeScorer(model)(folded, 0, folded.length, role),
           // The off-topic test only makes sense for data the model reads (inputs, documents, tool results).
           {
             strong,
