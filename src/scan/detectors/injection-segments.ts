@@ -118,7 +118,8 @@ export type RangePredictor = (folded: string, start: number, end: number, role: 
 /**
  * The best-scoring segment of `text` that counts as an injected instruction, if any.
  * `textFolded` is `foldText(text)` when the caller already has it; `predictRange`, when given,
- * must equal `predict` on the slice and lets an ASCII field's segments be scored in place.
+ * must equal `predict` on the slice and lets an ASCII field's segments be scored in place;
+ * `textAscii` is `isAscii(text)` when the caller already knows it.
  */
 export function bestInjectedSegment(
   text: string,
@@ -127,11 +128,12 @@ export function bestInjectedSegment(
   thresholds: InjectionThresholds,
   textFolded?: string,
   predictRange?: RangePredictor,
+  textAscii?: boolean,
 ): SegmentHit | undefined {
   let best: SegmentHit | undefined;
   let fieldCounts: Map<string, number> | undefined;
   // ASCII folds character for character, so segments are cut from the folded field instead of folded one by one.
-  const ascii = isAscii(text);
+  const ascii = textAscii ?? isAscii(text);
   let whole = textFolded ?? (ascii ? text.toLowerCase() : undefined);
   const bounds = scorableBounds(text, ascii);
   for (let k = 0; k < bounds.length; k += 2) {

@@ -2,7 +2,7 @@ import type { Severity } from '../../contracts/finding.js';
 import type { DatasetRecord } from '../dataset-record.js';
 import type { Detector, DetectorContext, FindingDraft, RecordAnalysis } from '../detector.js';
 import { parseDetectorOptions, z } from '../options.js';
-import { foldText, matchVariants, type TextVariant } from '../text/normalization.js';
+import { foldText, isAscii, matchVariants, type TextVariant } from '../text/normalization.js';
 import { decodeSegments } from '../text/segment-decoding.js';
 import { excerpt } from './evidence-text.js';
 import { isAnswerField, roleOfField, splitRequest } from './field-roles.js';
@@ -147,8 +147,10 @@ export const promptInjectionDetector: Detector = {
     const model: LinearTextModel | undefined = opts.model ? loadShippedModel('injection-linear') : undefined;
     const taskModel: LinearTextModel | undefined = opts.model ? loadShippedModel('task-linear') : undefined;
     for (const ft of fieldTexts(record)) {
-      const fieldFolded = foldText(ft.text);
-      const variants: (TextVariant & { chain?: string[] })[] = matchVariants(ft.text, fieldFolded);
+      // One ASCII test per field (foldText, the variants and the segment model would each repeat it).
+      const ascii = isAscii(ft.text);
+      const fieldFolded = ascii ? ft.text.toLowerCase() : foldText(ft.text);
+      const variants: (TextVariant & { chain?: string[] })[] = matchVariants(ft.text, fieldFolded, ascii);
       if (opts.decode) {
         for (const d of decodeSegments(ft.text, { maxDepth: opts.maxDecodeDepth })) {
           if (d.text.length < MIN_DEC_CHARS) continue;
@@ -220,6 +222,7 @@ export const promptInjectionDetector: Detector = {
           },
           fieldFolded,
           rangeScorer(model),
+          ascii,
         );
         if (hit) {
           seen.add(`${ft.field}\u0000injection.model`);

@@ -266,9 +266,10 @@ export function spacedKeywordPresent(folded: string): boolean {
  * more instruction keywords: the confusable skeleton (only when look-alikes
  * are present), leetspeak rewrite (only when leet tokens are present) and
  * de-spaced letters. Cheap on plain ASCII prose: only the fold is computed. `folded`
- * is `foldText(text)` when the caller already has it.
+ * is `foldText(text)` when the caller already has it; `textAscii` true when the caller knows
+ * `text` is ASCII (saves a scan).
  */
-export function matchVariants(text: string, folded = foldText(text)): TextVariant[] {
+export function matchVariants(text: string, folded = foldText(text), textAscii = false): TextVariant[] {
   const out: TextVariant[] = [{ via: 'plain', text: folded }];
   let base = -1;
   const keep = (via: TextVariant['via'], variant: string): void => {
@@ -276,7 +277,8 @@ export function matchVariants(text: string, folded = foldText(text)): TextVarian
     if (base < 0) base = keywordCount(folded);
     if (keywordCount(variant) > base) out.push({ via, text: variant });
   };
-  if (!isAscii(folded) && hasConfusable(folded)) keep('skeleton', toSkeleton(folded));
+  // ASCII text folds to ASCII, which holds no look-alikes.
+  if (!textAscii && !isAscii(folded) && hasConfusable(folded)) keep('skeleton', toSkeleton(folded));
   const hints = evasionHints(folded);
   if (hints.leet && leetMayReveal(folded)) keep('leet', deLeet(folded));
   if (hints.spaced && spacedKeywordPresent(folded) && hasSpacedLetters(folded))
