@@ -3,6 +3,7 @@ import type { DatasetRecord } from '../dataset-record.js';
 import { seededRandom } from '../seeded-random.js';
 import { foldText } from '../text/normalization.js';
 import { execRule, INJECTION_RULES, RuleScanner } from './injection-rules.js';
+import { contentWords } from './injection-segments.js';
 import { promptInjectionDetector } from './prompt-injection.js';
 import { chatRecord, ctx, instructionRecord, textRecord } from './test-support/records.js';
 
@@ -248,6 +249,21 @@ describe('prompt-injection detector', () => {
       });
     }
     expect(matched).toBeGreaterThan(100);
+  });
+
+  it('cuts the content words of ASCII text as /[a-z0-9]{4,}/g does (fuzzed)', () => {
+    const rnd = seededRandom(17);
+    const units = ['a', 'b', 'z', '0', '9', ' ', '.', '-', '_', 'that', 'this', 'with', 'word', 'Q', '\n'];
+    for (let round = 0; round < 1000; round++) {
+      let text = '';
+      for (let k = Math.floor(rnd() * 60); k > 0; k--)
+        text += units[Math.floor(rnd() * units.length)] as string;
+      const ref = [...text.matchAll(/[a-z0-9]{4,}/g)]
+        .map((m) => m[0])
+        .filter((w) => !['that', 'this', 'with'].includes(w));
+      expect(contentWords(text), text).toEqual(ref);
+    }
+    expect(contentWords('naïve café 1234 abc')).toEqual(['naïve', 'café', '1234']);
   });
 
   it('masks data in exfiltration URLs', () => {
