@@ -24,6 +24,11 @@ export interface DigitRuns {
 
 const result: DigitRuns = { runs: 0, runStarts: new Int32Array(1024), runEnds: new Int32Array(1024) };
 
+/** `text.charCodeAt(i)`, or -1 outside the text: out-of-range reads (NaN) deoptimise the hot loops. */
+export function codeAt(text: string, i: number): number {
+  return i >= 0 && i < text.length ? text.charCodeAt(i) : -1;
+}
+
 function grow(a: Int32Array): Int32Array {
   const b = new Int32Array(a.length * 2);
   b.set(a);
@@ -104,46 +109,65 @@ export function nameStarts(text: string): NameStarts {
   const cue: number[] = [];
   const honorific: number[] = [];
   const signoff: number[] = [];
+  // One function per search, so a first-seen branch deoptimises only its own loop.
+  colonCues(text, cue);
+  wordCues(text, cue);
+  titles(text, honorific);
+  signoffs(text, signoff);
+  if (cue.length > 1) cue.sort(ascending);
+  if (honorific.length > 1) honorific.sort(ascending);
+  if (signoff.length > 1) signoff.sort(ascending);
+  return { cue, honorific, signoff };
+}
+
+/** `[Nn]ame:`, `[Ff]ull name:`, `[Pp]atient:`, … followed by whitespace. */
+function colonCues(text: string, cue: number[]): void {
   for (let i = text.indexOf(':'); i >= 0; i = text.indexOf(':', i + 1)) {
-    const last = text.charCodeAt(i - 1);
+    const last = codeAt(text, i - 1);
     // e (name:, employee:), t (patient:, contact:), r (customer:); whitespace must follow.
-    if ((last !== 101 && last !== 116 && last !== 114) || !isJsWhitespace(text.charCodeAt(i + 1))) continue;
+    if ((last !== 101 && last !== 116 && last !== 114) || !isJsWhitespace(codeAt(text, i + 1))) continue;
     for (const [literal, offsets] of COLON_CUES) {
       const at = i + 1 - literal.length;
       if (!text.startsWith(literal, at)) continue;
       for (const o of offsets) if (at + o >= 0) cue.push(at + o);
     }
   }
+}
+
+/** `[Nn]amed`, `[Cc]alled`, `[Mm]y name is` followed by whitespace. */
+function wordCues(text: string, cue: number[]): void {
   WORD_CUE_RE.lastIndex = 0;
   for (let m = WORD_CUE_RE.exec(text); m; m = WORD_CUE_RE.exec(text)) {
     const at = m.index - (m[0].startsWith('ame is') ? 4 : 1);
     if (at >= 0) cue.push(at);
     WORD_CUE_RE.lastIndex = m.index + 1;
   }
-  // Titles: Mr, Mrs, Ms, Miss (one search for the capital), Dr, Prof.
+}
+
+/** Titles: Mr, Mrs, Ms, Miss (one search for the capital), Dr, Prof. */
+function titles(text: string, honorific: number[]): void {
   for (let at = text.indexOf('M'); at >= 0; at = text.indexOf('M', at + 1)) {
-    const c = text.charCodeAt(at + 1);
+    const c = codeAt(text, at + 1);
     if (c === 114 || c === 115 || (c === 105 && text.startsWith('ss', at + 2))) honorific.push(at);
   }
   for (const title of ['Dr', 'Prof'])
     for (let at = text.indexOf(title); at >= 0; at = text.indexOf(title, at + 1)) honorific.push(at);
-  // Sign-offs: a closing, optional comma and blanks, a line break, blanks, a capital.
+}
+
+/** Sign-offs: a closing, optional comma and blanks, a line break, blanks, a capital. */
+function signoffs(text: string, signoff: number[]): void {
   for (let line = text.indexOf('\n'); line >= 0; line = text.indexOf('\n', line + 1)) {
     let j = line + 1;
-    while (j < line + 4 && isBlank(text.charCodeAt(j))) j++;
-    const cap = text.charCodeAt(j);
+    while (j < line + 4 && isBlank(codeAt(text, j))) j++;
+    const cap = codeAt(text, j);
     if (cap < 65 || cap > 90) continue;
     let k = line - 1;
-    while (k > line - 4 && isBlank(text.charCodeAt(k))) k--;
-    const end = text.charCodeAt(k) === 44 ? k : k + 1;
+    while (k > line - 4 && isBlank(codeAt(text, k))) k--;
+    const end = codeAt(text, k) === 44 ? k : k + 1;
     // Closings end in s, y, t or u.
-    const last = text.charCodeAt(end - 1);
+    const last = codeAt(text, end - 1);
     if (last !== 115 && last !== 121 && last !== 116 && last !== 117) continue;
     for (const s of SIGNOFFS)
       if (end - s.length >= 0 && text.startsWith(s, end - s.length)) signoff.push(end - s.length);
   }
-  if (cue.length > 1) cue.sort(ascending);
-  if (honorific.length > 1) honorific.sort(ascending);
-  if (signoff.length > 1) signoff.sort(ascending);
-  return { cue, honorific, signoff };
 }

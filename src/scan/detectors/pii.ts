@@ -7,7 +7,7 @@ import { parseDetectorOptions, z } from '../options.js';
 import { isJsWhitespace } from '../text/whitespace.js';
 import { maskDigits, maskEmail, maskMiddle, maskName } from './masking.js';
 import { cachedOptions } from './options-cache.js';
-import { type DigitRuns, digitRuns, nameStarts } from './pii-prescan.js';
+import { codeAt, type DigitRuns, digitRuns, nameStarts } from './pii-prescan.js';
 import {
   aadhaarValid,
   bsnValid,
@@ -160,7 +160,7 @@ function chainDigits(
   let digits = (runEnds[r] as number) - (runStarts[r] as number);
   for (let k = r; digits < need && k + 1 < runs; k++) {
     const end = runEnds[k] as number;
-    if (runStarts[k + 1] !== end + 1 || !sep(text.charCodeAt(end))) break;
+    if (runStarts[k + 1] !== end + 1 || !sep(codeAt(text, end))) break;
     digits += (runEnds[k + 1] as number) - end - 1;
   }
   return digits;
@@ -200,9 +200,9 @@ function euAddressStart(text: string, digit: number): number {
     }
   }
   if (!suffixed) return -1;
-  let j = (text.charCodeAt(space - 1) === 46 ? space - 1 : space) - 1;
-  while (j >= 0 && isEuLower(text.charCodeAt(j))) j--;
-  return j >= 0 && isEuUpper(text.charCodeAt(j)) ? j : -1;
+  let j = (codeAt(text, space - 1) === 46 ? space - 1 : space) - 1;
+  while (j >= 0 && isEuLower(codeAt(text, j))) j--;
+  return j >= 0 && isEuUpper(codeAt(text, j)) ? j : -1;
 }
 
 /**
@@ -245,15 +245,15 @@ function emailMatches(text: string): { index: number; value: string }[] {
   let resume = 0;
   for (let at = text.indexOf('@'); at >= 0; at = text.indexOf('@', at + 1)) {
     let a = at;
-    while (a > 0 && at - a <= 64 && isLocalCode(text.charCodeAt(a - 1))) a--;
+    while (a > 0 && at - a <= 64 && isLocalCode(codeAt(text, a - 1))) a--;
     if (a === at || at - a > 64 || a < resume) continue;
-    const before = a > 0 ? text.charCodeAt(a - 1) : -1;
+    const before = a > 0 ? codeAt(text, a - 1) : -1;
     if (
       before >= 0 &&
       (isWordCode(before) || before === 46 || before === 37 || before === 43 || before === 45)
     )
       continue;
-    if (!isAlnumCode(text.charCodeAt(a))) continue;
+    if (!isAlnumCode(codeAt(text, a))) continue;
     EMAIL_AT_RE.lastIndex = a;
     const m = EMAIL_AT_RE.exec(text);
     if (!m) continue;
@@ -277,15 +277,15 @@ function ipv6Matches(text: string): { index: number; value: string }[] {
   let from = 0;
   for (let colon = text.indexOf(':'); colon >= 0; colon = text.indexOf(':', from)) {
     let a = colon;
-    while (a > 0 && isIpv6Code(text.charCodeAt(a - 1))) a--;
+    while (a > 0 && isIpv6Code(codeAt(text, a - 1))) a--;
     let b = colon + 1;
     let colons = 1;
-    while (b < text.length && isIpv6Code(text.charCodeAt(b))) {
-      if (text.charCodeAt(b) === 58) colons++;
+    while (b < text.length && isIpv6Code(codeAt(text, b))) {
+      if (codeAt(text, b) === 58) colons++;
       b++;
     }
     from = b;
-    if (colons < 2 || (a > 0 && isWordCode(text.charCodeAt(a - 1)))) continue;
+    if (colons < 2 || (a > 0 && isWordCode(codeAt(text, a - 1)))) continue;
     IPV6_AT_RE.lastIndex = a;
     const m = IPV6_AT_RE.exec(text);
     if (m) out.push({ index: a, value: m[0] });
@@ -409,7 +409,7 @@ function dottedQuad(text: string, { runs, runStarts, runEnds }: DigitRuns, r: nu
   for (let k = r; k < r + 4; k++) {
     const end = runEnds[k] as number;
     if (end - (runStarts[k] as number) > 3) return false;
-    if (k < r + 3 && (text.charCodeAt(end) !== 46 || runStarts[k + 1] !== end + 1)) return false;
+    if (k < r + 3 && (codeAt(text, end) !== 46 || runStarts[k + 1] !== end + 1)) return false;
   }
   return true;
 }
@@ -470,25 +470,27 @@ function classifyRuns(text: string, { runs, runStarts, runEnds }: DigitRuns): Ru
     const p = runStarts[r] as number;
     const e = runEnds[r] as number;
     const n = e - p;
-    const before = text.charCodeAt(p - 1);
-    const after = text.charCodeAt(e);
+    const before = codeAt(text, p - 1);
+    const after = codeAt(text, e);
     // A short run between a letter after it and, before it, neither a capital nor whitespace
     // (inside words, hex and base64) fits no kind: each needs 7+ digits, a capital or space
     // before, or a separator after; except NIR's Corsican 2A/2B.
     if (
       n < 7 &&
+      after >= 0 &&
       after < 128 &&
       (ASCII_CLASS[after] as number) & LETTER &&
+      before >= 0 &&
       before < 128 &&
       !((ASCII_CLASS[before] as number) & (UPPER | SPACE)) &&
       after !== 65 &&
       after !== 66
     )
       continue;
-    const nextDigit = isDigitCode(text.charCodeAt(e + 1));
+    const nextDigit = isDigitCode(codeAt(text, e + 1));
     // Card: 13+ digits joined by single spaces or dashes, no dash before.
     if (before !== 45 && (n >= 13 || ((after === 32 || after === 45) && nextDigit))) c.card.push(r);
-    if (n >= 2 && isUpperCode(before) && isUpperCode(text.charCodeAt(p - 2))) c.iban.push(r);
+    if (n >= 2 && isUpperCode(before) && isUpperCode(codeAt(text, p - 2))) c.iban.push(r);
     if (n === 3 && after === 45) c.ssn.push(r);
     // `\d{3} ?\d{2} ?\d{4}(?!\d)`: 9 digits, or 3 or 5 then a space and a digit.
     if (n === 9 || ((n === 3 || n === 5) && after === 32 && nextDigit)) c.ssnSpaced.push(r);
@@ -501,16 +503,16 @@ function classifyRuns(text: string, { runs, runStarts, runEnds }: DigitRuns): Ru
     if (n <= 3 && after === 46 && nextDigit) c.ipv4.push(r);
     if (n === 2 || n === 4 || n === 6) {
       const s = before === 32 ? p - 3 : p - 2;
-      if (isUpperCode(text.charCodeAt(s)) && isUpperCode(text.charCodeAt(s + 1))) c.nino.push(r);
+      if (isUpperCode(codeAt(text, s)) && isUpperCode(codeAt(text, s + 1))) c.nino.push(r);
     }
     if (n === 7 || n === 8) c.dni.push(r);
-    const first = text.charCodeAt(p);
+    const first = codeAt(text, p);
     if ((first === 49 || first === 50) && (n >= 14 || after === 32 || after === 65 || after === 66))
       c.nir.push(r);
     if (n === 3 && after === 46) c.cpf.push(r);
     if (n >= 9 || (after === 32 && nextDigit)) c.digitsId.push(r);
-    if (n <= 5 && isJsWhitespace(after) && isUpperCode(text.charCodeAt(e + 1))) c.usAddress.push(r);
-    if (isJsWhitespace(before) && EU_SUFFIX_LAST.includes(text.charCodeAt(p - 2))) c.euAddress.push(r);
+    if (n <= 5 && isJsWhitespace(after) && isUpperCode(codeAt(text, e + 1))) c.usAddress.push(r);
+    if (isJsWhitespace(before) && EU_SUFFIX_LAST.includes(codeAt(text, p - 2))) c.euAddress.push(r);
   }
   return c;
 }
@@ -525,12 +527,30 @@ type AddMatch = (kind: string, start: number, end: number, masked: string, confi
  * SSNs, phones, IPv4, national ids, street addresses. `runs` digit runs are in the run buffers.
  */
 function findDigitLed(text: string, scan: DigitRuns, add: AddMatch): void {
-  const { runStarts, runEnds } = scan;
   const c = classifyRuns(text, scan);
+  // One function per kind: a branch seen for the first time deoptimises only that kind's loop.
+  findCard(text, scan, c.card, add);
+  findIban(text, scan, c.iban, add);
+  findSsn(text, scan, c.ssn, add);
+  findSsnSpaced(text, scan, c.ssnSpaced, add);
+  findPhones(text, scan, c.phone, add);
+  findIpv4(text, scan, c.ipv4, add);
+  findNino(text, scan, c.nino, add);
+  findDni(text, scan, c.dni, add);
+  findNir(text, scan, c.nir, add);
+  findCpf(text, scan, c.cpf, add);
+  findDigitsId(text, scan, c.digitsId, add);
+  findUsAddress(text, scan, c.usAddress, add);
+  findEuAddress(text, scan, c.euAddress, add);
+}
+
+/** Payment cards: 13-19 digits, Luhn-valid, with a known issuer. */
+function findCard(text: string, scan: DigitRuns, candidates: readonly number[], add: AddMatch): void {
+  const { runStarts } = scan;
   let resume = 0;
-  for (const r of c.card) {
+  for (const r of candidates) {
     const p = runStarts[r] as number;
-    if (p < resume || text.charCodeAt(p - 1) === 45 || chainDigits(text, scan, r, 13, isSpaceOrDash) < 13)
+    if (p < resume || codeAt(text, p - 1) === 45 || chainDigits(text, scan, r, 13, isSpaceOrDash) < 13)
       continue;
     const m = stickyExec(CARD_AT, text, p);
     if (!m) continue;
@@ -549,16 +569,20 @@ function findDigitLed(text: string, scan: DigitRuns, add: AddMatch): void {
     if (!network || /^(\d)\1+$/.test(digits)) continue;
     add(`card.${network}`, p, p + raw.length, maskDigits(digits), 0.95);
   }
-  // IBAN: two capitals right before a run of at least two digits.
-  resume = 0;
-  for (const r of c.iban) {
+}
+
+/** IBAN: two capitals right before a run of at least two digits. */
+function findIban(text: string, scan: DigitRuns, candidates: readonly number[], add: AddMatch): void {
+  const { runStarts, runEnds } = scan;
+  let resume = 0;
+  for (const r of candidates) {
     const p = runStarts[r] as number;
     const s = p - 2;
     if (
       s < resume ||
       (runEnds[r] as number) - p < 2 ||
-      !isUpperCode(text.charCodeAt(p - 1)) ||
-      !isUpperCode(text.charCodeAt(s))
+      !isUpperCode(codeAt(text, p - 1)) ||
+      !isUpperCode(codeAt(text, s))
     )
       continue;
     const m = stickyExec(IBAN_AT, text, s);
@@ -567,23 +591,33 @@ function findDigitLed(text: string, scan: DigitRuns, add: AddMatch): void {
     if (ibanValid(m[0]))
       add('iban', s, s + m[0].length, `${m[0].slice(0, 2)}**…${maskDigits(m[0]).slice(1)}`, 0.97);
   }
-  // SSN: three digits and a dash.
-  resume = 0;
-  for (const r of c.ssn) {
+}
+
+/** SSN: three digits and a dash. */
+function findSsn(text: string, scan: DigitRuns, candidates: readonly number[], add: AddMatch): void {
+  const { runStarts, runEnds } = scan;
+  let resume = 0;
+  for (const r of candidates) {
     const p = runStarts[r] as number;
     const e = runEnds[r] as number;
-    if (p < resume || e - p !== 3 || text.charCodeAt(e) !== 45) continue;
+    if (p < resume || e - p !== 3 || codeAt(text, e) !== 45) continue;
     const m = stickyExec(SSN_AT, text, p);
     if (!m) continue;
     resume = p + m[0].length;
     if (ssnValid(m[1] as string, m[2] as string, m[3] as string))
       add('ssn', p, p + m[0].length, `***-**-${m[3]}`, 0.9);
   }
-  // Spaced SSN: its first run holds 3, 5 or 9 digits; only reported after an SSN cue, which is
-  // looked up in the whole text (once) only when a candidate matches.
-  resume = 0;
+}
+
+/**
+ * Spaced SSN: its first run holds 3, 5 or 9 digits; only reported after an SSN cue, which is
+ * looked up in the whole text (once) only when a candidate matches.
+ */
+function findSsnSpaced(text: string, scan: DigitRuns, candidates: readonly number[], add: AddMatch): void {
+  const { runStarts, runEnds } = scan;
+  let resume = 0;
   let ssnHint: boolean | undefined;
-  for (const r of c.ssnSpaced) {
+  for (const r of candidates) {
     const p = runStarts[r] as number;
     const n = (runEnds[r] as number) - p;
     if (p < resume || (n !== 3 && n !== 5 && n !== 9)) continue;
@@ -596,10 +630,13 @@ function findDigitLed(text: string, scan: DigitRuns, add: AddMatch): void {
     if (ssnValid(m[1] as string, m[2] as string, m[3] as string))
       add('ssn', p, p + m[0].length, `***-**-${m[3]}`, 0.85);
   }
-  findPhones(text, scan, c.phone, add);
-  // IPv4: one to three digits and a dot before a digit.
-  resume = 0;
-  for (const r of c.ipv4) {
+}
+
+/** IPv4: one to three digits and a dot before a digit. */
+function findIpv4(text: string, scan: DigitRuns, candidates: readonly number[], add: AddMatch): void {
+  const { runStarts } = scan;
+  let resume = 0;
+  for (const r of candidates) {
     const p = runStarts[r] as number;
     if (p < resume || !dottedQuad(text, scan, r)) continue;
     const m = stickyExec(IPV4_AT, text, p);
@@ -610,29 +647,37 @@ function findDigitLed(text: string, scan: DigitRuns, add: AddMatch): void {
     if (isPrivateIPv4(a, b) || VERSION_CONTEXT_RE.test(context(text, p, 12))) continue;
     add('ip.v4', p, p + ip.length, `${a}.${b}.*.*`, 0.7);
   }
-  // NINO: two capitals (and an optional space) before a run of 2, 4 or 6 digits.
-  resume = 0;
-  for (const r of c.nino) {
+}
+
+/** NINO: two capitals (and an optional space) before a run of 2, 4 or 6 digits. */
+function findNino(text: string, scan: DigitRuns, candidates: readonly number[], add: AddMatch): void {
+  const { runStarts, runEnds } = scan;
+  let resume = 0;
+  for (const r of candidates) {
     const p = runStarts[r] as number;
     const n = (runEnds[r] as number) - p;
     if (n !== 2 && n !== 4 && n !== 6) continue;
-    const s = text.charCodeAt(p - 1) === 32 ? p - 3 : p - 2;
-    if (s < resume || !isUpperCode(text.charCodeAt(s)) || !isUpperCode(text.charCodeAt(s + 1))) continue;
+    const s = codeAt(text, p - 1) === 32 ? p - 3 : p - 2;
+    if (s < resume || !isUpperCode(codeAt(text, s)) || !isUpperCode(codeAt(text, s + 1))) continue;
     const m = stickyExec(NINO_AT, text, s);
     if (!m) continue;
     resume = s + m[0].length;
     if (ninoValid(m[0]))
       add('national-id.uk-nino', s, s + m[0].length, `${m[0].slice(0, 2)}…${m[0].slice(-1)}`, 0.8);
   }
-  // DNI: a run of exactly 8 digits, or 7 after X/Y/Z (and an optional dash).
-  resume = 0;
-  for (const r of c.dni) {
+}
+
+/** DNI: a run of exactly 8 digits, or 7 after X/Y/Z (and an optional dash). */
+function findDni(text: string, scan: DigitRuns, candidates: readonly number[], add: AddMatch): void {
+  const { runStarts, runEnds } = scan;
+  let resume = 0;
+  for (const r of candidates) {
     const p = runStarts[r] as number;
     const n = (runEnds[r] as number) - p;
     let s = p;
     if (n === 7) {
-      s = text.charCodeAt(p - 1) === 45 ? p - 2 : p - 1;
-      const c = text.charCodeAt(s);
+      s = codeAt(text, p - 1) === 45 ? p - 2 : p - 1;
+      const c = codeAt(text, s);
       if (c !== 88 && c !== 89 && c !== 90) continue;
     } else if (n !== 8) continue;
     if (s < resume) continue;
@@ -641,30 +686,38 @@ function findDigitLed(text: string, scan: DigitRuns, add: AddMatch): void {
     resume = s + m[0].length;
     if (dniValid(m[0])) add('national-id.es-dni', s, s + m[0].length, `…${m[0].slice(-3)}`, 0.85);
   }
-  // NIR: 1 or 2, then at least 14 digits among digits, spaces and the Corsican A/B.
-  resume = 0;
-  for (const r of c.nir) {
+}
+
+/** NIR: 1 or 2, then at least 14 digits among digits, spaces and the Corsican A/B. */
+function findNir(text: string, scan: DigitRuns, candidates: readonly number[], add: AddMatch): void {
+  const { runStarts } = scan;
+  let resume = 0;
+  for (const r of candidates) {
     const p = runStarts[r] as number;
-    const c = text.charCodeAt(p);
+    const c = codeAt(text, p);
     if (p < resume || (c !== 49 && c !== 50) || !nirShaped(text, p)) continue;
     const m = stickyExec(NIR_AT, text, p);
     if (!m) continue;
     resume = p + m[0].length;
     if (nirValid(m[0])) add('national-id.fr-nir', p, p + m[0].length, `${m[0][0]}…${m[0].slice(-2)}`, 0.85);
   }
-  // CPF: three digits and a dot.
-  resume = 0;
-  for (const r of c.cpf) {
+}
+
+/** CPF: three digits and a dot. */
+function findCpf(text: string, scan: DigitRuns, candidates: readonly number[], add: AddMatch): void {
+  const { runStarts, runEnds } = scan;
+  let resume = 0;
+  for (const r of candidates) {
     const p = runStarts[r] as number;
     const e = runEnds[r] as number;
     // `\d{3}\.\d{3}\.`: the next run holds three digits and ends in a dot too.
     if (
       p < resume ||
       e - p !== 3 ||
-      text.charCodeAt(e) !== 46 ||
+      codeAt(text, e) !== 46 ||
       runStarts[r + 1] !== e + 1 ||
       runEnds[r + 1] !== e + 4 ||
-      text.charCodeAt(e + 4) !== 46
+      codeAt(text, e + 4) !== 46
     )
       continue;
     const m = stickyExec(CPF_AT, text, p);
@@ -673,9 +726,13 @@ function findDigitLed(text: string, scan: DigitRuns, add: AddMatch): void {
     if (cpfValid(digitsOf(m[0])))
       add('national-id.br-cpf', p, p + m[0].length, `***.***.…${m[0].slice(-2)}`, 0.9);
   }
-  // Bare digit ids: only with a cue word in front, since a 9-12 digit run passes a check digit by chance.
-  resume = 0;
-  for (const r of c.digitsId) {
+}
+
+/** Bare digit ids: only with a cue word in front, since a 9-12 digit run passes a check digit by chance. */
+function findDigitsId(text: string, scan: DigitRuns, candidates: readonly number[], add: AddMatch): void {
+  const { runStarts } = scan;
+  let resume = 0;
+  for (const r of candidates) {
     const at = runStarts[r] as number;
     if (at < resume || chainDigits(text, scan, r, 9, isSpace) < 9) continue;
     const m = stickyExec(DIGITS_ID_AT, text, at);
@@ -694,24 +751,28 @@ function findDigitLed(text: string, scan: DigitRuns, add: AddMatch): void {
     else if (digits.length === 11 && idContext(text, at, CPF_CUE) && cpfValid(digits))
       add('national-id.br-cpf', at, end, maskDigits(digits, 2), 0.85);
   }
-  // US street address: a house number of 1-5 digits, whitespace, a capital.
-  resume = 0;
-  for (const r of c.usAddress) {
+}
+
+/** US street address: a house number of 1-5 digits, whitespace, a capital. */
+function findUsAddress(text: string, scan: DigitRuns, candidates: readonly number[], add: AddMatch): void {
+  const { runStarts, runEnds } = scan;
+  let resume = 0;
+  for (const r of candidates) {
     const p = runStarts[r] as number;
     const e = runEnds[r] as number;
-    const before = text.charCodeAt(p - 1);
+    const before = codeAt(text, p - 1);
     // `(?<![\w-])\d{1,5}\s(?:[NSEW]\.?\s)?[A-Z][a-z]`: a capitalised word or a compass point.
-    const second = text.charCodeAt(e + 2);
+    const second = codeAt(text, e + 2);
     if (
       p < resume ||
       e - p > 5 ||
       isWordCode(before) ||
       before === 45 ||
-      !isJsWhitespace(text.charCodeAt(e)) ||
-      !isUpperCode(text.charCodeAt(e + 1)) ||
+      !isJsWhitespace(codeAt(text, e)) ||
+      !isUpperCode(codeAt(text, e + 1)) ||
       !(
         (second >= 97 && second <= 122) ||
-        (isCompassCode(text.charCodeAt(e + 1)) && (second === 46 || isJsWhitespace(second)))
+        (isCompassCode(codeAt(text, e + 1)) && (second === 46 || isJsWhitespace(second)))
       )
     )
       continue;
@@ -720,11 +781,15 @@ function findDigitLed(text: string, scan: DigitRuns, add: AddMatch): void {
     resume = p + m[0].length;
     add('address', p, p + m[0].length, `${maskMiddle(m[0].split(/\s/)[0] ?? '')} …`, m[1] ? 0.9 : 0.6);
   }
-  // EU street address: street word and suffix, whitespace, house number.
-  resume = 0;
-  for (const r of c.euAddress) {
+}
+
+/** EU street address: street word and suffix, whitespace, house number. */
+function findEuAddress(text: string, scan: DigitRuns, candidates: readonly number[], add: AddMatch): void {
+  const { runStarts } = scan;
+  let resume = 0;
+  for (const r of candidates) {
     const p = runStarts[r] as number;
-    if (!isJsWhitespace(text.charCodeAt(p - 1))) continue;
+    if (!isJsWhitespace(codeAt(text, p - 1))) continue;
     const s = euAddressStart(text, p);
     if (s < resume) continue;
     const m = stickyExec(EU_ADDRESS_AT, text, s);
@@ -738,7 +803,7 @@ function findDigitLed(text: string, scan: DigitRuns, add: AddMatch): void {
 function nirShaped(text: string, p: number): boolean {
   let digits = 0;
   for (let i = p; i < text.length && digits < 14; i++) {
-    const c = text.charCodeAt(i);
+    const c = codeAt(text, i);
     if (isDigitCode(c)) digits++;
     else if (c !== 32 && c !== 65 && c !== 66) break;
   }
@@ -755,10 +820,10 @@ function findPhones(text: string, scan: DigitRuns, candidates: number[], add: Ad
   for (const r of candidates) {
     const p = runStarts[r] as number;
     const e = runEnds[r] as number;
-    const before = text.charCodeAt(p - 1);
+    const before = codeAt(text, p - 1);
     let m: RegExpExecArray | null = null;
     let s = p - 1;
-    if ((before === 43 || (before === 40 && e - p <= 4 && text.charCodeAt(e) === 41)) && s >= resume)
+    if ((before === 43 || (before === 40 && e - p <= 4 && codeAt(text, e) === 41)) && s >= resume)
       m = stickyExec(PHONE_AT, text, s);
     if (!m) {
       s = p;
@@ -770,8 +835,8 @@ function findPhones(text: string, scan: DigitRuns, candidates: number[], add: Ad
         s < resume ||
         n < 2 ||
         n > 5 ||
-        !isPhoneSep(text.charCodeAt(e)) ||
-        !isDigitCode(text.charCodeAt(e + 1)) ||
+        !isPhoneSep(codeAt(text, e)) ||
+        !isDigitCode(codeAt(text, e + 1)) ||
         chainDigits(text, scan, r, 7, isPhoneSep) < 7
       )
         continue;
