@@ -53,7 +53,11 @@ const OptionsSchema = z
     maxCandidates: z.number().int().min(1).max(100).default(10),
     /** Record-level findings per candidate. */
     maxRecordsPerCandidate: z.number().int().min(1).default(1000),
-    /** Records kept for mining (memory bound); later records are counted but not mined. */
+    /**
+     * Records kept for mining (memory bound: about 1 KB of token hashes plus the joined tokens per
+     * long record); later records are counted but not mined. At most 2,097,152 records are mined
+     * whatever the setting (a gram occurrence is addressed in 32 bits).
+     */
     maxRecords: z.number().int().min(100).default(500_000),
   })
   .strict();
