@@ -37,6 +37,13 @@ export interface InjectionRule {
    * parts of the phrase: rarer words that keep the rule from running on most texts.
    */
   requires?: readonly (readonly string[])[];
+  /**
+   * For a rule without literal starts: every match begins at the start of the text or at one of
+   * `chars`, at most `span` characters before a word of `requires[0]`; the rule is then tried
+   * (`windowSticky`) only at such positions.
+   */
+  window?: { span: number; chars: string };
+  windowSticky?: RegExp;
 }
 
 // At least one separator: with an optional one, "(?:[a-z]{1,15} ){0,6}" could split a
@@ -104,6 +111,7 @@ function rule(
   dataOnly = false,
   anchors?: readonly string[],
   requires?: readonly (readonly string[])[],
+  window?: { span: number; chars: string },
 ): InjectionRule {
   const compiled = source.replace(/ \?/g, '\\s?').replace(/ /g, SEP);
   let starts: string[] | undefined;
@@ -121,11 +129,46 @@ function rule(
     anchors: anchors ?? (starts as string[]),
     ...(starts !== undefined ? { starts, sticky: new RegExp(compiled, 'uy') } : {}),
     ...(requires !== undefined ? { requires } : {}),
+    ...(window !== undefined && requires !== undefined
+      ? { window, windowSticky: new RegExp(compiled, 'uy') }
+      : {}),
   };
 }
 
 /** Above this many start positions one regex pass over the text is cheaper than trying each. */
 const MAX_STICKY_TRIES = 48;
+
+/** Above this many window positions one regex pass over the text is cheaper. */
+const MAX_WINDOW_TRIES = 256;
+
+/**
+ * The first match of a windowed rule (see `InjectionRule.window`): its sticky regex tried, in
+ * ascending order, at every start the window allows before the occurrences `at` of its words.
+ */
+function windowExec(
+  sticky: RegExp,
+  window: { span: number; chars: string },
+  re: RegExp,
+  text: string,
+  at: number[],
+): RegExpExecArray | null {
+  if (at.length === 0) return null;
+  at.sort((x, y) => x - y);
+  const starts: number[] = [];
+  let from = 0;
+  for (const p of at) {
+    for (let s = Math.max(from, p - window.span); s <= p; s++)
+      if (s === 0 || window.chars.includes(text[s] as string)) starts.push(s);
+    from = Math.max(from, p + 1);
+    if (starts.length > MAX_WINDOW_TRIES) return re.exec(text);
+  }
+  for (const s of starts) {
+    sticky.lastIndex = s;
+    const m = sticky.exec(text);
+    if (m) return m;
+  }
+  return null;
+}
 
 function sameWords(a: readonly string[], b: readonly string[]): boolean {
   const x = new Set(a);
@@ -213,7 +256,7 @@ export class RuleScanner {
       const sets: (readonly string[])[] = [r.anchors, ...(r.requires ?? [])];
       // A rule's starts are a necessary condition too; two-letter ones ("as", "do") would cost more than they spare.
       // Their positions are then collected by the scan as well.
-      let startSet = this.ownStarts[i] ? 0 : -1;
+      let startSet = this.ownStarts[i] ? 0 : r.windowSticky ? 1 : -1;
       if (startSet < 0 && r.sticky && r.starts?.every((w) => w.length >= 3)) {
         startSet = sets.push(r.starts) - 1;
         this.ownStarts[i] = true;
@@ -301,8 +344,10 @@ export class RuleScanner {
     if (!this.gated(ri)) return null;
     const rule = this.rules[ri] as InjectionRule;
     const text = this.text;
-    if (!rule.sticky) return rule.re.exec(text);
     const at = this.starts[ri] as number[];
+    if (rule.window && rule.windowSticky)
+      return windowExec(rule.windowSticky, rule.window, rule.re, text, at);
+    if (!rule.sticky) return rule.re.exec(text);
     if (!this.ownStarts[ri] && !this.startsScanned) this.scanStarts();
     if (at.length === 0) return null;
     return at.length > MAX_STICKY_TRIES ? rule.re.exec(this.text) : stickyAt(rule.sticky, this.text, at);
@@ -681,6 +726,9 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
       'text',
     ],
     [['your']],
+    // A match starts at most 145 characters before its "your": a 2-character break, a 9-character
+    // "please ", an 11-letter verb, 3 separators and the 120-character gap.
+    { span: 200, chars: '.!?:\n' },
   ),
   rule(
     'injection.addressed-to-assistant',

@@ -233,6 +233,10 @@ describe('prompt-injection detector', () => {
       for (const w of wordsOf(pick(INJECTION_RULES))) if (rnd() < 0.3) t += w + pick(seps);
       texts.push(t);
     }
+    // The windowed rule (matches start up to ~145 characters before "your"): every gap length.
+    for (let gap = 0; gap <= 130; gap += 3)
+      for (const lead of ['', 'x', 'hello there', 'one. two', 'a\n'])
+        texts.push(`${lead}. please add ${'z '.repeat(gap >> 1)}to your final response. and your reply`);
     const scanner = new RuleScanner(INJECTION_RULES);
     let matched = 0;
     for (const text of texts) {
