@@ -472,6 +472,25 @@ function classifyRuns(text: string, { runs, runStarts, runEnds }: DigitRuns): Ru
     const n = e - p;
     const before = codeAt(text, p - 1);
     const after = codeAt(text, e);
+    // A short run inside a word or base64 (letters on both sides) can only end an IBAN's or
+    // NINO's capitals or start a NIR before a Corsican 2A/2B.
+    if (
+      n < 7 &&
+      after >= 0 &&
+      after < 128 &&
+      (ASCII_CLASS[after] as number) & LETTER &&
+      before >= 0 &&
+      before < 128 &&
+      (ASCII_CLASS[before] as number) & LETTER
+    ) {
+      if (isUpperCode(before) && isUpperCode(codeAt(text, p - 2))) {
+        if (n >= 2) c.iban.push(r);
+        if (n === 2 || n === 4 || n === 6) c.nino.push(r);
+      }
+      const lead = codeAt(text, p);
+      if ((after === 65 || after === 66) && (lead === 49 || lead === 50)) c.nir.push(r);
+      continue;
+    }
     // A short run between a letter after it and, before it, neither a capital nor whitespace
     // (inside words, hex and base64) fits no kind: each needs 7+ digits, a capital or space
     // before, or a separator after; except NIR's Corsican 2A/2B.
@@ -869,6 +888,20 @@ function findPhones(text: string, scan: DigitRuns, candidates: number[], add: Ad
 
 /** Keeps the most confident of overlapping matches, in text order. */
 function dedupe(matches: PiiMatch[]): PiiMatch[] {
+  // Usually nothing overlaps: then every match is kept and the result is them in text order
+  // (no two share a start), which one sort by start gives without the pairwise checks.
+  const byStart = [...matches].sort((a, b) => a.start - b.start);
+  let overlap = false;
+  for (let i = 1; i < byStart.length; i++) {
+    if ((byStart[i] as PiiMatch).start < (byStart[i - 1] as PiiMatch).end) {
+      overlap = true;
+      break;
+    }
+  }
+  return overlap ? dedupeOverlapping(matches) : byStart;
+}
+
+function dedupeOverlapping(matches: PiiMatch[]): PiiMatch[] {
   const sorted = [...matches].sort(
     (a, b) => b.confidence - a.confidence || b.end - b.start - (a.end - a.start),
   );
