@@ -234,8 +234,22 @@ export class RuleScanner {
   private readonly startRefs: number[][];
   private startsScanned = false;
   private text = '';
+  /** Per automaton word: its index among the extra words, or -1. */
+  private readonly extraOf: Int32Array;
+  /** Occurrences of the extra words in the last scanned text: (extra index, start) pairs. */
+  readonly extraPairs: number[] = [];
 
-  constructor(rules: readonly InjectionRule[]) {
+  /**
+   * `extra` words are found in the same pass (over their alphabet: `aliases` characters stand for
+   * others, which can only widen the rules' gates, never change a match): see `extraPairs`.
+   */
+  constructor(
+    rules: readonly InjectionRule[],
+    extra: { words: readonly string[]; aliases: Readonly<Record<string, string>> } = {
+      words: [],
+      aliases: {},
+    },
+  ) {
     this.rules = rules;
     const words: string[] = [];
     const refsOf: number[][] = [];
@@ -267,7 +281,19 @@ export class RuleScanner {
       });
       this.full[i] = (1 << sets.length) - 1;
     });
-    this.automaton = new AnchorAutomaton(words);
+    const extraAt = extra.words.map((word) => {
+      let w = words.indexOf(word);
+      if (w < 0) {
+        w = words.push(word) - 1;
+        refsOf.push([]);
+      }
+      return w;
+    });
+    this.extraOf = new Int32Array(words.length).fill(-1);
+    extraAt.forEach((w, k) => {
+      this.extraOf[w] = k;
+    });
+    this.automaton = new AnchorAutomaton(words, extra.aliases);
     const startWords: string[] = [];
     this.startRefs = [];
     rules.forEach((r, i) => {
@@ -305,12 +331,17 @@ export class RuleScanner {
     const starts = this.starts;
     seen.fill(0);
     for (const s of starts) s.length = 0;
+    const extraPairs = this.extraPairs;
+    const extraOf = this.extraOf;
+    extraPairs.length = 0;
     const { pairs, count } = this.automaton.scan(text);
     const refStart = this.refStart;
     const refs = this.refs;
     for (let k = 0; k < count; k++) {
       const w = pairs[2 * k] as number;
       const at = pairs[2 * k + 1] as number;
+      const x = extraOf[w] as number;
+      if (x >= 0) extraPairs.push(x, at);
       for (let r = refStart[w] as number, e = refStart[w + 1] as number; r < e; r++) {
         const ref = refs[r] as number;
         const ri = ref >> 8;

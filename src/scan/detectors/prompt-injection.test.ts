@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { DatasetRecord } from '../dataset-record.js';
 import { seededRandom } from '../seeded-random.js';
-import { foldText } from '../text/normalization.js';
+import {
+  EVASION_ALIASES,
+  EVASION_WORDS,
+  evasionHints,
+  evasionHintsOf,
+  foldText,
+} from '../text/normalization.js';
 import { execRule, INJECTION_RULES, RuleScanner } from './injection-rules.js';
 import { contentWords } from './injection-segments.js';
 import { promptInjectionDetector } from './prompt-injection.js';
@@ -238,6 +244,9 @@ describe('prompt-injection detector', () => {
       for (const lead of ['', 'x', 'hello there', 'one. two', 'a\n'])
         texts.push(`${lead}. please add ${'z '.repeat(gap >> 1)}to your final response. and your reply`);
     const scanner = new RuleScanner(INJECTION_RULES);
+    // As the detector builds it: the evasion keywords in the same pass, over their leet/separator
+    // alphabet (wider gates, the same matches), and their occurrences reported.
+    const shared = new RuleScanner(INJECTION_RULES, { words: EVASION_WORDS, aliases: EVASION_ALIASES });
     let matched = 0;
     for (const text of texts) {
       const gated = new Set(scanner.scan(text));
@@ -250,6 +259,15 @@ describe('prompt-injection detector', () => {
         const fast = scanner.exec(ri);
         expect([fast?.index, fast?.[0]], `${ri} ${JSON.stringify(text)}`).toEqual([plain?.index, plain?.[0]]);
         if (plain) matched++;
+      });
+      shared.scan(text);
+      expect(evasionHintsOf(text, shared.extraPairs, shared.extraPairs.length >> 1)).toEqual(
+        evasionHints(text),
+      );
+      INJECTION_RULES.forEach((rule, ri) => {
+        const plain = rule.re.exec(text);
+        const fast = shared.exec(ri);
+        expect([fast?.index, fast?.[0]], `${ri} ${JSON.stringify(text)}`).toEqual([plain?.index, plain?.[0]]);
       });
     }
     expect(matched).toBeGreaterThan(100);

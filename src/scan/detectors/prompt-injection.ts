@@ -2,7 +2,15 @@ import type { Severity } from '../../contracts/finding.js';
 import type { DatasetRecord } from '../dataset-record.js';
 import type { Detector, DetectorContext, FindingDraft, RecordAnalysis } from '../detector.js';
 import { parseDetectorOptions, z } from '../options.js';
-import { foldText, isAscii, matchVariants, type TextVariant } from '../text/normalization.js';
+import {
+  EVASION_ALIASES,
+  EVASION_WORDS,
+  evasionHintsOf,
+  foldText,
+  isAscii,
+  matchVariants,
+  type TextVariant,
+} from '../text/normalization.js';
 import { decodeSegments } from '../text/segment-decoding.js';
 import { excerpt } from './evidence-text.js';
 import { isAnswerField, roleOfField, splitRequest } from './field-roles.js';
@@ -68,7 +76,7 @@ const LONG_VALUE_RE = /[=/][A-Za-z0-9+/_%-]{32,}/;
 const MIN_DEC_CHARS = 16;
 
 /** Which rules can match a text, and their first matches (one anchor pass per text; per thread). */
-const scanner = new RuleScanner(INJECTION_RULES);
+const scanner = new RuleScanner(INJECTION_RULES, { words: EVASION_WORDS, aliases: EVASION_ALIASES });
 
 /** Each model's segment scorer: its WebAssembly kernel when available (per thread), else JavaScript. */
 const scorers = new Map<LinearTextModel, RangePredictor>();
@@ -150,7 +158,15 @@ export const promptInjectionDetector: Detector = {
       // One ASCII test per field (foldText, the variants and the segment model would each repeat it).
       const ascii = isAscii(ft.text);
       const fieldFolded = ascii ? ft.text.toLowerCase() : foldText(ft.text);
-      const variants: (TextVariant & { chain?: string[] })[] = matchVariants(ft.text, fieldFolded, ascii);
+      // One automaton pass over the folded field: the rules' anchors and the evasion keywords.
+      const plainRules = scanner.scan(fieldFolded);
+      const hints = evasionHintsOf(fieldFolded, scanner.extraPairs, scanner.extraPairs.length >> 1);
+      const variants: (TextVariant & { chain?: string[] })[] = matchVariants(
+        ft.text,
+        fieldFolded,
+        ascii,
+        hints,
+      );
       if (opts.decode) {
         for (const d of decodeSegments(ft.text, { maxDepth: opts.maxDecodeDepth })) {
           if (d.text.length < MIN_DEC_CHARS) continue;
@@ -158,7 +174,8 @@ export const promptInjectionDetector: Detector = {
         }
       }
       for (const v of variants) {
-        for (const ri of scanner.scan(v.text)) {
+        // The plain variant comes first, while the scanner still holds the field's pass.
+        for (const ri of v === variants[0] ? plainRules : scanner.scan(v.text)) {
           const rule = INJECTION_RULES[ri] as (typeof INJECTION_RULES)[number];
           if (rule.dataOnly && (ft.role !== 'D' || ft.answer) && !v.chain) continue;
           const key = `${ft.field}\u0000${rule.id}`;

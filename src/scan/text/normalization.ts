@@ -196,11 +196,22 @@ function spacedSpellings(prefix: string): string[] {
  * its letter and every separator of a spaced-out word for a space: the keywords (for the leet
  * gate) and the spaced-out keyword prefixes (for the de-spacing gate).
  */
-const EVASION_WORDS = [...EVASION_KEYWORDS, ...SPACED_PREFIXES.flatMap(spacedSpellings)];
-const EVASION_AUTOMATON = new AnchorAutomaton(EVASION_WORDS, {
+export const EVASION_WORDS: readonly string[] = [
+  ...EVASION_KEYWORDS,
+  ...SPACED_PREFIXES.flatMap(spacedSpellings),
+];
+/** The alphabet of `EVASION_WORDS`: leet characters stand for their letters, separators for a space. */
+export const EVASION_ALIASES: Readonly<Record<string, string>> = {
   ...LEET_MAP,
   ...Object.fromEntries([...SPACED_SEPARATORS.slice(1)].map((c) => [c, ' '])),
-});
+};
+const EVASION_AUTOMATON = new AnchorAutomaton(EVASION_WORDS, EVASION_ALIASES);
+
+/** Which evasion rewrites can matter for a text (see `evasionHints`). */
+export interface EvasionHints {
+  leet: boolean;
+  spaced: boolean;
+}
 
 /**
  * Which evasion rewrites can matter for a (folded) text, from one automaton pass. `leet`: some
@@ -210,8 +221,16 @@ const EVASION_AUTOMATON = new AnchorAutomaton(EVASION_WORDS, {
  * the caller still tests). Both are necessary conditions, several times cheaper than the two
  * regex scans they spare on nearly every text.
  */
-export function evasionHints(folded: string): { leet: boolean; spaced: boolean } {
+export function evasionHints(folded: string): EvasionHints {
   const { pairs, count } = EVASION_AUTOMATON.scan(folded);
+  return evasionHintsOf(folded, pairs, count);
+}
+
+/**
+ * `evasionHints` from the occurrences of `EVASION_WORDS` in `folded` (over their alphabet) that
+ * an automaton holding them found: `count` pairs (index into `EVASION_WORDS`, start).
+ */
+export function evasionHintsOf(folded: string, pairs: ArrayLike<number>, count: number): EvasionHints {
   let leet = false;
   let spaced = false;
   for (let k = 0; k < count && !(leet && spaced); k++) {
@@ -267,9 +286,14 @@ export function spacedKeywordPresent(folded: string): boolean {
  * are present), leetspeak rewrite (only when leet tokens are present) and
  * de-spaced letters. Cheap on plain ASCII prose: only the fold is computed. `folded`
  * is `foldText(text)` when the caller already has it; `textAscii` true when the caller knows
- * `text` is ASCII (saves a scan).
+ * `text` is ASCII (saves a scan); `hints` are `evasionHints(folded)` when the caller has them.
  */
-export function matchVariants(text: string, folded = foldText(text), textAscii = false): TextVariant[] {
+export function matchVariants(
+  text: string,
+  folded = foldText(text),
+  textAscii = false,
+  hints?: EvasionHints,
+): TextVariant[] {
   const out: TextVariant[] = [{ via: 'plain', text: folded }];
   let base = -1;
   const keep = (via: TextVariant['via'], variant: string): void => {
@@ -279,7 +303,7 @@ export function matchVariants(text: string, folded = foldText(text), textAscii =
   };
   // ASCII text folds to ASCII, which holds no look-alikes.
   if (!textAscii && !isAscii(folded) && hasConfusable(folded)) keep('skeleton', toSkeleton(folded));
-  const hints = evasionHints(folded);
+  hints ??= evasionHints(folded);
   if (hints.leet && leetMayReveal(folded)) keep('leet', deLeet(folded));
   if (hints.spaced && spacedKeywordPresent(folded) && hasSpacedLetters(folded))
     keep('despaced', despace(folded));
