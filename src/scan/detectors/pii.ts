@@ -349,12 +349,10 @@ const SSN_HINT_RE = /ssn|social security|ss#/i;
  */
 export function findPii(text: string): PiiMatch[] {
   const out: PiiMatch[] = [];
-  const add = (kind: string, start: number, end: number, masked: string, confidence: number): void => {
-    out.push({ kind, start, end, masked, confidence });
-  };
   if (text.includes('@')) {
     for (const m of emailMatches(text)) {
-      add(
+      addMatch(
+        out,
         'email',
         m.index,
         m.index + m.value.length,
@@ -364,7 +362,7 @@ export function findPii(text: string): PiiMatch[] {
     }
   }
   const scan = digitRuns(text);
-  if (scan.runs > 0) findDigitLed(text, scan, add);
+  if (scan.runs > 0) findDigitLed(text, scan, out);
   // Two colons at most four hex digits apart (the old hint's optional leading digits added nothing but cost).
   if (text.includes(':') && /:[0-9a-f]{0,4}:/i.test(text)) {
     for (const m of ipv6Matches(text)) {
@@ -372,7 +370,7 @@ export function findPii(text: string): PiiMatch[] {
       if (!ipv6Shape(v) || !isIPv6(v) || v === '::' || v === '::1' || /^fe80:/i.test(v) || /^f[cd]/i.test(v))
         continue;
       if (v.split(':').filter((g) => g !== '').length < 3) continue;
-      add('ip.v6', m.index, m.index + v.length, `${v.split(':').slice(0, 2).join(':')}:…`, 0.7);
+      addMatch(out, 'ip.v6', m.index, m.index + v.length, `${v.split(':').slice(0, 2).join(':')}:…`, 0.7);
     }
   }
   const names = nameStarts(text);
@@ -392,7 +390,7 @@ export function findPii(text: string): PiiMatch[] {
       if (words.some((w) => NOT_NAMES.has(w))) continue;
       const start = m.index + m[0].indexOf(name);
       const confidence = re === NAME_CUE_AT ? 0.8 : re === SIGNOFF_AT ? 0.65 : words.length > 1 ? 0.75 : 0.55;
-      add('person-name', start, start + name.length, maskName(name), confidence);
+      addMatch(out, 'person-name', start, start + name.length, maskName(name), confidence);
     }
   }
   return dedupe(out);
@@ -539,32 +537,42 @@ function classifyRuns(text: string, { runs, runStarts, runEnds }: DigitRuns): Ru
 /** Last characters of the EU street suffixes (e, ., g, z, m, n, t). */
 const EU_SUFFIX_LAST = [...new Set(EU_STREET_SUFFIXES.map((s) => s.charCodeAt(s.length - 1)))];
 
-type AddMatch = (kind: string, start: number, end: number, masked: string, confidence: number) => void;
+/** Appends a match (a module function: a closure per call cost a helper call per text under tsx). */
+function addMatch(
+  out: PiiMatch[],
+  kind: string,
+  start: number,
+  end: number,
+  masked: string,
+  confidence: number,
+): void {
+  out.push({ kind, start, end, masked, confidence });
+}
 
 /**
  * The digit-led kinds, in the order the patterns used to run over the whole text: cards, IBANs,
  * SSNs, phones, IPv4, national ids, street addresses. `runs` digit runs are in the run buffers.
  */
-function findDigitLed(text: string, scan: DigitRuns, add: AddMatch): void {
+function findDigitLed(text: string, scan: DigitRuns, out: PiiMatch[]): void {
   const c = classifyRuns(text, scan);
   // One function per kind: a branch seen for the first time deoptimises only that kind's loop.
-  findCard(text, scan, c.card, add);
-  findIban(text, scan, c.iban, add);
-  findSsn(text, scan, c.ssn, add);
-  findSsnSpaced(text, scan, c.ssnSpaced, add);
-  findPhones(text, scan, c.phone, add);
-  findIpv4(text, scan, c.ipv4, add);
-  findNino(text, scan, c.nino, add);
-  findDni(text, scan, c.dni, add);
-  findNir(text, scan, c.nir, add);
-  findCpf(text, scan, c.cpf, add);
-  findDigitsId(text, scan, c.digitsId, add);
-  findUsAddress(text, scan, c.usAddress, add);
-  findEuAddress(text, scan, c.euAddress, add);
+  findCard(text, scan, c.card, out);
+  findIban(text, scan, c.iban, out);
+  findSsn(text, scan, c.ssn, out);
+  findSsnSpaced(text, scan, c.ssnSpaced, out);
+  findPhones(text, scan, c.phone, out);
+  findIpv4(text, scan, c.ipv4, out);
+  findNino(text, scan, c.nino, out);
+  findDni(text, scan, c.dni, out);
+  findNir(text, scan, c.nir, out);
+  findCpf(text, scan, c.cpf, out);
+  findDigitsId(text, scan, c.digitsId, out);
+  findUsAddress(text, scan, c.usAddress, out);
+  findEuAddress(text, scan, c.euAddress, out);
 }
 
 /** Payment cards: 13-19 digits, Luhn-valid, with a known issuer. */
-function findCard(text: string, scan: DigitRuns, candidates: readonly number[], add: AddMatch): void {
+function findCard(text: string, scan: DigitRuns, candidates: readonly number[], out: PiiMatch[]): void {
   const { runStarts } = scan;
   let resume = 0;
   for (const r of candidates) {
@@ -586,12 +594,12 @@ function findCard(text: string, scan: DigitRuns, candidates: readonly number[], 
     if (!grouped || !luhnValid(digits)) continue;
     const network = cardNetwork(digits);
     if (!network || /^(\d)\1+$/.test(digits)) continue;
-    add(`card.${network}`, p, p + raw.length, maskDigits(digits), 0.95);
+    addMatch(out, `card.${network}`, p, p + raw.length, maskDigits(digits), 0.95);
   }
 }
 
 /** IBAN: two capitals right before a run of at least two digits. */
-function findIban(text: string, scan: DigitRuns, candidates: readonly number[], add: AddMatch): void {
+function findIban(text: string, scan: DigitRuns, candidates: readonly number[], out: PiiMatch[]): void {
   const { runStarts, runEnds } = scan;
   let resume = 0;
   for (const r of candidates) {
@@ -608,12 +616,12 @@ function findIban(text: string, scan: DigitRuns, candidates: readonly number[], 
     if (!m) continue;
     resume = s + m[0].length;
     if (ibanValid(m[0]))
-      add('iban', s, s + m[0].length, `${m[0].slice(0, 2)}**…${maskDigits(m[0]).slice(1)}`, 0.97);
+      addMatch(out, 'iban', s, s + m[0].length, `${m[0].slice(0, 2)}**…${maskDigits(m[0]).slice(1)}`, 0.97);
   }
 }
 
 /** SSN: three digits and a dash. */
-function findSsn(text: string, scan: DigitRuns, candidates: readonly number[], add: AddMatch): void {
+function findSsn(text: string, scan: DigitRuns, candidates: readonly number[], out: PiiMatch[]): void {
   const { runStarts, runEnds } = scan;
   let resume = 0;
   for (const r of candidates) {
@@ -624,7 +632,7 @@ function findSsn(text: string, scan: DigitRuns, candidates: readonly number[], a
     if (!m) continue;
     resume = p + m[0].length;
     if (ssnValid(m[1] as string, m[2] as string, m[3] as string))
-      add('ssn', p, p + m[0].length, `***-**-${m[3]}`, 0.9);
+      addMatch(out, 'ssn', p, p + m[0].length, `***-**-${m[3]}`, 0.9);
   }
 }
 
@@ -632,7 +640,7 @@ function findSsn(text: string, scan: DigitRuns, candidates: readonly number[], a
  * Spaced SSN: its first run holds 3, 5 or 9 digits; only reported after an SSN cue, which is
  * looked up in the whole text (once) only when a candidate matches.
  */
-function findSsnSpaced(text: string, scan: DigitRuns, candidates: readonly number[], add: AddMatch): void {
+function findSsnSpaced(text: string, scan: DigitRuns, candidates: readonly number[], out: PiiMatch[]): void {
   const { runStarts, runEnds } = scan;
   let resume = 0;
   let ssnHint: boolean | undefined;
@@ -647,12 +655,12 @@ function findSsnSpaced(text: string, scan: DigitRuns, candidates: readonly numbe
     resume = p + m[0].length;
     if (m[0].includes('-') || !idContext(text, p, SSN_CONTEXT_RE)) continue;
     if (ssnValid(m[1] as string, m[2] as string, m[3] as string))
-      add('ssn', p, p + m[0].length, `***-**-${m[3]}`, 0.85);
+      addMatch(out, 'ssn', p, p + m[0].length, `***-**-${m[3]}`, 0.85);
   }
 }
 
 /** IPv4: one to three digits and a dot before a digit. */
-function findIpv4(text: string, scan: DigitRuns, candidates: readonly number[], add: AddMatch): void {
+function findIpv4(text: string, scan: DigitRuns, candidates: readonly number[], out: PiiMatch[]): void {
   const { runStarts } = scan;
   let resume = 0;
   for (const r of candidates) {
@@ -664,12 +672,12 @@ function findIpv4(text: string, scan: DigitRuns, candidates: readonly number[], 
     resume = p + ip.length;
     const [a, b] = firstOctets(ip);
     if (isPrivateIPv4(a, b) || VERSION_CONTEXT_RE.test(context(text, p, 12))) continue;
-    add('ip.v4', p, p + ip.length, `${a}.${b}.*.*`, 0.7);
+    addMatch(out, 'ip.v4', p, p + ip.length, `${a}.${b}.*.*`, 0.7);
   }
 }
 
 /** NINO: two capitals (and an optional space) before a run of 2, 4 or 6 digits. */
-function findNino(text: string, scan: DigitRuns, candidates: readonly number[], add: AddMatch): void {
+function findNino(text: string, scan: DigitRuns, candidates: readonly number[], out: PiiMatch[]): void {
   const { runStarts, runEnds } = scan;
   let resume = 0;
   for (const r of candidates) {
@@ -682,12 +690,12 @@ function findNino(text: string, scan: DigitRuns, candidates: readonly number[], 
     if (!m) continue;
     resume = s + m[0].length;
     if (ninoValid(m[0]))
-      add('national-id.uk-nino', s, s + m[0].length, `${m[0].slice(0, 2)}…${m[0].slice(-1)}`, 0.8);
+      addMatch(out, 'national-id.uk-nino', s, s + m[0].length, `${m[0].slice(0, 2)}…${m[0].slice(-1)}`, 0.8);
   }
 }
 
 /** DNI: a run of exactly 8 digits, or 7 after X/Y/Z (and an optional dash). */
-function findDni(text: string, scan: DigitRuns, candidates: readonly number[], add: AddMatch): void {
+function findDni(text: string, scan: DigitRuns, candidates: readonly number[], out: PiiMatch[]): void {
   const { runStarts, runEnds } = scan;
   let resume = 0;
   for (const r of candidates) {
@@ -703,12 +711,12 @@ function findDni(text: string, scan: DigitRuns, candidates: readonly number[], a
     const m = stickyExec(DNI_AT, text, s);
     if (!m) continue;
     resume = s + m[0].length;
-    if (dniValid(m[0])) add('national-id.es-dni', s, s + m[0].length, `…${m[0].slice(-3)}`, 0.85);
+    if (dniValid(m[0])) addMatch(out, 'national-id.es-dni', s, s + m[0].length, `…${m[0].slice(-3)}`, 0.85);
   }
 }
 
 /** NIR: 1 or 2, then at least 14 digits among digits, spaces and the Corsican A/B. */
-function findNir(text: string, scan: DigitRuns, candidates: readonly number[], add: AddMatch): void {
+function findNir(text: string, scan: DigitRuns, candidates: readonly number[], out: PiiMatch[]): void {
   const { runStarts } = scan;
   let resume = 0;
   for (const r of candidates) {
@@ -718,12 +726,13 @@ function findNir(text: string, scan: DigitRuns, candidates: readonly number[], a
     const m = stickyExec(NIR_AT, text, p);
     if (!m) continue;
     resume = p + m[0].length;
-    if (nirValid(m[0])) add('national-id.fr-nir', p, p + m[0].length, `${m[0][0]}…${m[0].slice(-2)}`, 0.85);
+    if (nirValid(m[0]))
+      addMatch(out, 'national-id.fr-nir', p, p + m[0].length, `${m[0][0]}…${m[0].slice(-2)}`, 0.85);
   }
 }
 
 /** CPF: three digits and a dot. */
-function findCpf(text: string, scan: DigitRuns, candidates: readonly number[], add: AddMatch): void {
+function findCpf(text: string, scan: DigitRuns, candidates: readonly number[], out: PiiMatch[]): void {
   const { runStarts, runEnds } = scan;
   let resume = 0;
   for (const r of candidates) {
@@ -743,12 +752,12 @@ function findCpf(text: string, scan: DigitRuns, candidates: readonly number[], a
     if (!m) continue;
     resume = p + m[0].length;
     if (cpfValid(digitsOf(m[0])))
-      add('national-id.br-cpf', p, p + m[0].length, `***.***.…${m[0].slice(-2)}`, 0.9);
+      addMatch(out, 'national-id.br-cpf', p, p + m[0].length, `***.***.…${m[0].slice(-2)}`, 0.9);
   }
 }
 
 /** Bare digit ids: only with a cue word in front, since a 9-12 digit run passes a check digit by chance. */
-function findDigitsId(text: string, scan: DigitRuns, candidates: readonly number[], add: AddMatch): void {
+function findDigitsId(text: string, scan: DigitRuns, candidates: readonly number[], out: PiiMatch[]): void {
   const { runStarts } = scan;
   let resume = 0;
   for (const r of candidates) {
@@ -760,20 +769,20 @@ function findDigitsId(text: string, scan: DigitRuns, candidates: readonly number
     resume = end;
     const digits = m[0].replace(/\s/g, '');
     if (digits.length === 11 && idContext(text, at, STEUER_CUE) && steuerIdValid(digits))
-      add('national-id.de-steuer-id', at, end, maskDigits(digits, 2), 0.85);
+      addMatch(out, 'national-id.de-steuer-id', at, end, maskDigits(digits, 2), 0.85);
     else if (digits.length === 9 && idContext(text, at, BSN_CUE) && bsnValid(digits))
-      add('national-id.nl-bsn', at, end, maskDigits(digits, 2), 0.85);
+      addMatch(out, 'national-id.nl-bsn', at, end, maskDigits(digits, 2), 0.85);
     else if (digits.length === 12 && idContext(text, at, AADHAAR_CUE) && aadhaarValid(digits))
-      add('national-id.in-aadhaar', at, end, maskDigits(digits, 4), 0.85);
+      addMatch(out, 'national-id.in-aadhaar', at, end, maskDigits(digits, 4), 0.85);
     else if (digits.length === 11 && idContext(text, at, PESEL_CUE) && peselValid(digits))
-      add('national-id.pl-pesel', at, end, maskDigits(digits, 2), 0.85);
+      addMatch(out, 'national-id.pl-pesel', at, end, maskDigits(digits, 2), 0.85);
     else if (digits.length === 11 && idContext(text, at, CPF_CUE) && cpfValid(digits))
-      add('national-id.br-cpf', at, end, maskDigits(digits, 2), 0.85);
+      addMatch(out, 'national-id.br-cpf', at, end, maskDigits(digits, 2), 0.85);
   }
 }
 
 /** US street address: a house number of 1-5 digits, whitespace, a capital. */
-function findUsAddress(text: string, scan: DigitRuns, candidates: readonly number[], add: AddMatch): void {
+function findUsAddress(text: string, scan: DigitRuns, candidates: readonly number[], out: PiiMatch[]): void {
   const { runStarts, runEnds } = scan;
   let resume = 0;
   for (const r of candidates) {
@@ -798,12 +807,19 @@ function findUsAddress(text: string, scan: DigitRuns, candidates: readonly numbe
     const m = stickyExec(US_ADDRESS_AT, text, p);
     if (!m) continue;
     resume = p + m[0].length;
-    add('address', p, p + m[0].length, `${maskMiddle(m[0].split(/\s/)[0] ?? '')} …`, m[1] ? 0.9 : 0.6);
+    addMatch(
+      out,
+      'address',
+      p,
+      p + m[0].length,
+      `${maskMiddle(m[0].split(/\s/)[0] ?? '')} …`,
+      m[1] ? 0.9 : 0.6,
+    );
   }
 }
 
 /** EU street address: street word and suffix, whitespace, house number. */
-function findEuAddress(text: string, scan: DigitRuns, candidates: readonly number[], add: AddMatch): void {
+function findEuAddress(text: string, scan: DigitRuns, candidates: readonly number[], out: PiiMatch[]): void {
   const { runStarts } = scan;
   let resume = 0;
   for (const r of candidates) {
@@ -814,7 +830,14 @@ function findEuAddress(text: string, scan: DigitRuns, candidates: readonly numbe
     const m = stickyExec(EU_ADDRESS_AT, text, s);
     if (!m) continue;
     resume = s + m[0].length;
-    add('address', s, s + m[0].length, `${maskMiddle(m[0].split(/\s/)[0] ?? '')} …`, m[1] ? 0.85 : 0.6);
+    addMatch(
+      out,
+      'address',
+      s,
+      s + m[0].length,
+      `${maskMiddle(m[0].split(/\s/)[0] ?? '')} …`,
+      m[1] ? 0.85 : 0.6,
+    );
   }
 }
 
@@ -833,7 +856,7 @@ function nirShaped(text: string, p: number): boolean {
  * PHONE_RE matches: they start with `+` or `(` right before a digit run, or at a run of 2-5
  * digits followed by a separator and another digit.
  */
-function findPhones(text: string, scan: DigitRuns, candidates: number[], add: AddMatch): void {
+function findPhones(text: string, scan: DigitRuns, candidates: number[], out: PiiMatch[]): void {
   const { runStarts, runEnds } = scan;
   let resume = 0;
   for (const r of candidates) {
@@ -876,7 +899,8 @@ function findPhones(text: string, scan: DigitRuns, candidates: number[], add: Ad
     if (!intl && /^\d{1,3}(?:\.\d{1,3}){2,}$/.test(raw)) continue;
     const parsed = intl ? parsePhoneNumberFromString(raw) : parsePhoneNumberFromString(raw, 'US');
     if (!parsed?.isValid()) continue;
-    add(
+    addMatch(
+      out,
       'phone',
       s,
       s + raw.length,
