@@ -456,6 +456,8 @@ const candidates: RunCandidates = {
   euAddress: [],
 };
 
+const CANDIDATE_LISTS: number[][] = Object.values(candidates);
+
 /**
  * One pass over the digit runs sorting them into the kinds whose pattern can match there, by
  * the run's length and the characters around it (necessary conditions only: each kind's loop
@@ -463,7 +465,8 @@ const candidates: RunCandidates = {
  */
 function classifyRuns(text: string, { runs, runStarts, runEnds }: DigitRuns): RunCandidates {
   const c = candidates;
-  for (const list of Object.values(c) as number[][]) list.length = 0;
+  // Setting an array's length is a runtime call: only the lists the last text filled are cleared.
+  for (const list of CANDIDATE_LISTS) if (list.length !== 0) list.length = 0;
   for (let r = 0; r < runs; r++) {
     const p = runStarts[r] as number;
     const e = runEnds[r] as number;
@@ -912,6 +915,7 @@ function findPhones(text: string, scan: DigitRuns, candidates: number[], out: Pi
 
 /** Keeps the most confident of overlapping matches, in text order. */
 function dedupe(matches: PiiMatch[]): PiiMatch[] {
+  if (matches.length < 2) return matches;
   // Usually nothing overlaps: then every match is kept and the result is them in text order
   // (no two share a start), which one sort by start gives without the pairwise checks.
   const byStart = [...matches].sort((a, b) => a.start - b.start);

@@ -386,7 +386,8 @@ const RULE_LISTS: number[][] = TOKEN_RULES.map((r) => CANDIDATES[r.from]);
  */
 function secretCandidates(text: string): Candidates {
   const c = CANDIDATES;
-  for (const list of ALL_LISTS) list.length = 0;
+  // Setting an array's length is a runtime call: only the lists the last text filled are cleared.
+  for (const list of ALL_LISTS) if (list.length !== 0) list.length = 0;
   // One small function per search: a first-seen branch deoptimises only its own loop, which
   // V8 re-optimises quickly, instead of one large function that a long text would then run
   // interpreted (that cost more than the searches themselves on the first records).
@@ -606,7 +607,7 @@ export function findSecrets(text: string, minEntropy = 3.5): SecretMatch[] {
       });
     }
   }
-  for (const m of matchesAt(ASSIGNMENT_AT, text, c.assignment)) {
+  for (const m of c.assignment.length > 0 ? matchesAt(ASSIGNMENT_AT, text, c.assignment) : []) {
     const value = m[3] as string;
     // Identifiers and calls (`getPassword()`, `settings.SECRET_KEY`, `userToken`) are code, not values.
     if (
@@ -628,6 +629,7 @@ export function findSecrets(text: string, minEntropy = 3.5): SecretMatch[] {
       detail: { name: m[1], entropy: Math.round(entropy * 100) / 100 },
     });
   }
+  if (out.length < 2) return out;
   const sorted = out.sort((a, b) => b.confidence - a.confidence || b.end - b.start - (a.end - a.start));
   const kept: SecretMatch[] = [];
   for (const s of sorted) if (!kept.some((k) => s.start < k.end && k.start < s.end)) kept.push(s);
