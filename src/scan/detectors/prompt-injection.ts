@@ -11,7 +11,7 @@ import {
   matchVariants,
   type TextVariant,
 } from '../text/normalization.js';
-import { decodeSegments } from '../text/segment-decoding.js';
+import { decodeSegments, ROT13_HINT_WORDS, rot13HintAt } from '../text/segment-decoding.js';
 import { excerpt } from './evidence-text.js';
 import { isAnswerField, roleOfField, splitRequest } from './field-roles.js';
 import { INJECTION_RULES, type InjectionRuleId, RuleScanner } from './injection-rules.js';
@@ -76,7 +76,20 @@ const LONG_VALUE_RE = /[=/][A-Za-z0-9+/_%-]{32,}/;
 const MIN_DEC_CHARS = 16;
 
 /** Which rules can match a text, and their first matches (one anchor pass per text; per thread). */
-const scanner = new RuleScanner(INJECTION_RULES, { words: EVASION_WORDS, aliases: EVASION_ALIASES });
+const scanner = new RuleScanner(INJECTION_RULES, {
+  words: [...EVASION_WORDS, ...ROT13_HINT_WORDS],
+  aliases: EVASION_ALIASES,
+});
+
+/** Whether the scanner's last pass (over an ASCII field's folded text) found a rot13 hint word. */
+function rot13Hinted(folded: string): boolean {
+  const pairs = scanner.extraPairs;
+  for (let k = 0; k < pairs.length; k += 2) {
+    const x = (pairs[k] as number) - EVASION_WORDS.length;
+    if (x >= 0 && rot13HintAt(folded, x, pairs[k + 1] as number)) return true;
+  }
+  return false;
+}
 
 /** Each model's segment scorer: its WebAssembly kernel when available (per thread), else JavaScript. */
 const scorers = new Map<LinearTextModel, RangePredictor>();
@@ -168,7 +181,11 @@ export const promptInjectionDetector: Detector = {
         hints,
       );
       if (opts.decode) {
-        for (const d of decodeSegments(ft.text, { maxDepth: opts.maxDecodeDepth })) {
+        const limits = {
+          maxDepth: opts.maxDecodeDepth,
+          ...(ascii ? { rot13Hint: rot13Hinted(fieldFolded) } : {}),
+        };
+        for (const d of decodeSegments(ft.text, limits)) {
           if (d.text.length < MIN_DEC_CHARS) continue;
           for (const v of matchVariants(d.text)) variants.push({ ...v, chain: d.chain });
         }

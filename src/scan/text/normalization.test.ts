@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../seeded-random.js';
+import { AnchorAutomaton } from './anchor-automaton.js';
 import { toSkeleton } from './confusables.js';
 import {
   deLeet,
@@ -15,7 +16,9 @@ import {
   decodeUnicodeTags,
   encodedMatches,
   looksLikeText,
+  ROT13_HINT_WORDS,
   rot13,
+  rot13HintAt,
 } from './segment-decoding.js';
 import { BOUNDARY_RE, GLUE_RE, scorableSegments, splitSegments } from './segments.js';
 
@@ -178,6 +181,40 @@ describe('decodeSegments', () => {
       expect(got.base64.filter(decodes), text).toEqual(ref);
       expect(got.hex, text).toEqual([...text.matchAll(HEX_RE)].map((m) => m[0]));
     }
+  });
+  it('finds rot13 hint words in lower-cased ASCII exactly where the case-blind regex does', () => {
+    const HINT_RE =
+      /\b(?:vtaber|vafgehpgvbaf?|cerivbhf|flfgrz|cebzcg|qvfertneq|sbetrg|wnvyoernx|cnffjbeq)\b/i;
+    const automaton = new AnchorAutomaton(ROT13_HINT_WORDS);
+    const rnd = seededRandom(13);
+    const pieces = [
+      'vtaber',
+      'VTABER',
+      'Vafgehpgvba',
+      'vafgehpgvbaf',
+      'vafgehpgvbafx',
+      'cebzcg',
+      'x',
+      '_',
+      '1',
+      ' ',
+      '.',
+      'sbetrg9',
+    ];
+    let hinted = 0;
+    for (let round = 0; round < 2000; round++) {
+      let text = '';
+      for (let k = Math.floor(rnd() * 6); k >= 0; k--)
+        text += pieces[Math.floor(rnd() * pieces.length)] as string;
+      const lower = text.toLowerCase();
+      const { pairs, count } = automaton.scan(lower);
+      let found = false;
+      for (let k = 0; k < count; k++)
+        if (rot13HintAt(lower, pairs[2 * k] as number, pairs[2 * k + 1] as number)) found = true;
+      expect(found, text).toBe(HINT_RE.test(text));
+      if (found) hinted++;
+    }
+    expect(hinted).toBeGreaterThan(200);
   });
   it('drops hashes, UUIDs and binary blobs', () => {
     const text =

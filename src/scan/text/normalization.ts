@@ -228,13 +228,15 @@ export function evasionHints(folded: string): EvasionHints {
 
 /**
  * `evasionHints` from the occurrences of `EVASION_WORDS` in `folded` (over their alphabet) that
- * an automaton holding them found: `count` pairs (index into `EVASION_WORDS`, start).
+ * an automaton holding them found: `count` pairs (index into `EVASION_WORDS`, start; larger
+ * indices, other words found in the same pass, are ignored).
  */
 export function evasionHintsOf(folded: string, pairs: ArrayLike<number>, count: number): EvasionHints {
   let leet = false;
   let spaced = false;
   for (let k = 0; k < count && !(leet && spaced); k++) {
     const w = pairs[2 * k] as number;
+    if (w >= EVASION_WORDS.length) continue;
     if (w >= EVASION_KEYWORDS.length) {
       spaced = true;
       continue;

@@ -23,6 +23,11 @@ export interface DecodeLimits {
   maxChars?: number;
   /** Segments tried per layer (default 32). */
   maxSegments?: number;
+  /**
+   * `ROT13_HINT_RE.test(text)` for the outer text, when the caller already knows it (from
+   * `rot13HintAt` over occurrences of `ROT13_HINT_WORDS` it found); nested layers test their own.
+   */
+  rot13Hint?: boolean;
 }
 
 // Payloads worth rescanning are short; long runs are attachments and images (skipped).
@@ -236,7 +241,44 @@ export function decodeUnicodeTags(run: string): string {
   return out;
 }
 
-function decodeOne(text: string, budget: { chars: number; segments: number }): DecodedSegment[] {
+/** The words `ROT13_HINT_RE` looks for (lower case; it matches them in any case). */
+export const ROT13_HINT_WORDS: readonly string[] = [
+  'vtaber',
+  'vafgehpgvbaf',
+  'vafgehpgvba',
+  'cerivbhf',
+  'flfgrz',
+  'cebzcg',
+  'qvfertneq',
+  'sbetrg',
+  'wnvyoernx',
+  'cnffjbeq',
+];
+
+function isRegexWordChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+}
+
+/**
+ * True when `ROT13_HINT_WORDS[word]` occurs in `lower` at `start` as a whole word (`\b` on both
+ * sides). For ASCII text, `ROT13_HINT_RE` matches the text exactly when this holds at some
+ * occurrence in its lower-case form (lower-casing ASCII keeps word characters word characters).
+ */
+export function rot13HintAt(lower: string, word: number, start: number): boolean {
+  const w = ROT13_HINT_WORDS[word] as string;
+  const end = start + w.length;
+  return (
+    lower.startsWith(w, start) &&
+    (start === 0 || !isRegexWordChar(lower.charCodeAt(start - 1))) &&
+    (end >= lower.length || !isRegexWordChar(lower.charCodeAt(end)))
+  );
+}
+
+function decodeOne(
+  text: string,
+  budget: { chars: number; segments: number },
+  rot13Hint?: boolean,
+): DecodedSegment[] {
   const out: DecodedSegment[] = [];
   const push = (encoding: Encoding, decoded: string): void => {
     if (budget.chars <= 0 || budget.segments <= 0) return;
@@ -272,7 +314,7 @@ function decodeOne(text: string, budget: { chars: number; segments: number }): D
       if (budget.segments <= 0) break;
     }
   }
-  if (ROT13_HINT_RE.test(text)) push('rot13', rot13(text));
+  if (rot13Hint ?? ROT13_HINT_RE.test(text)) push('rot13', rot13(text));
   if (text.includes('\udb40')) {
     for (const m of text.matchAll(TAG_RUN_RE)) {
       const decoded = decodeUnicodeTags(m[0]);
@@ -290,7 +332,7 @@ export function decodeSegments(text: string, limits: DecodeLimits = {}): Decoded
   const maxDepth = limits.maxDepth ?? 2;
   const budget = { chars: limits.maxChars ?? 65_536, segments: limits.maxSegments ?? 32 };
   const results: DecodedSegment[] = [];
-  let frontier: DecodedSegment[] = decodeOne(text, budget);
+  let frontier: DecodedSegment[] = decodeOne(text, budget, limits.rot13Hint);
   for (let depth = 1; depth <= maxDepth && frontier.length > 0; depth++) {
     results.push(...frontier);
     if (depth === maxDepth) break;
