@@ -76,7 +76,9 @@ const COLON_CUES: ReadonlyArray<readonly [string, readonly number[]]> = [
   ['ontact:', [-1]],
 ];
 /** The other NAME_CUE_RE cues (`[Nn]amed`, `[Cc]alled`, `[Mm]y name is`) before their whitespace. */
-const WORD_CUE_RE = /a(?:med|lled|me is)\s/g;
+const WORD_CUE_RE = /am(?:ed|e is)\s|alled\s/g;
+/** HONORIFIC_RE titles (Mr also starts Mrs); short literals with a capital first are the cheapest searches. */
+const TITLES = ['Mr', 'Ms', 'Miss', 'Dr', 'Prof'];
 /** SIGNOFF_RE closings. */
 const SIGNOFFS = [
   'Regards',
@@ -144,13 +146,9 @@ function wordCues(text: string, cue: number[]): void {
   }
 }
 
-/** Titles: Mr, Mrs, Ms, Miss (one search for the capital), Dr, Prof. */
+/** Titles: Mr (and Mrs), Ms, Miss, Dr, Prof. */
 function titles(text: string, honorific: number[]): void {
-  for (let at = text.indexOf('M'); at >= 0; at = text.indexOf('M', at + 1)) {
-    const c = codeAt(text, at + 1);
-    if (c === 114 || c === 115 || (c === 105 && text.startsWith('ss', at + 2))) honorific.push(at);
-  }
-  for (const title of ['Dr', 'Prof'])
+  for (const title of TITLES)
     for (let at = text.indexOf(title); at >= 0; at = text.indexOf(title, at + 1)) honorific.push(at);
 }
 
