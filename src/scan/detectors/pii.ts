@@ -532,13 +532,15 @@ function classifyRuns(text: string, { runs, runStarts, runEnds }: DigitRuns): Ru
     if (n === 3 && after === 46) c.cpf.push(r);
     if (n >= 9 || (after === 32 && nextDigit)) c.digitsId.push(r);
     if (n <= 5 && isJsWhitespace(after) && isUpperCode(codeAt(text, e + 1))) c.usAddress.push(r);
-    if (isJsWhitespace(before) && EU_SUFFIX_LAST.includes(codeAt(text, p - 2))) c.euAddress.push(r);
+    if (isJsWhitespace(before) && isEuSuffixLast(codeAt(text, p - 2))) c.euAddress.push(r);
   }
   return c;
 }
 
-/** Last characters of the EU street suffixes (e, ., g, z, m, n, t). */
-const EU_SUFFIX_LAST = [...new Set(EU_STREET_SUFFIXES.map((s) => s.charCodeAt(s.length - 1)))];
+/** Whether `c` ends one of the EU street suffixes (e, ., g, z, m, n, t). */
+function isEuSuffixLast(c: number): boolean {
+  return c === 101 || c === 46 || c === 103 || c === 122 || c === 109 || c === 110 || c === 116;
+}
 
 /** Appends a match (a module function: a closure per call cost a helper call per text under tsx). */
 function addMatch(
@@ -972,9 +974,14 @@ export const piiDetector: Detector = {
     const { minConfidence, ignore } = readOptions(ctx.options);
     const findings: FindingDraft[] = [];
     for (const t of record.texts) {
+      const matches = findPii(t.text);
+      if (matches.length === 0) continue;
       const byKind = new Map<string, PiiMatch[]>();
-      for (const m of findPii(t.text)) {
-        if (m.confidence < minConfidence || ignore.some((p) => m.kind === p || m.kind.startsWith(`${p}.`)))
+      for (const m of matches) {
+        if (
+          m.confidence < minConfidence ||
+          (ignore.length > 0 && ignore.some((p) => m.kind === p || m.kind.startsWith(`${p}.`)))
+        )
           continue;
         const list = byKind.get(m.kind) ?? [];
         list.push(m);
