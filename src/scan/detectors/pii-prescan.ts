@@ -92,12 +92,14 @@ const SIGNOFFS = [
   'Cordially',
 ];
 
-/** Candidate match starts of the three person-name patterns, each ascending (duplicates possible). */
+/** Candidate match starts of the three person-name patterns, each ascending (duplicates possible); reused by the next call. */
 export interface NameStarts {
   cue: number[];
   honorific: number[];
   signoff: number[];
 }
+
+const NAME_STARTS: NameStarts = { cue: [], honorific: [], signoff: [] };
 
 const isBlank = (c: number): boolean => c === 32 || c === 9;
 const ascending = (a: number, b: number): number => a - b;
@@ -108,9 +110,11 @@ const ascending = (a: number, b: number): number => a - b;
  * with the cheap parts of what must follow checked.
  */
 export function nameStarts(text: string): NameStarts {
-  const cue: number[] = [];
-  const honorific: number[] = [];
-  const signoff: number[] = [];
+  const { cue, honorific, signoff } = NAME_STARTS;
+  // Reused lists (fewer allocations per text); setting a length is a runtime call, so only when needed.
+  if (cue.length !== 0) cue.length = 0;
+  if (honorific.length !== 0) honorific.length = 0;
+  if (signoff.length !== 0) signoff.length = 0;
   // One function per search, so a first-seen branch deoptimises only its own loop.
   colonCues(text, cue);
   wordCues(text, cue);
@@ -119,7 +123,7 @@ export function nameStarts(text: string): NameStarts {
   if (cue.length > 1) cue.sort(ascending);
   if (honorific.length > 1) honorific.sort(ascending);
   if (signoff.length > 1) signoff.sort(ascending);
-  return { cue, honorific, signoff };
+  return NAME_STARTS;
 }
 
 /** `[Nn]ame:`, `[Ff]ull name:`, `[Pp]atient:`, … followed by whitespace. */
