@@ -138,6 +138,22 @@ function rule(
 /** Above this many start positions one regex pass over the text is cheaper than trying each. */
 const MAX_STICKY_TRIES = 48;
 
+const windowTables = new Map<string, Uint8Array>();
+
+/** ASCII code units of `chars` as a lookup table (the window characters are ASCII). */
+function windowTable(chars: string): Uint8Array {
+  let t = windowTables.get(chars);
+  if (!t) {
+    t = new Uint8Array(128);
+    for (const ch of chars) {
+      if (ch.charCodeAt(0) >= 128) throw new Error('window characters must be ASCII');
+      t[ch.charCodeAt(0)] = 1;
+    }
+    windowTables.set(chars, t);
+  }
+  return t;
+}
+
 /** Above this many window positions one regex pass over the text is cheaper. */
 const MAX_WINDOW_TRIES = 256;
 
@@ -154,11 +170,14 @@ function windowExec(
 ): RegExpExecArray | null {
   if (at.length === 0) return null;
   at.sort((x, y) => x - y);
+  const startsAt = windowTable(window.chars);
   const starts: number[] = [];
   let from = 0;
   for (const p of at) {
-    for (let s = Math.max(from, p - window.span); s <= p; s++)
-      if (s === 0 || window.chars.includes(text[s] as string)) starts.push(s);
+    for (let s = Math.max(from, p - window.span); s <= p; s++) {
+      const c = text.charCodeAt(s);
+      if (s === 0 || (c < 128 && startsAt[c] === 1)) starts.push(s);
+    }
     from = Math.max(from, p + 1);
     if (starts.length > MAX_WINDOW_TRIES) return re.exec(text);
   }
