@@ -848,6 +848,7 @@ export const backdoorTriggerDetector: Detector<TriggerObservation> = {
   description:
     'Backdoor trigger mining: rare 1-4-grams, strings and fixed prefixes tied to one label, fixed output, harmful compliance or flipped preference (Fisher exact / binomial tests, Benjamini–Hochberg FDR)',
   defaultSeverity: 'high',
+  module: import.meta.url,
   configure(ctx: DetectorContext): void {
     parseDetectorOptions('backdoor-trigger', OptionsSchema, ctx.options);
   },

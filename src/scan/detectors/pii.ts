@@ -967,6 +967,7 @@ export const piiDetector: Detector = {
   description:
     'Personal data with validation: e-mail, phone, payment card (Luhn), IBAN (mod 97), US SSN, IP addresses, national ids with check digits, person names and street addresses',
   defaultSeverity: 'medium',
+  module: import.meta.url,
   configure(ctx: DetectorContext): void {
     parseDetectorOptions('pii', OptionsSchema, ctx.options);
   },

@@ -158,6 +158,7 @@ export const promptInjectionDetector: Detector = {
   description:
     'Injected instructions and jailbreak text in any field: multilingual override phrasing, DAN/role-play, system-prompt extraction, tool-call injection, exfiltration links; rules after Unicode/leet/spacing normalisation and decoding, plus a learned n-gram model',
   defaultSeverity: 'high',
+  module: import.meta.url,
   configure(ctx: DetectorContext): void {
     parseDetectorOptions('prompt-injection', OptionsSchema, ctx.options);
   },

@@ -659,6 +659,7 @@ export const secretsDetector: Detector = {
   description:
     'Credentials: cloud keys (AWS, GCP, Azure), GitHub/GitLab/Slack/Stripe/OpenAI/Anthropic/Hugging Face tokens, JWTs, private keys, connection strings with passwords, high-entropy secret assignments',
   defaultSeverity: 'critical',
+  module: import.meta.url,
   configure(ctx: DetectorContext): void {
     parseDetectorOptions('secrets', OptionsSchema, ctx.options);
   },
