@@ -4,6 +4,10 @@
  * titles, sign-offs, street words, ids, addresses) and of what surrounds them
  * (letters, base64-like runs, unusual whitespace), glued in random order.
  */
+import { seededRandom } from '../../seeded-random.js';
+
+/** The shared seeded generator, re-exported for the fuzz tests. */
+export { seededRandom };
 
 const FRAGMENTS = [
   'Mr',
@@ -184,18 +188,6 @@ const FRAGMENTS = [
   '44051401359',
   '52998224725',
 ];
-
-/** mulberry32: small, seeded, good enough for fuzzing. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function digits(rnd: () => number, n: number): string {
   let s = '';

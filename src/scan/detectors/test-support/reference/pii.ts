@@ -8,8 +8,8 @@ import type { Severity } from '../../../../contracts/finding.js';
 import type { DatasetRecord } from '../../../dataset-record.js';
 import type { Detector, DetectorContext, FindingDraft, RecordAnalysis } from '../../../detector.js';
 import { parseDetectorOptions, z } from '../../../options.js';
+import { maskDigits, maskEmail, maskMiddle, maskName } from '../../masking.js';
 import { cachedOptions } from '../../options-cache.js';
-import { maskDigits, maskEmail, maskMiddle, maskName } from './masking.js';
 import {
   aadhaarValid,
   bsnValid,
@@ -23,7 +23,7 @@ import {
   peselValid,
   ssnValid,
   steuerIdValid,
-} from './pii-validators.js';
+} from '../../pii-validators.js';
 
 /**
  * Personal data with validation: e-mail, phone (libphonenumber-js), payment

@@ -6,8 +6,8 @@ import type { Severity } from '../../../../contracts/finding.js';
 import type { DatasetRecord } from '../../../dataset-record.js';
 import type { Detector, DetectorContext, FindingDraft, RecordAnalysis } from '../../../detector.js';
 import { parseDetectorOptions, z } from '../../../options.js';
+import { maskToken } from '../../masking.js';
 import { cachedOptions } from '../../options-cache.js';
-import { maskToken } from './masking.js';
 
 /**
  * Credentials in training data: cloud keys (AWS, GCP service accounts, Azure),
