@@ -1,4 +1,5 @@
 import { featureScale, type LinearTextModel, sigmoid, type TextRole } from './linear-text-model.js';
+import { memarg, name, section, sleb, uleb } from './wasm-encoding.js';
 
 /**
  * The scoring loop of `scoreFoldedRange` as a WebAssembly kernel. Scoring
@@ -14,32 +15,6 @@ import { featureScale, type LinearTextModel, sigmoid, type TextRole } from './li
  * The module is assembled here from its instruction list (no build step, no
  * binary blob), like `minhash-kernel.ts`.
  */
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  let v = n >>> 0;
-  do {
-    let byte = v & 0x7f;
-    v >>>= 7;
-    if (v !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (v !== 0);
-  return out;
-}
-
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  let v = n | 0;
-  for (;;) {
-    const byte = v & 0x7f;
-    v >>= 7;
-    if ((v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0)) {
-      out.push(byte);
-      return out;
-    }
-    out.push(byte | 0x80);
-  }
-}
 
 const I32 = 0x7f;
 const F64 = 0x7c;
@@ -80,7 +55,6 @@ const WEIGHTS = CLASSES + 65536;
 const get = (i: number) => [LOCAL_GET, ...uleb(i)];
 const set = (i: number) => [LOCAL_SET, ...uleb(i)];
 const c32 = (v: number) => [I32_CONST, ...sleb(v)];
-const memarg = (alignLog2: number, offset: number) => [...uleb(alignLog2), ...uleb(offset)];
 
 /**
  * Body of `score(text, start, end, salt, mask) -> z`, storing the feature count at address 0.
@@ -266,14 +240,6 @@ function scoreBody(): number[] {
   ];
   const fn = [2, 15, I32, 1, F64, ...code];
   return [...uleb(fn.length), ...fn];
-}
-
-function section(id: number, payload: number[]): number[] {
-  return [id, ...uleb(payload.length), ...payload];
-}
-
-function name(s: string): number[] {
-  return [...uleb(s.length), ...Array.from(s, (ch) => ch.charCodeAt(0))];
 }
 
 function kernelBytes(): Uint8Array {

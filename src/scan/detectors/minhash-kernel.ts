@@ -1,3 +1,5 @@
+import { memarg, name, section, sleb, uleb } from './wasm-encoding.js';
+
 /**
  * The MinHash inner loop as a WebAssembly SIMD kernel. MinHash with 128
  * permutations evaluates h_k(x) = xorshift15(imul(x ^ b_k, a_k)) for every
@@ -11,34 +13,6 @@
  * (no build step, no binary blob); when the runtime lacks SIMD (validation
  * fails) callers fall back to the scalar loop.
  */
-
-/** Unsigned LEB128. */
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  let v = n >>> 0;
-  do {
-    let byte = v & 0x7f;
-    v >>>= 7;
-    if (v !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (v !== 0);
-  return out;
-}
-
-/** Signed LEB128 (for i32.const). */
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  let v = n | 0;
-  for (;;) {
-    const byte = v & 0x7f;
-    v >>= 7;
-    if ((v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0)) {
-      out.push(byte);
-      return out;
-    }
-    out.push(byte | 0x80);
-  }
-}
 
 const I32 = 0x7f;
 const V128 = 0x7b;
@@ -76,7 +50,6 @@ const I32X4_SHR_U = simd(0xad);
 const I32X4_MUL = simd(0xb5);
 const I32X4_MIN_S = simd(0xb6);
 
-const memarg = (alignLog2: number, offset: number) => [...uleb(alignLog2), ...uleb(offset)];
 const get = (i: number) => [LOCAL_GET, ...uleb(i)];
 const set = (i: number) => [LOCAL_SET, ...uleb(i)];
 const tee = (i: number) => [LOCAL_TEE, ...uleb(i)];
@@ -215,14 +188,6 @@ function shingles3Body(): number[] {
   code.push(...get(0), ...c(4), I32_ADD, ...tee(0), ...get(3), I32_LT_U, BR_IF, 0, END, END);
   const fn = [1, 2, I32, ...code];
   return [...uleb(fn.length), ...fn];
-}
-
-function section(id: number, payload: number[]): number[] {
-  return [id, ...uleb(payload.length), ...payload];
-}
-
-function name(s: string): number[] {
-  return [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
 }
 
 /** The kernel module: memory, `sig16` (16 permutations per pass), `sig4` (4 per pass), `words`. */
