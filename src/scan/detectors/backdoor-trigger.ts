@@ -17,10 +17,12 @@ import {
   localToken,
   MAX_N,
   MAX_POOL_RECORDS,
+  type PartitionVisitor,
   sortedPartitions,
   TokenPool,
   unigramId,
 } from './gram-census.js';
+import { sortedPartitionsThreaded, THREADED_MIN_TOKENS } from './gram-census-threads.js';
 import { classifyHarm } from './harm-taxonomy.js';
 import { classifyStance } from './response-stance.js';
 import { benjaminiHochberg, logBinomialUpperTail, logHypergeometricUpperTail } from './trigger-statistics.js';
@@ -322,7 +324,7 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
     this.labels.push(li);
   }
 
-  finish(): FindingDraft[] {
+  finish(): FindingDraft[] | Promise<FindingDraft[]> {
     const N = this.refs.length;
     if (N < 20) return [];
     const { minSupport, maxShare, minPurity, fdr } = this.opts;
@@ -399,7 +401,7 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
       }
       for (const out of touched) seenOutcome[out] = 0;
     };
-    sortedPartitions(pool, (ids, occ, len) => {
+    const visit: PartitionVisitor = (ids, occ, len) => {
       let a = 0;
       while (a < len) {
         const id = ids[a] as number; // int32 bit pattern
@@ -429,17 +431,23 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
         if (df >= minSupport && df <= maxDf) candidate(occ, a, b, df);
         a = b;
       }
-    });
-    const kept = classification
-      ? this.testContradictions(tested, postings, { uniAt, uniIds, uniCounts, irregular, labels })
-      : Array.from({ length: tested.length }, (_, i) => i);
-    return this.report(
-      tested,
-      kept,
-      classification ? 'binomial-label-contradiction' : 'fisher-exact',
-      tests,
-      postings,
-    );
+    };
+    const conclude = (): FindingDraft[] => {
+      const kept = classification
+        ? this.testContradictions(tested, postings, { uniAt, uniIds, uniCounts, irregular, labels })
+        : Array.from({ length: tested.length }, (_, i) => i);
+      return this.report(
+        tested,
+        kept,
+        classification ? 'binomial-label-contradiction' : 'fisher-exact',
+        tests,
+        postings,
+      );
+    };
+    // Large pools sort their partitions on threads (the scan's workers are idle by now).
+    if (pool.tokenCount >= THREADED_MIN_TOKENS) return sortedPartitionsThreaded(pool, visit).then(conclude);
+    sortedPartitions(pool, visit);
+    return conclude();
   }
 
   /**

@@ -150,70 +150,117 @@ export function partitionsFor(pool: TokenPool, target = 12 << 20): number {
   return p;
 }
 
-/**
- * Calls `visit` once per partition with its occurrences sorted by gram id (stable, so each id's
- * occurrences stay in dataset order): `ids[k]` and `occurrences[k]` for `k < length`, both as
- * int32 bit patterns (`>>> 0` gives the unsigned values). The arrays are reused between partitions.
- */
-export function sortedPartitions(
-  pool: TokenPool,
-  visit: (ids: Int32Array, occurrences: Int32Array, length: number) => void,
-  partitions = partitionsFor(pool),
-): void {
+/** The pool's arrays as the partition sort reads them (plain typed arrays: they can be shared with a thread). */
+export interface PoolArrays {
+  /** Token hashes by pool position, as int32 bit patterns. */
+  hashes: Int32Array;
+  /** Pool position of each record's first token, then the token count. */
+  starts: Uint32Array;
+  /** Pool positions of the break tokens, ascending. */
+  breaks: ArrayLike<number>;
+  records: number;
+}
+
+/** A pool's arrays for `sortPartition` (views, not copies: valid until the next `append`). */
+export function poolArrays(pool: TokenPool): PoolArrays {
+  return {
+    hashes: new Int32Array(pool.hashArray.buffer, 0, pool.tokenCount),
+    starts: pool.startArray.subarray(0, pool.recordCount + 1),
+    breaks: pool.breakPositions,
+    records: pool.recordCount,
+  };
+}
+
+/** Capacity that holds one partition's occurrences (with a margin for uneven partitions). */
+export function partitionCapacity(
+  pool: { tokenCount: number; recordCount: number },
+  partitions: number,
+): number {
   const bound = MAX_N * pool.tokenCount + MAX_N * pool.recordCount;
-  const buffers = new PartitionBuffers(Math.ceil((bound / partitions) * 1.1) + 4096);
+  return Math.ceil((bound / partitions) * 1.1) + 4096;
+}
+
+/**
+ * Regenerates partition `part` of `partitions` and radix-sorts it by gram id (stable, so each id's
+ * occurrences stay in dataset order); returns the buffers holding the sorted `ids`/`occ` and how
+ * many. `buffers` may grow; pass the same object for the next partition to reuse its arrays.
+ */
+export function sortPartition(
+  arrays: PoolArrays,
+  part: number,
+  partitions: number,
+  buffers: PartitionBuffers,
+): { ids: Int32Array; occ: Int32Array; length: number } {
   const partBits = Math.log2(partitions);
   // Bit 0 is always 1 and the top bits are the partition: sort bits [1, 32 - partBits).
   const sortBits = 31 - partBits;
   const passes = Math.max(1, Math.ceil(sortBits / 11));
   const width = Math.ceil(sortBits / passes);
   const counts = new Uint32Array(passes << width);
-  for (let part = 0; part < partitions; part++) {
-    const len = collect(pool, part, partBits, buffers);
-    let ids = buffers.ids;
-    let occ = buffers.occ;
-    let toIds = buffers.tmpIds;
-    let toOcc = buffers.tmpOcc;
-    const mask = (1 << width) - 1;
-    // One read for every pass's histogram, then one scatter per pass (stable: LSD).
-    counts.fill(0);
+  const len = collect(arrays, part, partBits, buffers);
+  let ids = buffers.ids;
+  let occ = buffers.occ;
+  let toIds = buffers.tmpIds;
+  let toOcc = buffers.tmpOcc;
+  const mask = (1 << width) - 1;
+  // One read for every pass's histogram, then one scatter per pass (stable: LSD).
+  for (let k = 0; k < len; k++) {
+    const id = ids[k] as number;
+    for (let pass = 0; pass < passes; pass++) {
+      const d = (pass << width) + ((id >>> (1 + pass * width)) & mask);
+      counts[d] = (counts[d] as number) + 1;
+    }
+  }
+  for (let pass = 0; pass < passes; pass++) {
+    const shift = 1 + pass * width;
+    const off = pass << width;
+    let sum = 0;
+    for (let d = 0; d <= mask; d++) {
+      const c = counts[off + d] as number;
+      counts[off + d] = sum;
+      sum += c;
+    }
     for (let k = 0; k < len; k++) {
       const id = ids[k] as number;
-      for (let pass = 0; pass < passes; pass++) {
-        const d = (pass << width) + ((id >>> (1 + pass * width)) & mask);
-        counts[d] = (counts[d] as number) + 1;
-      }
+      const d = off + ((id >>> shift) & mask);
+      const at = counts[d] as number;
+      counts[d] = at + 1;
+      toIds[at] = id;
+      toOcc[at] = occ[k] as number;
     }
-    for (let pass = 0; pass < passes; pass++) {
-      const shift = 1 + pass * width;
-      const off = pass << width;
-      let sum = 0;
-      for (let d = 0; d <= mask; d++) {
-        const c = counts[off + d] as number;
-        counts[off + d] = sum;
-        sum += c;
-      }
-      for (let k = 0; k < len; k++) {
-        const id = ids[k] as number;
-        const d = off + ((id >>> shift) & mask);
-        const at = counts[d] as number;
-        counts[d] = at + 1;
-        toIds[at] = id;
-        toOcc[at] = occ[k] as number;
-      }
-      const i2 = ids;
-      ids = toIds;
-      toIds = i2;
-      const o2 = occ;
-      occ = toOcc;
-      toOcc = o2;
-    }
-    visit(ids, occ, len);
+    const i2 = ids;
+    ids = toIds;
+    toIds = i2;
+    const o2 = occ;
+    occ = toOcc;
+    toOcc = o2;
+  }
+  return { ids, occ, length: len };
+}
+
+/** What `visit` receives: one partition's occurrences sorted by gram id (int32 bit patterns; `>>> 0` gives the unsigned values). */
+export type PartitionVisitor = (ids: Int32Array, occurrences: Int32Array, length: number) => void;
+
+/**
+ * Calls `visit` once per partition, in partition order, with its occurrences sorted by gram id
+ * (stable, so each id's occurrences stay in dataset order). The arrays are reused between
+ * partitions.
+ */
+export function sortedPartitions(
+  pool: TokenPool,
+  visit: PartitionVisitor,
+  partitions = partitionsFor(pool),
+): void {
+  const arrays = poolArrays(pool);
+  const buffers = new PartitionBuffers(partitionCapacity(pool, partitions));
+  for (let part = 0; part < partitions; part++) {
+    const sorted = sortPartition(arrays, part, partitions, buffers);
+    visit(sorted.ids, sorted.occ, sorted.length);
   }
 }
 
 /** The reused arrays of one partition: occurrences and the radix sort's second copy. */
-class PartitionBuffers {
+export class PartitionBuffers {
   ids: Int32Array;
   occ: Int32Array;
   tmpIds: Int32Array;
@@ -245,11 +292,9 @@ class PartitionBuffers {
  * bits of the id) in `buffers`, in dataset order; returns how many. Grams of the same record
  * come in the order of their local index.
  */
-function collect(pool: TokenPool, part: number, partBits: number, buffers: PartitionBuffers): number {
+function collect(arrays: PoolArrays, part: number, partBits: number, buffers: PartitionBuffers): number {
   // Int32 views keep the hot loop in 32-bit integer arithmetic (uint32 loads above 2^31 are doubles).
-  const hashes = new Int32Array(pool.hashArray.buffer);
-  const starts = pool.startArray;
-  const breaks = pool.breakPositions;
+  const { hashes, starts, breaks } = arrays;
   const hiMask = partBits === 0 ? 0 : (0xffffffff << (32 - partBits)) | 0;
   const want = partBits === 0 ? 0 : (part << (32 - partBits)) | 0;
   let ids = buffers.ids;
@@ -257,7 +302,7 @@ function collect(pool: TokenPool, part: number, partBits: number, buffers: Parti
   let cap = ids.length;
   let len = 0;
   let bp = 0;
-  const records = pool.recordCount;
+  const records = arrays.records;
   for (let r = 0; r < records; r++) {
     const s = starts[r] as number;
     const e = starts[r + 1] as number;

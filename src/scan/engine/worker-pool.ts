@@ -1,26 +1,12 @@
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../module-worker.js';
 import { ScanError } from '../scan-error.js';
 import type { LineWork, WorkItem, WorkResult } from './record-processor.js';
 import type { WorkerSetup } from './scan-worker.js';
 
-/**
- * The worker script next to this module: `scan-worker.js` in the built
- * package. When running from TypeScript sources (tests, `tsx`), Node 20 does
- * not pass tsx's loader to workers, so a tiny bootstrap registers tsx in the
- * worker and then imports the `.ts` entry (tsx is then necessarily installed).
- */
+/** A scan worker (`scan-worker.js`, or its `.ts` source under tsx). */
 function createWorker(setup: WorkerSetup): Worker {
-  const js = new URL('./scan-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(js))) return new Worker(js, { workerData: setup });
-  const require = createRequire(import.meta.url);
-  // require.resolve gives the CommonJS build; the ESM build sits beside it.
-  const tsxApi = pathToFileURL(require.resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
-  const entry = new URL('./scan-worker.ts', import.meta.url).href;
-  const bootstrap = `(async () => { const { register } = await import(${JSON.stringify(tsxApi)}); register(); await import(${JSON.stringify(entry)}); })().catch((e) => { throw e; });`;
-  return new Worker(bootstrap, { eval: true, workerData: setup });
+  return startModuleWorker(import.meta.url, 'scan-worker', setup);
 }
 
 interface Pending {
