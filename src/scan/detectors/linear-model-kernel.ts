@@ -1,5 +1,5 @@
 import { featureScale, type LinearTextModel, sigmoid, type TextRole } from './linear-text-model.js';
-import { memarg, name, section, sleb, uleb } from './wasm-encoding.js';
+import { memarg, name, section, sleb, uleb, WASM_HEADER } from './wasm-encoding.js';
 
 /**
  * The scoring loop of `scoreFoldedRange` as a WebAssembly kernel. Scoring
@@ -246,14 +246,7 @@ function kernelBytes(): Uint8Array {
   const type = [1, 0x60, 5, I32, I32, I32, I32, I32, 1, F64];
   const exports = [2, ...name('memory'), 0x02, 0, ...name('score'), 0x00, 0];
   return Uint8Array.from([
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00,
+    ...WASM_HEADER,
     ...section(1, type),
     ...section(3, [1, 0]),
     ...section(5, [1, 0x00, 1]),

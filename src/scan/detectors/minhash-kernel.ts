@@ -1,4 +1,4 @@
-import { memarg, name, section, sleb, uleb } from './wasm-encoding.js';
+import { memarg, name, section, sleb, uleb, WASM_HEADER } from './wasm-encoding.js';
 
 /**
  * The MinHash inner loop as a WebAssembly SIMD kernel. MinHash with 128
@@ -239,14 +239,7 @@ function kernelBytes(): Uint8Array {
   ];
   const code = [4, ...signatureBody(4), ...signatureBody(1), ...wordsBody(), ...shingles3Body()];
   return Uint8Array.from([
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00,
+    ...WASM_HEADER,
     ...section(1, type),
     ...section(3, funcs),
     ...section(5, memory),

@@ -45,3 +45,6 @@ export function name(s: string): number[] {
 
 /** Memory-access immediate: alignment (log2) and offset. */
 export const memarg = (alignLog2: number, offset: number): number[] => [...uleb(alignLog2), ...uleb(offset)];
+
+/** The module preamble: magic `\0asm` and version 1. */
+export const WASM_HEADER: readonly number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
