@@ -1,5 +1,15 @@
 import { featureScale, type LinearTextModel, sigmoid, type TextRole } from './linear-text-model.js';
-import { memarg, name, section, sleb, uleb, WASM_HEADER } from './wasm-encoding.js';
+import {
+  lazyWasmModule,
+  memarg,
+  name,
+  section,
+  sleb,
+  uleb,
+  WASM_HEADER,
+  type WasmInstance,
+  type WasmMemory,
+} from './wasm-encoding.js';
 
 /**
  * The scoring loop of `scoreFoldedRange` as a WebAssembly kernel. Scoring
@@ -255,28 +265,10 @@ function kernelBytes(): Uint8Array {
   ]);
 }
 
-/** The part of the WebAssembly JS API used here (the project's `lib` setting has no WebAssembly typings). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: unknown };
-}
 type ScoreFn = (text: number, start: number, end: number, salt: number, mask: number) => number;
 
-const WASM = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-let compiled: object | null | undefined;
-
-function kernelModule(): object | undefined {
-  if (compiled === undefined) {
-    const bytes = kernelBytes();
-    compiled = WASM?.validate(bytes) ? new WASM.Module(bytes) : null;
-  }
-  return compiled ?? undefined;
-}
+/** Compiled once per thread; undefined without WebAssembly. */
+const instantiate = lazyWasmModule(kernelBytes);
 
 /** Code-unit classes of the featuriser: 1 whitespace the 4-grams collapse, 2 word character. */
 function classTable(isWordChar: (c: number) => boolean): Uint8Array {
@@ -298,11 +290,7 @@ export class LinearModelKernel {
   private counts: Int32Array;
   private lastText: string | undefined;
 
-  private constructor(
-    model: LinearTextModel,
-    instance: { exports: unknown },
-    isWordChar: (c: number) => boolean,
-  ) {
+  private constructor(model: LinearTextModel, instance: WasmInstance, isWordChar: (c: number) => boolean) {
     const ex = instance.exports as { memory: WasmMemory; score: ScoreFn };
     this.model = model;
     this.memory = ex.memory;
@@ -317,9 +305,8 @@ export class LinearModelKernel {
 
   /** A kernel for `model`, or undefined when WebAssembly is unavailable. */
   static create(model: LinearTextModel, isWordChar: (c: number) => boolean): LinearModelKernel | undefined {
-    const mod = kernelModule();
-    if (!mod || !WASM) return undefined;
-    return new LinearModelKernel(model, new WASM.Instance(mod), isWordChar);
+    const instance = instantiate();
+    return instance ? new LinearModelKernel(model, instance, isWordChar) : undefined;
   }
 
   /** `scoreFoldedRange(model, folded, start, end, role)`, bit for bit. */

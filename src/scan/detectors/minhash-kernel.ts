@@ -1,4 +1,14 @@
-import { memarg, name, section, sleb, uleb, WASM_HEADER } from './wasm-encoding.js';
+import {
+  lazyWasmModule,
+  memarg,
+  name,
+  section,
+  sleb,
+  uleb,
+  WASM_HEADER,
+  type WasmInstance,
+  type WasmMemory,
+} from './wasm-encoding.js';
 
 /**
  * The MinHash inner loop as a WebAssembly SIMD kernel. MinHash with 128
@@ -248,32 +258,8 @@ function kernelBytes(): Uint8Array {
   ]);
 }
 
-/** The part of the WebAssembly JS API used here (the project's `lib` setting has no WebAssembly typings). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: unknown };
-}
-const WASM = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
-
-/** Compiled once per thread; null when WebAssembly SIMD is unavailable. */
-let compiled: object | null | undefined;
-
-function kernelModule(): object | null {
-  if (compiled !== undefined) return compiled;
-  compiled = null;
-  try {
-    const bytes = kernelBytes();
-    if (WASM?.validate(bytes)) compiled = new WASM.Module(bytes);
-  } catch {
-    compiled = null;
-  }
-  return compiled;
-}
+/** Compiled once per thread; undefined when WebAssembly SIMD is unavailable. */
+const instantiate = lazyWasmModule(kernelBytes);
 
 type SigFn = (shingles: number, n: number, aPtr: number, bPtr: number, outPtr: number) => void;
 
@@ -293,7 +279,7 @@ export class SimdSignatureKernel {
   private readonly inOff: number;
   private view: Int32Array;
 
-  private constructor(instance: { exports: unknown }, a: Int32Array, b: Int32Array) {
+  private constructor(instance: WasmInstance, a: Int32Array, b: Int32Array) {
     const ex = instance.exports as { memory: WasmMemory; sig16: SigFn; sig4: SigFn };
     this.memory = ex.memory;
     this.sig16 = ex.sig16;
@@ -312,9 +298,8 @@ export class SimdSignatureKernel {
 
   /** A kernel for these parameters, or undefined when WebAssembly SIMD is unavailable. */
   static create(a: Int32Array, b: Int32Array): SimdSignatureKernel | undefined {
-    const mod = kernelModule();
-    if (!mod || !WASM) return undefined;
-    return new SimdSignatureKernel(new WASM.Instance(mod), a, b);
+    const instance = instantiate();
+    return instance ? new SimdSignatureKernel(instance, a, b) : undefined;
   }
 
   private ensure(shingles: number): void {
@@ -368,7 +353,7 @@ export class WordHashKernel {
   private view: Int32Array;
   private static readonly IN = 1 << 17;
 
-  private constructor(instance: { exports: unknown }, fold: Uint16Array) {
+  private constructor(instance: WasmInstance, fold: Uint16Array) {
     const ex = instance.exports as { memory: WasmMemory; words: WordsFn; shingles3: Shingles3Fn };
     this.memory = ex.memory;
     this.words = ex.words;
@@ -381,9 +366,8 @@ export class WordHashKernel {
 
   /** A kernel, or undefined when WebAssembly is unavailable. */
   static create(fold: Uint16Array): WordHashKernel | undefined {
-    const mod = kernelModule();
-    if (!mod || !WASM || fold.length !== 65536) return undefined;
-    return new WordHashKernel(new WASM.Instance(mod), fold);
+    const instance = fold.length === 65536 ? instantiate() : undefined;
+    return instance ? new WordHashKernel(instance, fold) : undefined;
   }
 
   /** Hashes the words of `text` into `out` (capacity >= text.length / 2 + 2); returns the count. */
