@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../seeded-random.js';
 import {
+import { SimdSignatureKernel, WordHashKernel } from './minhash-kernel.js';
   JaccardProbe,
   jaccard,
   MinHasher,
@@ -16,6 +17,11 @@ const vocab = Array.from({ length: 400 }, (_, i) => `w${i.toString(36)}`);
 const text = (n: number) => Array.from({ length: n }, () => vocab[rnd() % vocab.length]).join(' ');
 
 describe('MinHasher', () => {
+  it('has its WebAssembly kernels on this runtime (the equality tests below would pass on the scalar fallback alone)', () => {
+    expect(SimdSignatureKernel.create(new Int32Array(128).fill(3), new Int32Array(128).fill(5))).toBeDefined();
+    expect(WordHashKernel.create(new Uint16Array(65536))).toBeDefined();
+  });
+
   it('computes the same signatures with the WebAssembly SIMD kernel as with the scalar loop', () => {
     for (const perms of [128, 130, 12, 7]) {
       const simd = new MinHasher(perms, 17);
