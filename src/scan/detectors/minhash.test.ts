@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../seeded-random.js';
 import {
-import { SimdSignatureKernel, WordHashKernel } from './minhash-kernel.js';
   JaccardProbe,
   jaccard,
   MinHasher,
@@ -11,6 +10,7 @@ import { SimdSignatureKernel, WordHashKernel } from './minhash-kernel.js';
   shingleSet,
   wordHashes,
 } from './minhash.js';
+import { SimdSignatureKernel, WordHashKernel } from './minhash-kernel.js';
 
 const rnd = mulberry32(5);
 const vocab = Array.from({ length: 400 }, (_, i) => `w${i.toString(36)}`);
@@ -18,7 +18,9 @@ const text = (n: number) => Array.from({ length: n }, () => vocab[rnd() % vocab.
 
 describe('MinHasher', () => {
   it('has its WebAssembly kernels on this runtime (the equality tests below would pass on the scalar fallback alone)', () => {
-    expect(SimdSignatureKernel.create(new Int32Array(128).fill(3), new Int32Array(128).fill(5))).toBeDefined();
+    expect(
+      SimdSignatureKernel.create(new Int32Array(128).fill(3), new Int32Array(128).fill(5)),
+    ).toBeDefined();
     expect(WordHashKernel.create(new Uint16Array(65536))).toBeDefined();
   });
 
