@@ -17,7 +17,7 @@ import {
 } from './pii-validators.js';
 import { fuzzText, seededRandom } from './test-support/pii-fuzz.js';
 import { ctx, textRecord } from './test-support/records.js';
-import { findPii as findPiiReference } from './test-support/reference/pii.js';
+import { findPii as findPiiReference, piiDetector as piiReference } from './test-support/reference/pii.js';
 
 /** Completes `body` with the check digit that makes `valid` pass (generated fixtures, no real ids). */
 function withCheckDigit(body: string, valid: (s: string) => boolean): string {
@@ -171,6 +171,65 @@ describe('findPii fast path', () => {
       same(text);
       const cut = text.indexOf('\n\n');
       if (cut >= 0) same(text.slice(cut + 2));
+    }
+  });
+
+  it('matches the reference on e-mail domains and version cues before IPv4 addresses', () => {
+    // E-mail domains are checked for reserved names by character codes, IPv4 contexts for a
+    // version word only after its last letter: generated near-misses of both.
+    const rnd = seededRandom(99);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
+    const labels = ['example', 'EXAMPLE', 'Example', 'xexample', 'example-x', 'mail', 'test', 'TEST', 'a1'];
+    const tlds = [
+      'com',
+      'COM',
+      'org',
+      'net',
+      'Net',
+      'test',
+      'invalid',
+      'example',
+      'localhost',
+      'LocalHost',
+      'co',
+      'io',
+    ];
+    const cues = [
+      'v',
+      'V',
+      'version',
+      'ver.',
+      'ver',
+      'release',
+      'build',
+      'rev',
+      'Rev',
+      'ip',
+      'serve',
+      'and',
+      'x.',
+      '',
+    ];
+    const gaps = ['', ' ', '  ', '   ', '\t', '\n ', ': '];
+    for (let i = 0; i < 3000; i++) {
+      const domain = Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => pick(labels)).join('.');
+      const ip = `${pick(['8', '66', '1', '203'])}.${Math.floor(rnd() * 256)}.${Math.floor(rnd() * 256)}.${Math.floor(rnd() * 256)}`;
+      same(`${pick(['jo', 'a.b', 'x_1'])}@${domain}.${pick(tlds)} ${pick(cues)}${pick(gaps)}${ip}`);
+    }
+  });
+});
+
+describe('pii detector fast path', () => {
+  // `analyze` groups matches without a Map per text and masks only the three it reports.
+  it('gives the reference findings on real e-mails and with options', () => {
+    const messages = (spamAssassin as unknown as () => { text: string }[])().slice(0, 600);
+    for (const options of [{}, { minConfidence: 0.7 }, { ignore: ['ip', 'email'] }]) {
+      messages.forEach(({ text }, i) => {
+        const record = textRecord(text, i);
+        expect(piiDetector.analyze?.(record, ctx(options))).toEqual(
+          piiReference.analyze?.(record, ctx(options)),
+        );
+      });
     }
   });
 });

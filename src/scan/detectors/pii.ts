@@ -43,8 +43,6 @@ export interface PiiMatch {
 
 const EMAIL_RE =
   /(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,8}[A-Za-z]{2,24}(?![\w-])/g;
-const RESERVED_DOMAIN_RE =
-  /@(?:[\w-]+\.)*(?:example\.(?:com|org|net)|[\w-]+\.(?:test|invalid|example|localhost))$/i;
 const PHONE_RE =
   /(?<![\w+/.:-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{2,5}(?:[ .-]\d{2,5}){1,4}(?![\w/-]|\.\d)/g;
 const PHONE_CONTEXT_RE =
@@ -236,12 +234,13 @@ function isLocalCode(c: number): boolean {
 }
 
 /**
- * The matches of EMAIL_RE, in order, without trying it at every word: a match's '@' is the
- * first after its start, and the look-behind leaves one possible start per '@' (the start of
- * the local-part run before it, at most 64 characters back).
+ * The EMAIL_RE matches, in order, without trying it at every word: a match's '@' is the first
+ * after its start, and the look-behind leaves one possible start per '@' (the start of the
+ * local-part run before it, at most 64 characters back). E-mail addresses are most matches in
+ * mail headers, so each costs a sticky `test` (no match array or value string) and its mask is
+ * left to `maskedOf`.
  */
-function emailMatches(text: string): { index: number; value: string }[] {
-  const out: { index: number; value: string }[] = [];
+function findEmails(text: string, out: PiiMatch[]): void {
   let resume = 0;
   for (let at = text.indexOf('@'); at >= 0; at = text.indexOf('@', at + 1)) {
     let a = at;
@@ -255,12 +254,48 @@ function emailMatches(text: string): { index: number; value: string }[] {
       continue;
     if (!isAlnumCode(codeAt(text, a))) continue;
     EMAIL_AT_RE.lastIndex = a;
-    const m = EMAIL_AT_RE.exec(text);
-    if (!m) continue;
-    out.push({ index: a, value: m[0] });
-    resume = a + m[0].length;
+    if (!EMAIL_AT_RE.test(text)) continue;
+    const end = EMAIL_AT_RE.lastIndex;
+    addMatch(out, 'email', a, end, LAZY_MASK, reservedDomain(text, at + 1, end) ? 0.6 : 0.95);
+    resume = end;
   }
-  return out;
+}
+
+/** Whether `text[from, to)` equals the lower-case ASCII `word`, ignoring ASCII case. */
+function foldedEquals(text: string, from: number, to: number, word: string): boolean {
+  if (to - from !== word.length) return false;
+  for (let i = 0; i < word.length; i++)
+    if ((text.charCodeAt(from + i) | 0x20) !== word.charCodeAt(i)) return false;
+  return true;
+}
+
+/**
+ * RESERVED_DOMAIN_RE on the domain `text[from, to)` of an EMAIL_RE match (labels of
+ * `[A-Za-z0-9-]` joined by dots, at least two): a reserved top-level label (`test`, `invalid`,
+ * `example`, `localhost`), or `example.com|org|net` as the last two labels.
+ */
+function reservedDomain(text: string, from: number, to: number): boolean {
+  const dot = text.lastIndexOf('.', to - 1);
+  const tld = dot + 1;
+  if (
+    foldedEquals(text, tld, to, 'test') ||
+    foldedEquals(text, tld, to, 'invalid') ||
+    foldedEquals(text, tld, to, 'example') ||
+    foldedEquals(text, tld, to, 'localhost')
+  )
+    return true;
+  if (
+    !foldedEquals(text, tld, to, 'com') &&
+    !foldedEquals(text, tld, to, 'org') &&
+    !foldedEquals(text, tld, to, 'net')
+  )
+    return false;
+  const label = dot - 7;
+  return (
+    label >= from &&
+    foldedEquals(text, label, dot, 'example') &&
+    (label === from || text.charCodeAt(label - 1) === 46)
+  );
 }
 
 /** `[0-9A-Fa-f:.]`: every character of an IPV6_RE match. */
@@ -307,13 +342,13 @@ const AADHAAR_CUE = /(?:aadhaar|aadhar|uidai|uid|आधार)\W{0,20}[^\n]{0,12
 const PESEL_CUE = /pesel\W{0,20}[^\n]{0,12}$/i;
 const CPF_CUE = /cpf\W{0,20}[^\n]{0,12}$/i;
 
-/** The first two octets of a dotted-quad IPV4_RE match (digits and dots only). */
-function firstOctets(ip: string): [number, number] {
+/** The first two octets of the dotted-quad IPV4_RE match at `at` in `text` (digits and dots only). */
+function firstOctets(text: string, at: number): [number, number] {
   let a = 0;
-  let i = 0;
-  for (; ip.charCodeAt(i) !== 46; i++) a = a * 10 + ip.charCodeAt(i) - 48;
+  let i = at;
+  for (; text.charCodeAt(i) !== 46; i++) a = a * 10 + text.charCodeAt(i) - 48;
   let b = 0;
-  for (i++; ip.charCodeAt(i) !== 46; i++) b = b * 10 + ip.charCodeAt(i) - 48;
+  for (i++; text.charCodeAt(i) !== 46; i++) b = b * 10 + text.charCodeAt(i) - 48;
   return [a, b];
 }
 
@@ -343,24 +378,34 @@ function digitsOf(raw: string): string {
 
 const SSN_HINT_RE = /ssn|social security|ss#/i;
 
+/** `masked` of a match whose mask `maskedOf` derives from the text only when it is reported. */
+const LAZY_MASK = '';
+
+/**
+ * The mask of `m`, a match in `text`. E-mail and IPv4 masks (nearly every match in mail
+ * headers) are made here rather than per match, since a finding shows only three per kind.
+ */
+function maskedOf(text: string, m: PiiMatch): string {
+  if (m.masked !== LAZY_MASK) return m.masked;
+  if (m.kind === 'email') return maskEmail(text.slice(m.start, m.end));
+  const [a, b] = firstOctets(text, m.start);
+  return `${a}.${b}.*.*`;
+}
+
 /**
  * Finds PII in `text` and returns non-overlapping matches in text order, each
  * with a masked rendering (never the value whole) and a confidence.
  */
 export function findPii(text: string): PiiMatch[] {
+  const out = scanPii(text);
+  for (const m of out) if (m.masked === LAZY_MASK) m.masked = maskedOf(text, m);
+  return out;
+}
+
+/** `findPii` with the e-mail and IPv4 masks left to `maskedOf`. */
+function scanPii(text: string): PiiMatch[] {
   const out: PiiMatch[] = [];
-  if (text.includes('@')) {
-    for (const m of emailMatches(text)) {
-      addMatch(
-        out,
-        'email',
-        m.index,
-        m.index + m.value.length,
-        maskEmail(m.value),
-        RESERVED_DOMAIN_RE.test(m.value) ? 0.6 : 0.95,
-      );
-    }
-  }
+  findEmails(text, out);
   const scan = digitRuns(text);
   if (scan.runs > 0) findDigitLed(text, scan, out);
   // Two colons at most four hex digits apart (the old hint's optional leading digits added nothing but cost).
@@ -664,6 +709,18 @@ function findSsnSpaced(text: string, scan: DigitRuns, candidates: readonly numbe
   }
 }
 
+/**
+ * Necessary for VERSION_CONTEXT_RE before `p`: after at most two whitespace characters back,
+ * the last letter of a version word (v, version, ver, ver., release, build, rev).
+ */
+function versionCueBefore(text: string, p: number): boolean {
+  let j = p - 1;
+  if (isJsWhitespace(codeAt(text, j))) j--;
+  if (isJsWhitespace(codeAt(text, j))) j--;
+  const c = codeAt(text, j) | 0x20;
+  return c === 118 || c === 110 || c === 114 || c === 46 || c === 101 || c === 100;
+}
+
 /** IPv4: one to three digits and a dot before a digit. */
 function findIpv4(text: string, scan: DigitRuns, candidates: readonly number[], out: PiiMatch[]): void {
   const { runStarts } = scan;
@@ -671,13 +728,14 @@ function findIpv4(text: string, scan: DigitRuns, candidates: readonly number[], 
   for (const r of candidates) {
     const p = runStarts[r] as number;
     if (p < resume || !dottedQuad(text, scan, r)) continue;
-    const m = stickyExec(IPV4_AT, text, p);
-    if (!m) continue;
-    const ip = m[0];
-    resume = p + ip.length;
-    const [a, b] = firstOctets(ip);
-    if (isPrivateIPv4(a, b) || VERSION_CONTEXT_RE.test(context(text, p, 12))) continue;
-    addMatch(out, 'ip.v4', p, p + ip.length, `${a}.${b}.*.*`, 0.7);
+    IPV4_AT.lastIndex = p;
+    if (!IPV4_AT.test(text)) continue;
+    const end = IPV4_AT.lastIndex;
+    resume = end;
+    const [a, b] = firstOctets(text, p);
+    if (isPrivateIPv4(a, b) || (versionCueBefore(text, p) && VERSION_CONTEXT_RE.test(context(text, p, 12))))
+      continue;
+    addMatch(out, 'ip.v4', p, end, LAZY_MASK, 0.7);
   }
 }
 
@@ -946,10 +1004,45 @@ const KIND_SEVERITY: ReadonlyArray<readonly [RegExp, Severity]> = [
   [/^(?:person-name|ip)/, 'low'],
 ];
 
+const SEVERITY_BY_KIND = new Map<string, Severity>();
+const LABEL_BY_KIND = new Map<string, string>();
+
+/** The severity of `kind` (a handful of kinds: looked up once each). */
 function severityOf(kind: string): Severity {
-  for (const [re, s] of KIND_SEVERITY) if (re.test(kind)) return s;
-  return 'low';
+  let severity = SEVERITY_BY_KIND.get(kind);
+  if (severity === undefined) {
+    severity = 'low';
+    for (const [re, s] of KIND_SEVERITY) {
+      if (re.test(kind)) {
+        severity = s;
+        break;
+      }
+    }
+    SEVERITY_BY_KIND.set(kind, severity);
+  }
+  return severity;
 }
+
+/** `kind` with its dots and dashes as spaces, for messages. */
+function kindLabel(kind: string): string {
+  let label = LABEL_BY_KIND.get(kind);
+  if (label === undefined) {
+    label = kind.replace(/[.-]/g, ' ');
+    LABEL_BY_KIND.set(kind, label);
+  }
+  return label;
+}
+
+/** The reported matches of one kind in one text: how many, the top confidence, the first three. */
+interface KindGroup {
+  kind: string;
+  count: number;
+  top: number;
+  first: PiiMatch[];
+}
+
+/** Groups reused by every `analyze` call (it is synchronous and keeps none of them). */
+const GROUPS: KindGroup[] = [];
 
 const OptionsSchema = z
   .object({
@@ -975,31 +1068,43 @@ export const piiDetector: Detector = {
     const { minConfidence, ignore } = readOptions(ctx.options);
     const findings: FindingDraft[] = [];
     for (const t of record.texts) {
-      const matches = findPii(t.text);
+      const matches = scanPii(t.text);
       if (matches.length === 0) continue;
-      const byKind = new Map<string, PiiMatch[]>();
+      // Kinds in first-seen order, as a Map keyed by kind would list them (a text has few kinds).
+      let kinds = 0;
       for (const m of matches) {
         if (
           m.confidence < minConfidence ||
           (ignore.length > 0 && ignore.some((p) => m.kind === p || m.kind.startsWith(`${p}.`)))
         )
           continue;
-        const list = byKind.get(m.kind) ?? [];
-        list.push(m);
-        byKind.set(m.kind, list);
+        let g = 0;
+        while (g < kinds && (GROUPS[g] as KindGroup).kind !== m.kind) g++;
+        if (g === kinds) {
+          if (kinds === GROUPS.length) GROUPS.push({ kind: '', count: 0, top: 0, first: [] });
+          const fresh = GROUPS[kinds++] as KindGroup;
+          fresh.kind = m.kind;
+          fresh.count = 0;
+          fresh.top = m.confidence;
+          fresh.first.length = 0;
+        }
+        const group = GROUPS[g] as KindGroup;
+        group.count++;
+        if (m.confidence > group.top) group.top = m.confidence;
+        if (group.first.length < 3) group.first.push(m);
       }
-      for (const [kind, list] of byKind) {
-        const top = Math.max(...list.map((m) => m.confidence));
+      for (let g = 0; g < kinds; g++) {
+        const { kind, count, top, first } = GROUPS[g] as KindGroup;
         findings.push({
           detector: 'pii',
           rule: `pii.${kind}`,
           severity: severityOf(kind),
           field: t.field,
-          message: `${list.length} ${kind.replace(/[.-]/g, ' ')} value${list.length > 1 ? 's' : ''} (validated)`,
+          message: `${count} ${kindLabel(kind)} value${count > 1 ? 's' : ''} (validated)`,
           evidence: {
-            count: list.length,
-            masked: list.slice(0, 3).map((m) => m.masked),
-            offsets: list.slice(0, 3).map((m) => m.start),
+            count,
+            masked: first.map((m) => maskedOf(t.text, m)),
+            offsets: first.map((m) => m.start),
           },
           score: top,
         });
