@@ -1,5 +1,6 @@
 import { foldText, isAscii } from '../text/normalization.js';
 import { scorableBounds } from '../text/segments.js';
+import type { SegmentScores } from './linear-model-kernel.js';
 import type { TextRole } from './linear-text-model.js';
 
 /**
@@ -127,7 +128,7 @@ for (let c = 0; c < 128; c++) if (c === 32 || ((c | 32) >= 97 && (c | 32) <= 122
  * decoded and checked by the rules). Case does not matter, so the folded text of an ASCII
  * field gives the same answer as the field.
  */
-function proseLike(text: string, start: number, end: number): boolean {
+export function proseLike(text: string, start: number, end: number): boolean {
   let prose = 0;
   for (let i = start; i < end; i++) {
     const c = text.charCodeAt(i);
@@ -140,10 +141,17 @@ function proseLike(text: string, start: number, end: number): boolean {
 export type RangePredictor = (folded: string, start: number, end: number, role: TextRole) => number;
 
 /**
+ * For an all-ASCII text: its `scorableBounds` segments that are `proseLike`, each with
+ * `predict` of its folded slice (`LinearModelKernel.scoreAsciiSegments`).
+ */
+export type AsciiSegmentScorer = (text: string, role: TextRole) => SegmentScores;
+
+/**
  * The best-scoring segment of `text` that counts as an injected instruction, if any.
  * `textFolded` is `foldText(text)` when the caller already has it; `predictRange`, when given,
  * must equal `predict` on the slice and lets an ASCII field's segments be scored in place;
- * `textAscii` is `isAscii(text)` when the caller already knows it.
+ * `textAscii` is `isAscii(text)` when the caller already knows it; `scoreAscii`, when given, cuts,
+ * tests and scores an ASCII text's segments in one call (the same segments and scores).
  */
 export function bestInjectedSegment(
   text: string,
@@ -153,21 +161,25 @@ export function bestInjectedSegment(
   textFolded?: string,
   predictRange?: RangePredictor,
   textAscii?: boolean,
+  scoreAscii?: AsciiSegmentScorer,
 ): SegmentHit | undefined {
   let best: SegmentHit | undefined;
   let fieldCounts: Map<string, number> | undefined;
   // ASCII folds character for character, so segments are cut from the folded field instead of folded one by one.
   const ascii = textAscii ?? isAscii(text);
   let whole = textFolded ?? (ascii ? text.toLowerCase() : undefined);
-  const bounds = scorableBounds(text, ascii);
-  for (let k = 0; k < bounds.length; k += 2) {
-    const start = bounds[k] as number;
-    const end = bounds[k + 1] as number;
+  const scored = ascii && scoreAscii ? scoreAscii(text, role) : undefined;
+  const bounds = scored ? scored.bounds : scorableBounds(text, ascii);
+  const count = scored ? scored.count : bounds.length >> 1;
+  for (let k = 0; k < count; k++) {
+    const start = bounds[2 * k] as number;
+    const end = bounds[2 * k + 1] as number;
     const inPlace = ascii && whole !== undefined;
-    if (!proseLike(inPlace ? (whole as string) : text, start, end)) continue;
     let folded: string | undefined;
     let score: number;
-    if (inPlace && predictRange) score = predictRange(whole as string, start, end, role);
+    if (scored) score = scored.scores[k] as number;
+    else if (!proseLike(inPlace ? (whole as string) : text, start, end)) continue;
+    else if (inPlace && predictRange) score = predictRange(whole as string, start, end, role);
     else {
       folded = inPlace ? (whole as string).slice(start, end) : foldText(text.slice(start, end));
       score = predict(folded, role);

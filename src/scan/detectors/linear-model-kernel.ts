@@ -33,19 +33,35 @@ const LOOP = 0x03;
 const IF = 0x04;
 const ELSE = 0x05;
 const END = 0x0b;
+const BR = 0x0c;
 const BR_IF = 0x0d;
+const RETURN = 0x0f;
+const CALL = 0x10;
 const SELECT = 0x1b;
 const LOCAL_GET = 0x20;
 const LOCAL_SET = 0x21;
+const GLOBAL_GET = 0x23;
+const GLOBAL_SET = 0x24;
+const I32_LOAD = 0x28;
 const F32_LOAD = 0x2a;
 const I32_LOAD8_U = 0x2d;
 const I32_LOAD16_U = 0x2f;
 const I32_STORE = 0x36;
+const F64_STORE = 0x39;
 const I32_CONST = 0x41;
+const F64_CONST = 0x44;
+const I32_EQZ = 0x45;
 const I32_EQ = 0x46;
+const I32_NE = 0x47;
+const I32_LT_S = 0x48;
 const I32_LT_U = 0x49;
+const I32_GT_S = 0x4a;
+const I32_LE_S = 0x4c;
+const I32_GE_S = 0x4e;
 const I32_GE_U = 0x4f;
+const F64_GE = 0x66;
 const I32_ADD = 0x6a;
+const I32_SUB = 0x6b;
 const I32_MUL = 0x6c;
 const I32_AND = 0x71;
 const I32_OR = 0x72;
@@ -53,14 +69,27 @@ const I32_XOR = 0x73;
 const I32_SHL = 0x74;
 const I32_SHR_U = 0x76;
 const F64_ADD = 0xa0;
+const F64_MUL = 0xa2;
+const F64_CONVERT_I32_S = 0xb7;
 const F64_PROMOTE_F32 = 0xbb;
 
 const FNV_OFFSET = 0x811c9dc5 | 0;
 const FNV_PRIME = 0x01000193;
 
-/** Memory layout: feature count at 0, code-unit classes at 16, weights at `WEIGHTS`, then the text. */
+/**
+ * Memory layout: feature count at 0, code-unit classes at 16, then two 256-byte tables for
+ * ASCII text held one byte per character (`FOLD8`: the lower-case character; `SEG8`: its
+ * segmentation classes), weights at `WEIGHTS`, the segment records of `segments`, then the text.
+ */
 const CLASSES = 16;
-const WEIGHTS = CLASSES + 65536;
+const FOLD8 = CLASSES + 65536;
+const SEG8 = FOLD8 + 256;
+const WEIGHTS = SEG8 + 256;
+/** Most segments one field is cut into (`scorableBounds`' default `maxSegments`), each record 24 bytes. */
+const MAX_SEGMENTS = 400;
+/** Longest segment (`scorableBounds`' default `maxLength`). */
+const MAX_SEGMENT_LENGTH = 400;
+const RECORD = 24;
 
 const get = (i: number) => [LOCAL_GET, ...uleb(i)];
 const set = (i: number) => [LOCAL_SET, ...uleb(i)];
@@ -72,7 +101,7 @@ const c32 = (v: number) => [I32_CONST, ...sleb(v)];
  * 5 p, 6 endP, 7 raw, 8 cls, 9 space, 10 prevSpace, 11 c0, 12 c1, 13 c2, 14 c, 15 h, 16 hw,
  * 17 inWord, 18 prevWord, 19 count; (f64) 20 z.
  */
-function scoreBody(): number[] {
+function scoreBody(width: 1 | 2): number[] {
   const [P, END_P, RAW, CLS, SPACE, PREV_SPACE, C0, C1, C2, C, _H, HW, IN_WORD, PREV_WORD, COUNT, Z] = [
     5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
   ] as const;
@@ -124,18 +153,22 @@ function scoreBody(): number[] {
     ...set(IN_WORD),
   ];
   const mulPrime = [...c32(FNV_PRIME), I32_MUL];
+  const shift = width === 2 ? [...c32(1), I32_SHL] : [];
+  // The folded code unit at p: UTF-16 text as it is; ASCII bytes lower-cased through `FOLD8`.
+  const load =
+    width === 2
+      ? [...get(P), I32_LOAD16_U, ...memarg(1, 0)]
+      : [...get(P), I32_LOAD8_U, ...memarg(0, 0), I32_LOAD8_U, ...memarg(0, FOLD8)];
   const code: number[] = [
-    // p = text + 2 * start; endP = text + 2 * end
+    // p = text + width * start; endP = text + width * end
     ...get(0),
     ...get(1),
-    ...c32(1),
-    I32_SHL,
+    ...shift,
     I32_ADD,
     ...set(P),
     ...get(0),
     ...get(2),
-    ...c32(1),
-    I32_SHL,
+    ...shift,
     I32_ADD,
     ...set(END_P),
     ...c32(32),
@@ -157,9 +190,7 @@ function scoreBody(): number[] {
     0,
     LOOP,
     0x40,
-    ...get(P),
-    I32_LOAD16_U,
-    ...memarg(1, 0),
+    ...load,
     ...set(RAW),
     ...get(RAW),
     I32_LOAD8_U,
@@ -226,7 +257,7 @@ function scoreBody(): number[] {
     END,
     END,
     ...get(P),
-    ...c32(2),
+    ...c32(width),
     I32_ADD,
     ...set(P),
     ...get(P),
@@ -252,20 +283,452 @@ function scoreBody(): number[] {
   return [...uleb(fn.length), ...fn];
 }
 
+/** Segmentation classes of ASCII characters (`SEG8`), bits of one byte. */
+const WS = 1; // JavaScript whitespace (`\s`)
+const PROSE = 2; // a letter or the space (`proseLike`)
+const SENT = 4; // '.', '!', '?'
+const LINE = 8; // `[A-Z\d#>*`-]`: after a line break, a boundary
+const LOWER = 16; // a-z
+const PIPE = 32; // `[A-Z_ ]`
+const START = 64; // a character `boundaries` stops at: a sentence end, '\n', '|' or a capital
+
+function segmentClasses(): Uint8Array {
+  const t = new Uint8Array(256);
+  for (let c = 0; c < 128; c++) {
+    const upper = c >= 65 && c <= 90;
+    const lower = c >= 97 && c <= 122;
+    let v = 0;
+    if (c === 32 || (c >= 9 && c <= 13)) v |= WS;
+    if (c === 32 || upper || lower) v |= PROSE;
+    if (c === 46 || c === 33 || c === 63) v |= SENT;
+    if (upper || (c >= 48 && c <= 57) || c === 35 || c === 62 || c === 42 || c === 96 || c === 45) v |= LINE;
+    if (lower) v |= LOWER;
+    if (upper || c === 95 || c === 32) v |= PIPE;
+    if ((v & SENT) !== 0 || c === 10 || c === 124 || upper) v |= START;
+    t[c] = v;
+  }
+  return t;
+}
+
+// Globals of `segments` and `emit`: the text's address, the role salt, the weight mask, the next
+// record's address, segments cut so far, and the two limits.
+const G_TEXT = 0;
+const G_SALT = 1;
+const G_MASK = 2;
+const G_OUT = 3;
+const G_EMITTED = 4;
+const G_MAX_SEGMENTS = 5;
+const G_MAX_LENGTH = 6;
+const GLOBALS = 7;
+
+// Function indices.
+const F_SCORE8 = 1;
+const F_EMIT = 2;
+
+const gget = (i: number) => [GLOBAL_GET, ...uleb(i)];
+const gset = (i: number) => [GLOBAL_SET, ...uleb(i)];
+const add = (a: number[], b: number[]) => [...a, ...b, I32_ADD];
+const inc = (l: number) => [...get(l), ...c32(1), I32_ADD, ...set(l)];
+/** The byte of the text at index `idx` (an expression). */
+const byteAt = (idx: number[]) => [...gget(G_TEXT), ...idx, I32_ADD, I32_LOAD8_U, ...memarg(0, 0)];
+/** 1 when the character at `idx` has class bit `bit`, else 0. */
+const has = (idx: number[], bit: number) => [
+  ...byteAt(idx),
+  I32_LOAD8_U,
+  ...memarg(0, SEG8),
+  ...c32(bit),
+  I32_AND,
+  ...c32(0),
+  I32_NE,
+];
+const ifThen = (cond: number[], then: number[], otherwise?: number[]) => [
+  ...cond,
+  IF,
+  0x40,
+  ...then,
+  ...(otherwise ? [ELSE, ...otherwise] : []),
+  END,
+];
+/** `while (cond) body`; `body` must not branch out of itself. */
+const whileDo = (cond: number[], body: number[]) => [
+  BLOCK,
+  0x40,
+  LOOP,
+  0x40,
+  ...cond,
+  I32_EQZ,
+  BR_IF,
+  1,
+  ...body,
+  BR,
+  0,
+  END,
+  END,
+];
+const f64const = (v: number) => [F64_CONST, ...new Uint8Array(Float64Array.of(v).buffer)];
+
+/**
+ * `emit(s, e) -> capped`: the windows of `segmentBounds`' `emit` over `text[s, e)` (at most
+ * `maxLength` characters, trimmed, pieces under two characters dropped, at most `maxSegments`
+ * in all), each kept when `scorableBounds` keeps it (ASCII: 12 or more characters, three words)
+ * and it is prose (`proseLike`); a kept window is scored and written as a record: start, end
+ * (i32), z (f64), feature count (i32). Returns 1 once `maxSegments` windows were cut.
+ */
+function emitBody(): number[] {
+  const [S, E, A, B, X, Y, WORDS, I, PROSE_N, Z] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] as const;
+  const capped = [...gget(G_EMITTED), ...gget(G_MAX_SEGMENTS), I32_GE_S];
+  const record = [
+    ...gget(G_OUT),
+    ...get(X),
+    I32_STORE,
+    ...memarg(2, 0),
+    ...gget(G_OUT),
+    ...get(Y),
+    I32_STORE,
+    ...memarg(2, 4),
+    ...gget(G_OUT),
+    ...get(Z),
+    F64_STORE,
+    ...memarg(3, 8),
+    ...gget(G_OUT),
+    ...c32(0),
+    I32_LOAD,
+    ...memarg(2, 0),
+    I32_STORE,
+    ...memarg(2, 16),
+    ...gget(G_OUT),
+    ...c32(RECORD),
+    I32_ADD,
+    ...gset(G_OUT),
+  ];
+  const score = [
+    ...gget(G_TEXT),
+    ...get(X),
+    ...get(Y),
+    ...gget(G_SALT),
+    ...gget(G_MASK),
+    CALL,
+    ...uleb(F_SCORE8),
+    ...set(Z),
+    ...record,
+  ];
+  const prose = [
+    ...c32(0),
+    ...set(PROSE_N),
+    ...get(X),
+    ...set(I),
+    ...whileDo(
+      [...get(I), ...get(Y), I32_LT_S],
+      [...get(PROSE_N), ...has(get(I), PROSE), I32_ADD, ...set(PROSE_N), ...inc(I)],
+    ),
+    // prose >= 0.6 * (end - start), in doubles as `proseLike` compares
+    ...get(PROSE_N),
+    F64_CONVERT_I32_S,
+    ...f64const(0.6),
+    ...get(Y),
+    ...get(X),
+    I32_SUB,
+    F64_CONVERT_I32_S,
+    F64_MUL,
+    F64_GE,
+  ];
+  const words = [
+    ...c32(1),
+    ...set(WORDS),
+    ...get(X),
+    ...set(I),
+    ...whileDo(
+      [...get(I), ...get(Y), I32_LT_S, ...get(WORDS), ...c32(3), I32_LT_S, I32_AND],
+      [...ifThen([...byteAt(get(I)), ...c32(32), I32_EQ], inc(WORDS)), ...inc(I)],
+    ),
+  ];
+  const window = [
+    // b = min(e, a + maxLength)
+    ...get(E),
+    ...add(get(A), gget(G_MAX_LENGTH)),
+    ...get(A),
+    ...gget(G_MAX_LENGTH),
+    I32_ADD,
+    ...get(E),
+    I32_GT_S,
+    SELECT,
+    ...set(B),
+    ...get(A),
+    ...set(X),
+    ...whileDo([...get(X), ...get(B), I32_LT_S, ...has(get(X), WS), I32_AND], inc(X)),
+    ...get(B),
+    ...set(Y),
+    ...whileDo(
+      [...get(Y), ...get(X), I32_GT_S, ...has([...get(Y), ...c32(1), I32_SUB], WS), I32_AND],
+      [...get(Y), ...c32(1), I32_SUB, ...set(Y)],
+    ),
+    ...ifThen(
+      [...get(Y), ...get(X), I32_SUB, ...c32(2), I32_GE_S],
+      [
+        ...gget(G_EMITTED),
+        ...c32(1),
+        I32_ADD,
+        ...gset(G_EMITTED),
+        ...ifThen(
+          [...get(Y), ...get(X), I32_SUB, ...c32(12), I32_GE_S],
+          [...words, ...ifThen([...get(WORDS), ...c32(3), I32_GE_S], ifThen(prose, score))],
+        ),
+      ],
+    ),
+    ...get(A),
+    ...gget(G_MAX_LENGTH),
+    I32_ADD,
+    ...set(A),
+  ];
+  const code = [
+    ...get(S),
+    ...set(A),
+    ...whileDo([...get(A), ...get(E), I32_LT_S, ...capped, I32_EQZ, I32_AND], window),
+    ...capped,
+    END,
+  ];
+  const fn = [2, 7, I32, 1, F64, ...code];
+  return [...uleb(fn.length), ...fn];
+}
+
+/**
+ * `segments(text, n, salt, mask, out, maxSegments, maxLength) -> bytes written`: the scored
+ * prose segments of an ASCII text held one byte per character (two zero bytes after it), as
+ * `scorableBounds(text, true)` cuts them and `proseLike` keeps them, with the sentence ends of
+ * `boundaries` found in the same pass (see there for the rules) and each segment handed to
+ * `emit` as soon as its end is known. Stops where `segmentBounds` stops, at `maxSegments`.
+ */
+function segmentsBody(): number[] {
+  const [TEXT, N, SALT, MASK, OUT, MAX_SEG, MAX_LEN] = [0, 1, 2, 3, 4, 5, 6] as const;
+  const [I, C, CLS, J, START_AT, GLUE_FROM, BLANK, RUN, D] = [7, 8, 9, 10, 11, 12, 13, 14, 15] as const;
+  const written = [...gget(G_OUT), ...get(OUT), I32_SUB];
+  /** A segment end at `end`: cut the segment before it, unless it is empty; stop at the cap. */
+  const boundary = (end: number[]) =>
+    ifThen(
+      [...end, ...get(START_AT), I32_GT_S],
+      [
+        ...ifThen([...get(START_AT), ...end, CALL, ...uleb(F_EMIT)], [...written, RETURN]),
+        ...end,
+        ...set(START_AT),
+      ],
+    );
+  const lt = (a: number[], b: number[]) => [...a, ...b, I32_LT_S];
+  const sentence = [
+    ...add(get(I), c32(1)),
+    ...set(J),
+    ...whileDo([...lt(get(J), get(N)), ...has(get(J), SENT), I32_AND], inc(J)),
+    ...ifThen([...get(J), ...get(N), I32_EQ, ...has(get(J), WS), I32_OR], boundary(get(J))),
+    ...get(J),
+    ...set(I),
+  ];
+  const lineBreak = [
+    ...add(get(I), c32(1)),
+    ...set(J),
+    ...c32(0),
+    ...set(BLANK),
+    BLOCK,
+    0x40,
+    LOOP,
+    0x40,
+    ...get(J),
+    ...get(N),
+    I32_GE_S,
+    BR_IF,
+    1,
+    ...byteAt(get(J)),
+    ...set(D),
+    ...get(D),
+    I32_LOAD8_U,
+    ...memarg(0, SEG8),
+    ...c32(WS),
+    I32_AND,
+    I32_EQZ,
+    BR_IF,
+    1,
+    ...ifThen([...get(D), ...c32(10), I32_EQ], [...c32(1), ...set(BLANK)]),
+    ...inc(J),
+    BR,
+    0,
+    END,
+    END,
+    ...ifThen(
+      get(BLANK),
+      boundary(get(J)),
+      ifThen([...lt(get(J), get(N)), ...has(get(J), LINE), I32_AND], boundary(add(get(I), c32(1)))),
+    ),
+    ...get(J),
+    ...set(I),
+  ];
+  const withinRun = [...get(J), ...get(I), I32_SUB, ...c32(21), I32_LE_S];
+  const pipe = [
+    ...add(get(I), c32(1)),
+    ...set(J),
+    ...whileDo([...lt(get(J), get(N)), ...withinRun, I32_AND, ...has(get(J), PIPE), I32_AND], inc(J)),
+    ...get(J),
+    ...get(I),
+    I32_SUB,
+    ...c32(1),
+    I32_SUB,
+    ...set(RUN),
+    ...ifThen(
+      [
+        ...get(RUN),
+        ...c32(3),
+        I32_GE_S,
+        ...get(RUN),
+        ...c32(20),
+        I32_LE_S,
+        I32_AND,
+        ...byteAt(get(J)),
+        ...c32(58),
+        I32_EQ,
+        I32_AND,
+      ],
+      boundary(add(get(I), c32(1))),
+    ),
+    ...inc(I),
+  ];
+  const capital = [
+    ...ifThen(
+      [
+        ...get(I),
+        ...c32(2),
+        I32_GE_S,
+        ...get(I),
+        ...c32(2),
+        I32_SUB,
+        ...get(GLUE_FROM),
+        I32_GE_S,
+        I32_AND,
+        ...has([...get(I), ...c32(1), I32_SUB], LOWER),
+        I32_AND,
+        ...has([...get(I), ...c32(2), I32_SUB], LOWER),
+        I32_AND,
+      ],
+      [
+        ...add(get(I), c32(1)),
+        ...set(J),
+        ...whileDo([...lt(get(J), get(N)), ...withinRun, I32_AND, ...has(get(J), LOWER), I32_AND], inc(J)),
+        ...get(J),
+        ...get(I),
+        I32_SUB,
+        ...c32(1),
+        I32_SUB,
+        ...set(RUN),
+        ...ifThen(
+          [
+            ...get(RUN),
+            ...c32(1),
+            I32_GE_S,
+            ...get(RUN),
+            ...c32(20),
+            I32_LE_S,
+            I32_AND,
+            ...byteAt(get(J)),
+            ...c32(32),
+            I32_EQ,
+            I32_AND,
+            ...has(add(get(J), c32(1)), LOWER),
+            I32_AND,
+          ],
+          [...boundary(get(I)), ...add(get(J), c32(2)), ...set(GLUE_FROM)],
+        ),
+      ],
+    ),
+    ...inc(I),
+  ];
+  const code = [
+    ...get(TEXT),
+    ...gset(G_TEXT),
+    ...get(SALT),
+    ...gset(G_SALT),
+    ...get(MASK),
+    ...gset(G_MASK),
+    ...get(OUT),
+    ...gset(G_OUT),
+    ...c32(0),
+    ...gset(G_EMITTED),
+    ...get(MAX_SEG),
+    ...gset(G_MAX_SEGMENTS),
+    ...get(MAX_LEN),
+    ...gset(G_MAX_LENGTH),
+    ...c32(0),
+    ...set(I),
+    ...c32(0),
+    ...set(START_AT),
+    ...c32(0),
+    ...set(GLUE_FROM),
+    BLOCK,
+    0x40,
+    LOOP,
+    0x40,
+    ...get(I),
+    ...get(N),
+    I32_GE_S,
+    BR_IF,
+    1,
+    ...byteAt(get(I)),
+    ...set(C),
+    ...get(C),
+    I32_LOAD8_U,
+    ...memarg(0, SEG8),
+    ...set(CLS),
+    // Most characters start nothing.
+    ...ifThen([...get(CLS), ...c32(START), I32_AND, I32_EQZ], [...inc(I), BR, 1]),
+    ...ifThen(
+      [...get(CLS), ...c32(SENT), I32_AND],
+      sentence,
+      ifThen(
+        [...get(C), ...c32(10), I32_EQ],
+        lineBreak,
+        ifThen([...get(C), ...c32(124), I32_EQ], pipe, capital),
+      ),
+    ),
+    BR,
+    0,
+    END,
+    END,
+    ...get(START_AT),
+    ...get(N),
+    CALL,
+    ...uleb(F_EMIT),
+    0x1a, // drop
+    ...written,
+    END,
+  ];
+  const fn = [1, 9, I32, ...code];
+  return [...uleb(fn.length), ...fn];
+}
+
 function kernelBytes(): Uint8Array {
-  const type = [1, 0x60, 5, I32, I32, I32, I32, I32, 1, F64];
-  const exports = [2, ...name('memory'), 0x02, 0, ...name('score'), 0x00, 0];
+  const i5f = [0x60, 5, I32, I32, I32, I32, I32, 1, F64];
+  const i2i = [0x60, 2, I32, I32, 1, I32];
+  const i7i = [0x60, 7, I32, I32, I32, I32, I32, I32, I32, 1, I32];
+  const type = [3, ...i5f, ...i2i, ...i7i];
+  const globals = [GLOBALS];
+  for (let g = 0; g < GLOBALS; g++) globals.push(I32, 1, I32_CONST, 0, END);
+  const exports = [3, ...name('memory'), 0x02, 0, ...name('score'), 0x00, 0, ...name('segments'), 0x00, 3];
   return Uint8Array.from([
     ...WASM_HEADER,
     ...section(1, type),
-    ...section(3, [1, 0]),
+    ...section(3, [4, 0, 0, 1, 2]),
     ...section(5, [1, 0x00, 1]),
+    ...section(6, globals),
     ...section(7, exports),
-    ...section(10, [1, ...scoreBody()]),
+    ...section(10, [4, ...scoreBody(2), ...scoreBody(1), ...emitBody(), ...segmentsBody()]),
   ]);
 }
 
 type ScoreFn = (text: number, start: number, end: number, salt: number, mask: number) => number;
+type SegmentsFn = (
+  text: number,
+  n: number,
+  salt: number,
+  mask: number,
+  out: number,
+  maxSegments: number,
+  maxLength: number,
+) => number;
 
 /** Compiled once per thread; undefined without WebAssembly. */
 const instantiate = lazyWasmModule(kernelBytes);
@@ -278,28 +741,56 @@ function classTable(isWordChar: (c: number) => boolean): Uint8Array {
   return t;
 }
 
+/** ASCII lower-casing of a byte (what `toLowerCase` does to ASCII text). */
+function foldTable(): Uint8Array {
+  const t = new Uint8Array(256);
+  for (let c = 0; c < 256; c++) t[c] = c >= 65 && c <= 90 ? c + 32 : c;
+  return t;
+}
+
 const ROLE_SALT: Readonly<Record<TextRole, number>> = { R: 0x9e3779b1 | 0, D: 0x85ebca77 | 0 };
+
+/**
+ * The scorable prose segments of a field and their probabilities: segment `k` is
+ * `[bounds[2k], bounds[2k + 1])`, scored `scores[k]`. Reused by the next call.
+ */
+export interface SegmentScores {
+  count: number;
+  bounds: Int32Array;
+  scores: Float64Array;
+}
 
 /** One model's weights in a kernel instance; scores folded text in place (one field at a time). */
 export class LinearModelKernel {
   private readonly model: LinearTextModel;
   private readonly memory: WasmMemory;
   private readonly scoreFn: ScoreFn;
+  private readonly segmentsFn: SegmentsFn;
+  private readonly outAt: number;
   private readonly textAt: number;
   private bytes: Buffer;
   private counts: Int32Array;
   private lastText: string | undefined;
+  private readonly result: SegmentScores = {
+    count: 0,
+    bounds: new Int32Array(2 * MAX_SEGMENTS),
+    scores: new Float64Array(MAX_SEGMENTS),
+  };
 
   private constructor(model: LinearTextModel, instance: WasmInstance, isWordChar: (c: number) => boolean) {
-    const ex = instance.exports as { memory: WasmMemory; score: ScoreFn };
+    const ex = instance.exports as { memory: WasmMemory; score: ScoreFn; segments: SegmentsFn };
     this.model = model;
     this.memory = ex.memory;
     this.scoreFn = ex.score;
-    this.textAt = (WEIGHTS + 4 * model.weights.length + 15) & ~15;
+    this.segmentsFn = ex.segments;
+    this.outAt = (WEIGHTS + 4 * model.weights.length + 15) & ~15;
+    this.textAt = (this.outAt + RECORD * MAX_SEGMENTS + 15) & ~15;
     this.memory.grow(Math.ceil((this.textAt + 65536 * 4) / 65536));
     this.bytes = Buffer.from(this.memory.buffer);
     this.counts = new Int32Array(this.memory.buffer, 0, 1);
     new Uint8Array(this.memory.buffer, CLASSES, 65536).set(classTable(isWordChar));
+    new Uint8Array(this.memory.buffer, FOLD8, 256).set(foldTable());
+    new Uint8Array(this.memory.buffer, SEG8, 256).set(segmentClasses());
     new Float32Array(this.memory.buffer, WEIGHTS, model.weights.length).set(model.weights);
   }
 
@@ -309,21 +800,65 @@ export class LinearModelKernel {
     return instance ? new LinearModelKernel(model, instance, isWordChar) : undefined;
   }
 
+  private reserve(bytes: number): void {
+    const need = this.textAt + bytes;
+    if (need > this.memory.buffer.byteLength) {
+      this.memory.grow(Math.ceil((need - this.memory.buffer.byteLength) / 65536));
+      this.bytes = Buffer.from(this.memory.buffer);
+      this.counts = new Int32Array(this.memory.buffer, 0, 1);
+    }
+  }
+
+  private probability(z: number, count: number): number {
+    if (count === 0) return sigmoid(this.model.bias);
+    return sigmoid(this.model.bias + z * featureScale(count));
+  }
+
   /** `scoreFoldedRange(model, folded, start, end, role)`, bit for bit. */
   score(folded: string, start: number, end: number, role: TextRole): number {
     if (folded !== this.lastText) {
-      const need = this.textAt + 2 * folded.length;
-      if (need > this.memory.buffer.byteLength) {
-        this.memory.grow(Math.ceil((need - this.memory.buffer.byteLength) / 65536));
-        this.bytes = Buffer.from(this.memory.buffer);
-        this.counts = new Int32Array(this.memory.buffer, 0, 1);
-      }
+      this.reserve(2 * folded.length);
       this.bytes.write(folded, this.textAt, 2 * folded.length, 'utf16le');
       this.lastText = folded;
     }
     const z = this.scoreFn(this.textAt, start, end, ROLE_SALT[role], (1 << this.model.bits) - 1);
-    const count = this.counts[0] as number;
-    if (count === 0) return sigmoid(this.model.bias);
-    return sigmoid(this.model.bias + z * featureScale(count));
+    return this.probability(z, this.counts[0] as number);
+  }
+
+  /**
+   * The segments of an all-ASCII `text` that `scorableBounds(text, true)` cuts (default limits)
+   * and that read as prose (`proseLike`: at least 60% letters and spaces), each with
+   * `scoreFoldedRange(model, text.toLowerCase(), start, end, role)`, bit for bit. One call
+   * copies the field (a byte per character) and cuts, tests and scores its segments in the
+   * kernel: splitting the text by hand in JavaScript cost as much as scoring it.
+   */
+  scoreAsciiSegments(text: string, role: TextRole): SegmentScores {
+    const n = text.length;
+    this.reserve(n + 2);
+    this.bytes.write(text, this.textAt, n, 'latin1');
+    // Two zero bytes after the text: look-aheads past its end read characters of no class.
+    this.bytes[this.textAt + n] = 0;
+    this.bytes[this.textAt + n + 1] = 0;
+    this.lastText = undefined;
+    const written = this.segmentsFn(
+      this.textAt,
+      n,
+      ROLE_SALT[role],
+      (1 << this.model.bits) - 1,
+      this.outAt,
+      MAX_SEGMENTS,
+      MAX_SEGMENT_LENGTH,
+    );
+    const count = written / RECORD;
+    const words = new Int32Array(this.memory.buffer, this.outAt, (RECORD / 4) * count);
+    const doubles = new Float64Array(this.memory.buffer, this.outAt, (RECORD / 8) * count);
+    const r = this.result;
+    for (let k = 0; k < count; k++) {
+      r.bounds[2 * k] = words[6 * k] as number;
+      r.bounds[2 * k + 1] = words[6 * k + 1] as number;
+      r.scores[k] = this.probability(doubles[3 * k + 1] as number, words[6 * k + 4] as number);
+    }
+    r.count = count;
+    return r;
   }
 }

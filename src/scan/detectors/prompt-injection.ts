@@ -15,7 +15,7 @@ import { decodeSegments, ROT13_HINT_WORDS, rot13HintAt } from '../text/segment-d
 import { excerpt } from './evidence-text.js';
 import { isAnswerField, roleOfField, splitRequest } from './field-roles.js';
 import { INJECTION_RULES, type InjectionRuleId, RuleScanner } from './injection-rules.js';
-import { bestInjectedSegment, type RangePredictor } from './injection-segments.js';
+import { type AsciiSegmentScorer, bestInjectedSegment, type RangePredictor } from './injection-segments.js';
 import { LinearModelKernel } from './linear-model-kernel.js';
 import {
   isWordChar,
@@ -91,18 +91,39 @@ function rot13Hinted(folded: string): boolean {
   return false;
 }
 
-/** Each model's segment scorer: its WebAssembly kernel when available (per thread), else JavaScript. */
+/** Each model's WebAssembly kernel (per thread; null without WebAssembly). */
+const kernels = new Map<LinearTextModel, LinearModelKernel | null>();
+function kernelOf(model: LinearTextModel): LinearModelKernel | null {
+  let k = kernels.get(model);
+  if (k === undefined) {
+    k = LinearModelKernel.create(model, isWordChar) ?? null;
+    kernels.set(model, k);
+  }
+  return k;
+}
+
+/** Each model's segment scorer: its kernel when available, else JavaScript. */
 const scorers = new Map<LinearTextModel, RangePredictor>();
 function rangeScorer(model: LinearTextModel): RangePredictor {
   let scorer = scorers.get(model);
   if (!scorer) {
-    const k = LinearModelKernel.create(model, isWordChar);
+    const k = kernelOf(model);
     scorer = k
       ? (folded, start, end, role) => k.score(folded, start, end, role)
       : (folded, start, end, role) => scoreFoldedRange(model, folded, start, end, role);
     scorers.set(model, scorer);
   }
   return scorer;
+}
+
+/** Each model's whole-field scorer for ASCII text (its kernel's), if it has a kernel. */
+const asciiScorers = new Map<LinearTextModel, AsciiSegmentScorer | undefined>();
+function asciiScorer(model: LinearTextModel): AsciiSegmentScorer | undefined {
+  if (!asciiScorers.has(model)) {
+    const k = kernelOf(model);
+    asciiScorers.set(model, k ? (text, role) => k.scoreAsciiSegments(text, role) : undefined);
+  }
+  return asciiScorers.get(model);
 }
 
 interface FieldText {
@@ -258,6 +279,7 @@ export const promptInjectionDetector: Detector = {
           fieldFolded,
           rangeScorer(model),
           ascii,
+          asciiScorer(model),
         );
         if (hit) {
           seen.add(`${ft.field}\u0000injection.model`);
