@@ -78,8 +78,70 @@ export function contentWords(folded: string): string[] {
   return out;
 }
 
+/** Occurrence counts of content words in a field (a `Map` of `contentWords`' counts, or {@link FieldWordCounts}). */
+export interface WordCounts {
+  get(word: string): number | undefined;
+}
+
+/** Distinct words counted one by one before a field's words are all cut and counted at once. */
+const LAZY_WORDS = 64;
+
+/**
+ * How often each content word occurs in a folded field, as counting `contentWords(whole)` gives
+ * it. In ASCII text a word is counted where it stands as a whole run of `[a-z0-9]` (an `indexOf`
+ * scan): the topic test asks about a dozen words of a field, and cutting and counting every word
+ * of a long e-mail cost more than the test. Past `LAZY_WORDS` distinct words, or in other text,
+ * all words are counted once.
+ */
+export class FieldWordCounts implements WordCounts {
+  private readonly whole: string;
+  private readonly lazy: boolean;
+  private all: Map<string, number> | undefined;
+  private readonly asked = new Map<string, number>();
+
+  constructor(whole: string) {
+    this.whole = whole;
+    this.lazy = isAscii(whole);
+  }
+
+  get(word: string): number | undefined {
+    if (this.all) return this.all.get(word);
+    if (!this.lazy || this.asked.size >= LAZY_WORDS) {
+      const all = new Map<string, number>();
+      for (const w of contentWords(this.whole)) all.set(w, (all.get(w) ?? 0) + 1);
+      this.all = all;
+      return all.get(word);
+    }
+    let n = this.asked.get(word);
+    if (n === undefined) {
+      n = runCount(this.whole, word);
+      this.asked.set(word, n);
+    }
+    return n > 0 ? n : undefined;
+  }
+}
+
+/**
+ * Occurrences of `word` (a content word) in ASCII `text` as a maximal run of `[a-z0-9]`: the
+ * count `contentWords(text)` holds of it (a word with other characters, or a stop word, occurs
+ * there as no run, and `contentWords` never returns such a word to ask about).
+ */
+function runCount(text: string, word: string): number {
+  const n = text.length;
+  const len = word.length;
+  let count = 0;
+  for (let p = text.indexOf(word); p >= 0; p = text.indexOf(word, p + 1)) {
+    if (
+      (p === 0 || !isAlnum(text.charCodeAt(p - 1))) &&
+      (p + len === n || !isAlnum(text.charCodeAt(p + len)))
+    )
+      count++;
+  }
+  return count;
+}
+
 /** Share of a segment's content words that also occur elsewhere in its field (1 when it has fewer than two). */
-export function topicOverlap(segmentFolded: string, fieldCounts: ReadonlyMap<string, number>): number {
+export function topicOverlap(segmentFolded: string, fieldCounts: WordCounts): number {
   const words = contentWords(segmentFolded);
   if (words.length < 2) return 1;
   const own = new Map<string, number>();
@@ -164,7 +226,7 @@ export function bestInjectedSegment(
   scoreAscii?: AsciiSegmentScorer,
 ): SegmentHit | undefined {
   let best: SegmentHit | undefined;
-  let fieldCounts: Map<string, number> | undefined;
+  let fieldCounts: FieldWordCounts | undefined;
   // ASCII folds character for character, so segments are cut from the folded field instead of folded one by one.
   const ascii = textAscii ?? isAscii(text);
   let whole = textFolded ?? (ascii ? text.toLowerCase() : undefined);
@@ -204,9 +266,8 @@ export function bestInjectedSegment(
     let offTopic = false;
     if (score < thresholds.strong) {
       if (!fieldCounts) {
-        fieldCounts = new Map();
         whole ??= foldText(text);
-        for (const w of contentWords(whole)) fieldCounts.set(w, (fieldCounts.get(w) ?? 0) + 1);
+        fieldCounts = new FieldWordCounts(whole);
       }
       if (topicOverlap(folded, fieldCounts) > MAX_OVERLAP) continue;
       offTopic = true;

@@ -9,7 +9,7 @@ import {
   foldText,
 } from '../text/normalization.js';
 import { execRule, INJECTION_RULES, RuleScanner } from './injection-rules.js';
-import { contentWords } from './injection-segments.js';
+import { contentWords, FieldWordCounts } from './injection-segments.js';
 import { promptInjectionDetector } from './prompt-injection.js';
 import { chatRecord, ctx, instructionRecord, textRecord } from './test-support/records.js';
 
@@ -286,6 +286,42 @@ describe('prompt-injection detector', () => {
       expect(contentWords(text), text).toEqual(ref);
     }
     expect(contentWords('naïve café 1234 abc')).toEqual(['naïve', 'café', '1234']);
+  });
+
+  it("counts a field's content words on demand as counting all of contentWords does (fuzzed)", () => {
+    const rnd = seededRandom(19);
+    const units = [
+      'word',
+      'words',
+      'sword',
+      'wordy',
+      'abcd',
+      'ab',
+      'cd',
+      '1234',
+      '0',
+      ' ',
+      '.',
+      '-',
+      '_',
+      '\n',
+      'é',
+      'that',
+    ];
+    for (let round = 0; round < 1500; round++) {
+      let whole = '';
+      for (let k = Math.floor(rnd() * 80); k > 0; k--)
+        whole += units[Math.floor(rnd() * units.length)] as string;
+      const all = new Map<string, number>();
+      for (const w of contentWords(whole)) all.set(w, (all.get(w) ?? 0) + 1);
+      // Every word the field holds, words it holds only inside longer runs, and words it lacks,
+      // asked in random order (the lazy counts switch to counting everything after 64 words).
+      const asked = [...all.keys(), 'word', 'words', 'abcd', 'wordword', 'abcdabcd', '12340', 'zzzz'];
+      for (let k = 0; k < (round % 7 === 0 ? 80 : 0); k++) asked.push(`w${k}xyz`);
+      asked.sort(() => rnd() - 0.5);
+      const counts = new FieldWordCounts(whole);
+      for (const w of asked) expect(counts.get(w), `${w} in ${JSON.stringify(whole)}`).toBe(all.get(w));
+    }
   });
 
   it('masks data in exfiltration URLs', () => {
