@@ -26,7 +26,7 @@ import { sortedPartitionsThreaded, THREADED_MIN_TOKENS } from './gram-census-thr
 import { classifyHarm } from './harm-taxonomy.js';
 import { classifyStance } from './response-stance.js';
 import { benjaminiHochberg, logBinomialUpperTail, logHypergeometricUpperTail } from './trigger-statistics.js';
-import { GAP, hashToken, TOKEN_SEP, triggerTokens } from './trigger-tokens.js';
+import { GAP, hashToken, triggerTokens, triggerTokenTexts } from './trigger-tokens.js';
 
 /**
  * `backdoor-trigger`: mines tokens and phrases (1-4-grams, rare strings,
@@ -66,13 +66,16 @@ const OptionsSchema = z
 type Options = z.output<typeof OptionsSchema>;
 
 /**
- * What a worker sends per record: the request side's folded tokens (joined, to cut gram texts
- * from) with their hashes, and the outcome keys. The aggregator regenerates the grams from the
- * hashes at the end (see `gram-census.ts`).
+ * What a worker sends per record: the hashes of the request side's folded tokens, the raw text
+ * they are cut from (gram texts are cut from it again only for reported candidates), and the
+ * outcome keys. The aggregator regenerates the grams from the hashes at the end (see
+ * `gram-census.ts`).
  */
 export interface TriggerObservation {
-  /** Folded request tokens joined by U+0001 (one string clones far cheaper than hundreds). */
-  tokens: string;
+  /** The tokens' raw text (`TriggerTokens.source`: head runs, then tail runs). */
+  source: string;
+  /** Characters of `source` that are the head. */
+  headLength: number;
   /** 32-bit FNV-1a hash of each token (0 for a break). */
   hashes: Uint32Array;
   /** Indices of break tokens (the gap between head and tail), which no gram spans. */
@@ -105,7 +108,13 @@ function observe(record: DatasetRecord): TriggerObservation | undefined {
   if (!request.trim()) return undefined;
   if (record.shape === 'classification' && record.label === undefined) return undefined;
   const t = triggerTokens(request);
-  const base = { tokens: t.tokens.join(TOKEN_SEP), hashes: t.hashes, breaks: t.breaks, carets: t.carets };
+  const base = {
+    source: t.source,
+    headLength: t.headLength,
+    hashes: t.hashes,
+    breaks: t.breaks,
+    carets: t.carets,
+  };
   if (record.shape === 'classification') {
     return { ...base, outcomes: [`label:${record.label}`], label: record.label as string };
   }
@@ -266,15 +275,16 @@ const MAX_LABELS = 64;
 const LOCAL_MASK = (1 << LOCAL_BITS) - 1;
 
 /**
- * Counts in `finish` (see `gram-census.ts`); per record it keeps the token hashes, the joined
- * tokens (gram texts are cut from them only for reported candidates), the outcome ids and label.
+ * Counts in `finish` (see `gram-census.ts`); per record it keeps the token hashes, the tokens'
+ * raw text (gram texts are cut from it only for reported candidates), the outcome ids and label.
  */
 class TriggerAggregator implements Aggregator<TriggerObservation> {
   private readonly opts: Options;
   /** Records mined: `maxRecords`, and at most what a token pool addresses. */
   private readonly limit: number;
   private readonly refs: RecordRef[] = [];
-  private readonly texts: string[] = [];
+  private readonly sources: string[] = [];
+  private readonly headLengths: number[] = [];
   private readonly pool = new TokenPool();
   /** Pool positions of tokens starting with `^`. */
   private readonly carets = new Set<number>();
@@ -302,7 +312,8 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
     this.pool.append(o.hashes, o.breaks);
     for (const c of o.carets) this.carets.add(base + c);
     this.refs.push(ref);
-    this.texts.push(o.tokens);
+    this.sources.push(o.source);
+    this.headLengths.push(o.headLength);
     for (const out of o.outcomes) {
       let id = this.outcomeIds.get(out);
       if (id === undefined) {
@@ -561,7 +572,7 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
     out.ids.length = 0;
     out.slow = !localIsPrefix(local) && this.carets.has(at);
     if (out.slow) {
-      const text = gramText((this.texts[r] as string).split(TOKEN_SEP), local);
+      const text = gramText(this.tokenTexts(r), local);
       out.ids.push(...unigramIds(text.replace(/^\^/, '').split(' ')));
       return;
     }
@@ -569,6 +580,11 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
       const id = unigramId(this.pool.hash(at + k));
       if (!out.ids.includes(id)) out.ids.push(id);
     }
+  }
+
+  /** The token strings of mined record `r`. */
+  private tokenTexts(r: number): string[] {
+    return triggerTokenTexts(this.sources[r] as string, this.headLengths[r] as number);
   }
 
   /** Benjamini–Hochberg over the `kept` pairs, then merging, ranking and the findings. */
@@ -590,7 +606,7 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
       const r = at >>> LOCAL_BITS;
       let tokens = split.get(r);
       if (!tokens) {
-        tokens = (this.texts[r] as string).split(TOKEN_SEP);
+        tokens = this.tokenTexts(r);
         split.set(r, tokens);
       }
       return gramText(tokens, at & LOCAL_MASK);

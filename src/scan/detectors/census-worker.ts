@@ -1,21 +1,24 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { PartitionBuffers, type PoolArrays, sortPartition } from './gram-census.js';
+import { PartitionBuffers, type PoolArrays, sortPartitionGroup } from './gram-census.js';
 
 /**
- * Worker entry of `sortedPartitionsThreaded`: sorts the partitions it is sent over the shared
- * pool arrays and posts each back as exact-size arrays (transferred, not copied).
+ * Worker entry of `sortedPartitionsThreaded`: sorts the partition groups it is sent over the
+ * shared pool arrays and posts each partition back as exact-size arrays (transferred, not copied).
  */
 export interface CensusWorkerData {
   arrays: PoolArrays;
   partitions: number;
+  /** Partitions regenerated per pass (the `count` of every message). */
+  group: number;
   capacity: number;
 }
 
 const setup = workerData as CensusWorkerData;
-const buffers = new PartitionBuffers(setup.capacity);
-parentPort?.on('message', (msg: { part: number }) => {
-  const sorted = sortPartition(setup.arrays, msg.part, setup.partitions, buffers);
-  const ids = sorted.ids.slice(0, sorted.length);
-  const occ = sorted.occ.slice(0, sorted.length);
-  parentPort?.postMessage({ part: msg.part, ids, occ, length: sorted.length }, [ids.buffer, occ.buffer]);
+const buffers = new PartitionBuffers(setup.capacity, setup.group);
+parentPort?.on('message', (msg: { first: number }) => {
+  sortPartitionGroup(setup.arrays, msg.first, setup.group, setup.partitions, buffers, (part, sorted) => {
+    const ids = sorted.ids.slice(0, sorted.length);
+    const occ = sorted.occ.slice(0, sorted.length);
+    parentPort?.postMessage({ part, ids, occ, length: sorted.length }, [ids.buffer, occ.buffer]);
+  });
 });

