@@ -83,61 +83,108 @@ export interface WordCounts {
   get(word: string): number | undefined;
 }
 
-/** Distinct words counted one by one before a field's words are all cut and counted at once. */
-const LAZY_WORDS = 64;
+/**
+ * Hash table of a field's runs for {@link FieldWordCounts}, shared by all instances (only the
+ * latest one's build is live; an older instance rebuilds): per slot the run's hash, its count,
+ * its first start and its length (0: empty slot, -1: runs of different text share the hash).
+ */
+let runTable = new Int32Array(4096);
+let runTableOwner: object | undefined;
+
+/** FNV-1a of `text[from, to)`. */
+function runHash(text: string, from: number, to: number): number {
+  let h = 0x811c9dc5 | 0;
+  for (let i = from; i < to; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h;
+}
 
 /**
  * How often each content word occurs in a folded field, as counting `contentWords(whole)` gives
- * it. In ASCII text a word is counted where it stands as a whole run of `[a-z0-9]` (an `indexOf`
- * scan): the topic test asks about a dozen words of a field, and cutting and counting every word
- * of a long e-mail cost more than the test. Past `LAZY_WORDS` distinct words, or in other text,
- * all words are counted once.
+ * it. For ASCII text one pass hashes every maximal run of `[a-z0-9]` of four or more characters
+ * into a table (no word strings are cut), and a word's count is looked up there and confirmed
+ * against the text at the run's first occurrence; cutting and counting every word of a long
+ * e-mail as strings cost more than the topic test it serves. Other text, or two different runs
+ * with the same hash, count all words as strings once.
  */
 export class FieldWordCounts implements WordCounts {
   private readonly whole: string;
-  private readonly lazy: boolean;
+  private readonly ascii: boolean;
   private all: Map<string, number> | undefined;
-  private readonly asked = new Map<string, number>();
+  private mask = -1;
 
   constructor(whole: string) {
     this.whole = whole;
-    this.lazy = isAscii(whole);
+    this.ascii = isAscii(whole);
   }
 
   get(word: string): number | undefined {
     if (this.all) return this.all.get(word);
-    if (!this.lazy || this.asked.size >= LAZY_WORDS) {
-      const all = new Map<string, number>();
-      for (const w of contentWords(this.whole)) all.set(w, (all.get(w) ?? 0) + 1);
-      this.all = all;
-      return all.get(word);
+    if (!this.ascii) return this.countAll().get(word);
+    if (runTableOwner !== this) this.build();
+    const t = runTable;
+    const h = runHash(word, 0, word.length);
+    for (let s = h & this.mask; ; s = (s + 1) & this.mask) {
+      const len = t[4 * s + 3] as number;
+      if (len === 0) return undefined;
+      if (t[4 * s] !== h) continue;
+      if (len < 0) return this.countAll().get(word);
+      return len === word.length && this.whole.startsWith(word, t[4 * s + 2] as number)
+        ? (t[4 * s + 1] as number)
+        : undefined;
     }
-    let n = this.asked.get(word);
-    if (n === undefined) {
-      n = runCount(this.whole, word);
-      this.asked.set(word, n);
+  }
+
+  private countAll(): Map<string, number> {
+    const all = new Map<string, number>();
+    for (const w of contentWords(this.whole)) all.set(w, (all.get(w) ?? 0) + 1);
+    this.all = all;
+    return all;
+  }
+
+  private build(): void {
+    const text = this.whole;
+    const n = text.length;
+    let slots = 16;
+    while (slots < (2 * n) / 5 + 2) slots *= 2;
+    if (runTable.length < 4 * slots) runTable = new Int32Array(4 * slots);
+    const t = runTable;
+    t.fill(0, 0, 4 * slots);
+    const mask = slots - 1;
+    for (let i = 0; i < n; i++) {
+      if (!isAlnum(text.charCodeAt(i))) continue;
+      let j = i + 1;
+      while (j < n && isAlnum(text.charCodeAt(j))) j++;
+      const len = j - i;
+      if (len >= 4) {
+        const h = runHash(text, i, j);
+        for (let s = h & mask; ; s = (s + 1) & mask) {
+          const at = 4 * s;
+          const seen = t[at + 3] as number;
+          if (seen === 0) {
+            t[at] = h;
+            t[at + 1] = 1;
+            t[at + 2] = i;
+            t[at + 3] = len;
+            break;
+          }
+          if (t[at] !== h) continue;
+          if (seen > 0 && seen === len && sameRun(text, t[at + 2] as number, i, len))
+            t[at + 1] = (t[at + 1] as number) + 1;
+          else t[at + 3] = -1;
+          break;
+        }
+      }
+      i = j;
     }
-    return n > 0 ? n : undefined;
+    this.mask = mask;
+    runTableOwner = this;
   }
 }
 
-/**
- * Occurrences of `word` (a content word) in ASCII `text` as a maximal run of `[a-z0-9]`: the
- * count `contentWords(text)` holds of it (a word with other characters, or a stop word, occurs
- * there as no run, and `contentWords` never returns such a word to ask about).
- */
-function runCount(text: string, word: string): number {
-  const n = text.length;
-  const len = word.length;
-  let count = 0;
-  for (let p = text.indexOf(word); p >= 0; p = text.indexOf(word, p + 1)) {
-    if (
-      (p === 0 || !isAlnum(text.charCodeAt(p - 1))) &&
-      (p + len === n || !isAlnum(text.charCodeAt(p + len)))
-    )
-      count++;
-  }
-  return count;
+/** `text.slice(a, a + len) === text.slice(b, b + len)` without the slices. */
+function sameRun(text: string, a: number, b: number, len: number): boolean {
+  for (let k = 0; k < len; k++) if (text.charCodeAt(a + k) !== text.charCodeAt(b + k)) return false;
+  return true;
 }
 
 /** Share of a segment's content words that also occur elsewhere in its field (1 when it has fewer than two). */
