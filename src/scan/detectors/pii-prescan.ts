@@ -1,4 +1,15 @@
 import { isJsWhitespace } from '../text/whitespace.js';
+import {
+  lazyWasmModule,
+  memarg,
+  name,
+  section,
+  sleb,
+  uleb,
+  WASM_HEADER,
+  type WasmInstance,
+  type WasmMemory,
+} from './wasm-encoding.js';
 
 /**
  * Where the PII patterns can start, found with native searches so that each pattern runs
@@ -172,4 +183,562 @@ function signoffs(text: string, signoff: number[]): void {
     for (const s of SIGNOFFS)
       if (end - s.length >= 0 && text.startsWith(s, end - s.length)) signoff.push(end - s.length);
   }
+}
+
+/**
+ * The digit-led PII kinds, in the order their candidate lists are kept (and their loops run):
+ * card, IBAN, SSN, spaced SSN, phone, IPv4, NINO, DNI, NIR, CPF, bare digit ids, US address, EU address.
+ */
+export const RUN_KINDS = 13;
+
+/**
+ * The digit runs of a text sorted into the kinds whose pattern can start at (or just before)
+ * each: necessary conditions on the run's length and the characters around it only (each kind's
+ * loop re-checks its own, and the sticky pattern decides). Reused by the next call.
+ */
+export interface RunCandidates {
+  runs: DigitRuns;
+  /** Kind `k`'s runs (indices, ascending) are `list[from[k]]` up to `list[to[k]]` (exclusive). */
+  list: Int32Array;
+  from: Int32Array;
+  to: Int32Array;
+}
+
+// Character classes of the run classification (one byte per UTF-16 code unit, for the kernel).
+const DIGIT = 1;
+const UPPER = 2;
+const LOWER = 4;
+const WS = 8;
+const WORD = 16;
+/** `[ .-]`, PHONE_RE's separators. */
+const PHONE_SEP = 32;
+/** The last characters of EU_ADDRESS_RE's street suffixes (e, ., g, z, m, n, t). */
+const EU_LAST = 64;
+/** `[\w+/.:-]`, PHONE_RE's look-behind: no digit-led phone starts right after one. */
+const PHONE_BLOCKED = 128;
+
+function classOf(c: number): number {
+  let k = 0;
+  if (c >= 48 && c <= 57) k |= DIGIT | WORD | PHONE_BLOCKED;
+  if (c >= 65 && c <= 90) k |= UPPER | WORD | PHONE_BLOCKED;
+  if (c >= 97 && c <= 122) k |= LOWER | WORD | PHONE_BLOCKED;
+  if (c === 95 || c === 43 || c === 47 || c === 46 || c === 58 || c === 45) k |= PHONE_BLOCKED;
+  if (c === 95) k |= WORD;
+  if (isJsWhitespace(c)) k |= WS;
+  if (c === 32 || c === 46 || c === 45) k |= PHONE_SEP;
+  if (c === 101 || c === 46 || c === 103 || c === 122 || c === 109 || c === 110 || c === 116) k |= EU_LAST;
+  return k;
+}
+
+const CLASS = new Uint8Array(65536);
+for (let c = 0; c < 65536; c++) CLASS[c] = classOf(c);
+
+const cls = (c: number): number => (c < 0 ? 0 : (CLASS[c] as number));
+
+/** Appends run `r` to kind `k`'s list. */
+function push(list: Int32Array, to: Int32Array, k: number, r: number): void {
+  list[to[k] as number] = r;
+  to[k] = (to[k] as number) + 1;
+}
+
+/** The candidate lists of the JavaScript path (no WebAssembly), grown as needed. */
+let jsList = new Int32Array(RUN_KINDS * 1024);
+const JS_RESULT: RunCandidates = {
+  runs: result,
+  list: jsList,
+  from: new Int32Array(RUN_KINDS),
+  to: new Int32Array(RUN_KINDS),
+};
+
+/**
+ * `runCandidates` in JavaScript: the digit runs from `digitRuns`, then one pass sorting them
+ * (kind `k`'s list starts at `k * runs`). The kernel below computes the same lists.
+ */
+export function runCandidatesJs(text: string): RunCandidates {
+  const scan = digitRuns(text);
+  const { runs, runStarts, runEnds } = scan;
+  if (jsList.length < RUN_KINDS * runs) jsList = new Int32Array(RUN_KINDS * runs * 2);
+  const list = jsList;
+  const { from, to } = JS_RESULT;
+  for (let k = 0; k < RUN_KINDS; k++) from[k] = to[k] = k * runs;
+  for (let r = 0; r < runs; r++) {
+    const p = runStarts[r] as number;
+    const e = runEnds[r] as number;
+    const n = e - p;
+    const before = codeAt(text, p - 1);
+    const after = codeAt(text, e);
+    const cb = cls(before);
+    const cb2 = cls(codeAt(text, p - 2));
+    const ca = cls(after);
+    const nextDigit = (cls(codeAt(text, e + 1)) & DIGIT) !== 0;
+    const lead = codeAt(text, p);
+    // A short run inside a word or base64 (ASCII letters on both sides) can only end an IBAN's
+    // or NINO's capitals or start a NIR before a Corsican 2A/2B.
+    if (n < 7 && ca & (UPPER | LOWER) && cb & (UPPER | LOWER)) {
+      if (cb & cb2 & UPPER) {
+        if (n >= 2) push(list, to, 1, r);
+        if (n === 2 || n === 4 || n === 6) push(list, to, 6, r);
+      }
+      if ((after === 65 || after === 66) && (lead === 49 || lead === 50)) push(list, to, 8, r);
+      continue;
+    }
+    // A short run between a letter after it and, before it, ASCII neither a capital nor
+    // whitespace (inside words, hex and base64) fits no kind: each needs 7+ digits, a capital or
+    // space before, or a separator after; except NIR's Corsican 2A/2B.
+    if (
+      n < 7 &&
+      ca & (UPPER | LOWER) &&
+      before >= 0 &&
+      before < 128 &&
+      !(cb & (UPPER | WS)) &&
+      after !== 65 &&
+      after !== 66
+    )
+      continue;
+    // Card: 13+ digits joined by single spaces or dashes, no dash before.
+    if (before !== 45 && (n >= 13 || ((after === 32 || after === 45) && nextDigit))) push(list, to, 0, r);
+    if (n >= 2 && cb & cb2 & UPPER) push(list, to, 1, r);
+    if (n === 3 && after === 45) push(list, to, 2, r);
+    // `\d{3} ?\d{2} ?\d{4}(?!\d)`: 9 digits, or 3 or 5 then a space and a digit.
+    if (n === 9 || ((n === 3 || n === 5) && after === 32 && nextDigit)) push(list, to, 3, r);
+    if (
+      before === 43 ||
+      (before === 40 && n <= 4 && after === 41) ||
+      (n >= 2 && n <= 5 && ca & PHONE_SEP && nextDigit && !(cb & PHONE_BLOCKED))
+    )
+      push(list, to, 4, r);
+    // IPV4_RE's look-behind `(?<![\w.])` (the inner octets of every address fail it).
+    if (n <= 3 && after === 46 && nextDigit && !(cb & WORD) && before !== 46) push(list, to, 5, r);
+    if (n === 2 || n === 4 || n === 6) {
+      const s = before === 32 ? p - 3 : p - 2;
+      if (cls(codeAt(text, s)) & cls(codeAt(text, s + 1)) & UPPER) push(list, to, 6, r);
+    }
+    if (n === 7 || n === 8) push(list, to, 7, r);
+    // NIR_RE: 15 digits (or 13 and 2A/2B) with single spaces, so a space after the run precedes a digit.
+    if (
+      (lead === 49 || lead === 50) &&
+      (n >= 14 || (after === 32 && nextDigit) || after === 65 || after === 66)
+    )
+      push(list, to, 8, r);
+    // CPF_RE's look-behind `(?<![\d.])`, DIGITS_ID_RE's `(?<!\d|\d[.,-])`.
+    if (n === 3 && after === 46 && before !== 46) push(list, to, 9, r);
+    if (
+      (n >= 9 || (after === 32 && nextDigit)) &&
+      !((before === 46 || before === 44 || before === 45) && cb2 & DIGIT)
+    )
+      push(list, to, 10, r);
+    if (n <= 5 && ca & WS && cls(codeAt(text, e + 1)) & UPPER) push(list, to, 11, r);
+    if (cb & WS && cb2 & EU_LAST) push(list, to, 12, r);
+  }
+  JS_RESULT.list = list;
+  return JS_RESULT;
+}
+
+/*
+ * The same scan as a WebAssembly kernel: finding the digit runs (8.7 million in the 210 MB
+ * benchmark corpus, a regular-expression call each) and classifying them were the largest cost of
+ * the detector. The kernel walks the text's UTF-16 code units once, then classifies every run
+ * without branches (a run is stored in every list and the list's end moves on only when the
+ * run belongs there), from the one-byte class table above. Its lists equal `runCandidatesJs`'s
+ * (checked in the tests).
+ *
+ * Memory: list ends at 0 (13 i32), the class table at CLASSES, four sentinel code units (0xFFFF:
+ * no class, like a position outside the text), the text at TEXT, four more sentinels, then the
+ * run starts, run ends and the 13 lists, each with room for `cap` runs.
+ */
+const CLASSES = 64;
+const TEXT = CLASSES + 65536 + 8;
+
+const I32 = 0x7f;
+const BLOCK = 0x02;
+const LOOP = 0x03;
+const IF = 0x04;
+const ELSE = 0x05;
+const END = 0x0b;
+const BR = 0x0c;
+const BR_IF = 0x0d;
+const SELECT = 0x1b;
+const LOCAL_GET = 0x20;
+const LOCAL_SET = 0x21;
+const I32_LOAD = 0x28;
+const I32_LOAD8_U = 0x2d;
+const I32_LOAD16_U = 0x2f;
+const I32_STORE = 0x36;
+const I32_CONST = 0x41;
+const I32_EQZ = 0x45;
+const I32_EQ = 0x46;
+const I32_NE = 0x47;
+const I32_LT_U = 0x49;
+const I32_GE_S = 0x4e;
+const I32_LT_S = 0x48;
+const I32_LE_S = 0x4c;
+const I32_ADD = 0x6a;
+const I32_SUB = 0x6b;
+const I32_CTZ = 0x68;
+const I32_MUL = 0x6c;
+// SIMD opcodes (0xfd prefix, LEB128 sub-opcode).
+const simd = (op: number): number[] => [0xfd, ...uleb(op)];
+const V128_LOAD = simd(0x00);
+const V128_CONST = simd(0x0c);
+const I16X8_LT_U = simd(0x30);
+const I16X8_BITMASK = simd(0x84);
+const I16X8_SUB = simd(0x91);
+/** A v128.const immediate: `v` in each of the eight 16-bit lanes. */
+const splat16 = (v: number): number[] =>
+  Array.from({ length: 16 }, (_, i) => (i % 2 === 0 ? v & 0xff : v >> 8));
+const I32_AND = 0x71;
+const I32_OR = 0x72;
+const I32_SHL = 0x74;
+
+type Code = number[];
+const get = (i: number): Code => [LOCAL_GET, ...uleb(i)];
+const set = (i: number): Code => [LOCAL_SET, ...uleb(i)];
+const k32 = (v: number): Code => [I32_CONST, ...sleb(v)];
+const bin = (op: number, a: Code, b: Code): Code => [...a, ...b, op];
+const all = (...xs: Code[]): Code => xs.slice(1).reduce((acc, x) => bin(I32_AND, acc, x), xs[0] as Code);
+const any = (...xs: Code[]): Code => xs.slice(1).reduce((acc, x) => bin(I32_OR, acc, x), xs[0] as Code);
+const eq = (a: Code, v: number): Code => bin(I32_EQ, a, k32(v));
+const ne = (a: Code, v: number): Code => bin(I32_NE, a, k32(v));
+const not = (a: Code): Code => [...a, I32_EQZ];
+/** 1 when class `c` has one of `bits`. */
+const has = (c: Code, bits: number): Code => bin(I32_NE, bin(I32_AND, c, k32(bits)), k32(0));
+/** The code unit at index `x` (an expression) of the text. */
+const unit = (x: Code): Code => [
+  ...bin(I32_ADD, bin(I32_SHL, x, k32(1)), k32(TEXT)),
+  I32_LOAD16_U,
+  ...memarg(1, 0),
+];
+const classAt = (c: Code): Code => [...c, I32_LOAD8_U, ...memarg(0, CLASSES)];
+
+// Parameters: 0 n (code units), 1 rs (byte address of the run starts), 2 cap. Locals follow.
+const N = 0;
+const RS = 1;
+const CAP = 2;
+const [I, RUNS, C, START, R, P, E, LEN, B, B2, A, LEAD, CB, CB2, CA, ND, S] = Array.from(
+  { length: 17 },
+  (_, i) => 3 + i,
+) as [
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+];
+/** Locals holding each list's end (a byte address). */
+const END_AT = (k: number): number => 20 + k;
+
+function scanBody(): number[] {
+  const isDigit = (x: Code): Code => bin(I32_LT_U, bin(I32_SUB, x, k32(48)), k32(10));
+  const len = get(LEN);
+  const lenIs = (...vs: number[]): Code => any(...vs.map((v) => eq(len, v)));
+  const append = (k: number, cond: Code): Code => [
+    ...get(END_AT(k)),
+    ...get(R),
+    I32_STORE,
+    ...memarg(2, 0),
+    ...bin(I32_ADD, get(END_AT(k)), bin(I32_SHL, cond, k32(2))),
+    ...set(END_AT(k)),
+  ];
+  const b = get(B);
+  const a = get(A);
+  const cb = get(CB);
+  const cb2 = get(CB2);
+  const ca = get(CA);
+  const nd = get(ND);
+  const lead = get(LEAD);
+  const leadOneTwo = any(eq(lead, 49), eq(lead, 50));
+  const upperBefore = has(bin(I32_AND, cb, cb2), UPPER);
+  const letters = UPPER | LOWER;
+  const inWord: Code = [
+    ...append(1, all(upperBefore, bin(I32_GE_S, len, k32(2)))),
+    ...append(6, all(upperBefore, lenIs(2, 4, 6))),
+    ...append(8, all(any(eq(a, 65), eq(a, 66)), leadOneTwo)),
+  ];
+  const general: Code = [
+    ...append(0, all(ne(b, 45), any(bin(I32_GE_S, len, k32(13)), all(any(eq(a, 32), eq(a, 45)), nd)))),
+    ...append(1, all(bin(I32_GE_S, len, k32(2)), upperBefore)),
+    ...append(2, all(eq(len, 3), eq(a, 45))),
+    ...append(3, any(eq(len, 9), all(lenIs(3, 5), eq(a, 32), nd))),
+    ...append(
+      4,
+      any(
+        eq(b, 43),
+        all(eq(b, 40), bin(I32_LE_S, len, k32(4)), eq(a, 41)),
+        all(
+          bin(I32_GE_S, len, k32(2)),
+          bin(I32_LE_S, len, k32(5)),
+          has(ca, PHONE_SEP),
+          nd,
+          not(has(cb, PHONE_BLOCKED)),
+        ),
+      ),
+    ),
+    ...append(5, all(bin(I32_LE_S, len, k32(3)), eq(a, 46), nd, not(has(cb, WORD)), ne(b, 46))),
+    // NINO: two capitals right before, or before a space before (select: p - 3 after a space, else p - 2).
+    ...bin(I32_SUB, get(P), k32(3)),
+    ...bin(I32_SUB, get(P), k32(2)),
+    ...eq(b, 32),
+    SELECT,
+    ...set(S),
+    ...append(
+      6,
+      all(
+        lenIs(2, 4, 6),
+        has(bin(I32_AND, classAt(unit(get(S))), classAt(unit(bin(I32_ADD, get(S), k32(1))))), UPPER),
+      ),
+    ),
+    ...append(7, lenIs(7, 8)),
+    ...append(8, all(leadOneTwo, any(bin(I32_GE_S, len, k32(14)), all(eq(a, 32), nd), eq(a, 65), eq(a, 66)))),
+    ...append(9, all(eq(len, 3), eq(a, 46), ne(b, 46))),
+    ...append(
+      10,
+      all(
+        any(bin(I32_GE_S, len, k32(9)), all(eq(a, 32), nd)),
+        not(all(any(eq(b, 46), eq(b, 44), eq(b, 45)), has(cb2, DIGIT))),
+      ),
+    ),
+    ...append(
+      11,
+      all(bin(I32_LE_S, len, k32(5)), has(ca, WS), has(classAt(unit(bin(I32_ADD, get(E), k32(1)))), UPPER)),
+    ),
+    ...append(12, all(has(cb, WS), has(cb2, EU_LAST))),
+  ];
+  const shortInLetters = all(bin(I32_LT_S, len, k32(7)), has(ca, letters));
+  const code: Code = [
+    // Runs: starts at rs, ends at rs + 4 cap. Eight code units are tested per step (most have
+    // no digit); reads past the text stay in the kernel's memory and are cut off at n.
+    ...k32(0),
+    ...set(I),
+    ...k32(0),
+    ...set(RUNS),
+    BLOCK,
+    0x40,
+    LOOP,
+    0x40,
+    BLOCK,
+    0x40,
+    LOOP,
+    0x40,
+    ...bin(I32_GE_S, get(I), get(N)),
+    BR_IF,
+    3,
+    ...bin(I32_ADD, bin(I32_SHL, get(I), k32(1)), k32(TEXT)),
+    ...V128_LOAD,
+    ...memarg(0, 0),
+    ...V128_CONST,
+    ...splat16(48),
+    ...I16X8_SUB,
+    ...V128_CONST,
+    ...splat16(10),
+    ...I16X8_LT_U,
+    ...I16X8_BITMASK,
+    ...set(C),
+    ...get(C),
+    BR_IF,
+    1,
+    ...bin(I32_ADD, get(I), k32(8)),
+    ...set(I),
+    BR,
+    0,
+    END,
+    END,
+    ...bin(I32_ADD, get(I), [...get(C), I32_CTZ]),
+    ...set(I),
+    ...bin(I32_GE_S, get(I), get(N)),
+    BR_IF,
+    1,
+    ...get(I),
+    ...set(START),
+    LOOP,
+    0x40,
+    ...bin(I32_ADD, get(I), k32(1)),
+    ...set(I),
+    // The sentinels after the text end the last run.
+    ...isDigit(unit(get(I))),
+    BR_IF,
+    0,
+    END,
+    ...bin(I32_ADD, get(RS), bin(I32_SHL, get(RUNS), k32(2))),
+    ...get(START),
+    I32_STORE,
+    ...memarg(2, 0),
+    ...bin(I32_ADD, get(RS), bin(I32_SHL, bin(I32_ADD, get(RUNS), get(CAP)), k32(2))),
+    ...get(I),
+    I32_STORE,
+    ...memarg(2, 0),
+    ...bin(I32_ADD, get(RUNS), k32(1)),
+    ...set(RUNS),
+    BR,
+    0,
+    END,
+    END,
+    // List k starts at rs + 4 cap (2 + k).
+    ...Array.from({ length: RUN_KINDS }, (_, k) => [
+      ...bin(I32_ADD, get(RS), bin(I32_SHL, bin(I32_MUL, get(CAP), k32(2 + k)), k32(2))),
+      ...set(END_AT(k)),
+    ]).flat(),
+    // Classify each run.
+    ...k32(0),
+    ...set(R),
+    BLOCK,
+    0x40,
+    LOOP,
+    0x40,
+    ...bin(I32_GE_S, get(R), get(RUNS)),
+    BR_IF,
+    1,
+    ...bin(I32_ADD, get(RS), bin(I32_SHL, get(R), k32(2))),
+    I32_LOAD,
+    ...memarg(2, 0),
+    ...set(P),
+    ...bin(I32_ADD, get(RS), bin(I32_SHL, bin(I32_ADD, get(R), get(CAP)), k32(2))),
+    I32_LOAD,
+    ...memarg(2, 0),
+    ...set(E),
+    ...bin(I32_SUB, get(E), get(P)),
+    ...set(LEN),
+    ...unit(bin(I32_SUB, get(P), k32(1))),
+    ...set(B),
+    ...unit(bin(I32_SUB, get(P), k32(2))),
+    ...set(B2),
+    ...unit(get(E)),
+    ...set(A),
+    ...unit(get(P)),
+    ...set(LEAD),
+    ...classAt(get(B)),
+    ...set(CB),
+    ...classAt(get(B2)),
+    ...set(CB2),
+    ...classAt(get(A)),
+    ...set(CA),
+    ...has(classAt(unit(bin(I32_ADD, get(E), k32(1)))), DIGIT),
+    ...set(ND),
+    ...all(shortInLetters, has(cb, letters)),
+    IF,
+    0x40,
+    ...inWord,
+    ELSE,
+    ...all(shortInLetters, bin(I32_LT_U, b, k32(128)), not(has(cb, UPPER | WS)), ne(a, 65), ne(a, 66)),
+    I32_EQZ,
+    IF,
+    0x40,
+    ...general,
+    END,
+    END,
+    ...bin(I32_ADD, get(R), k32(1)),
+    ...set(R),
+    BR,
+    0,
+    END,
+    END,
+    // The list ends, as byte addresses, at 0.
+    ...Array.from({ length: RUN_KINDS }, (_, k) => [
+      ...k32(4 * k),
+      ...get(END_AT(k)),
+      I32_STORE,
+      ...memarg(2, 0),
+    ]).flat(),
+    ...get(RUNS),
+    END,
+  ];
+  const locals = [1, ...uleb(END_AT(RUN_KINDS) - 3), I32];
+  const fn = [...locals, ...code];
+  return [...uleb(fn.length), ...fn];
+}
+
+function kernelBytes(): Uint8Array {
+  const type = [1, 0x60, 3, I32, I32, I32, 1, I32];
+  const exports = [2, ...name('memory'), 0x02, 0, ...name('scan'), 0x00, 0];
+  return Uint8Array.from([
+    ...WASM_HEADER,
+    ...section(1, type),
+    ...section(3, [1, 0]),
+    ...section(5, [1, 0x00, 2]),
+    ...section(7, exports),
+    ...section(10, [1, ...scanBody()]),
+  ]);
+}
+
+/** Compiled once per thread; undefined without WebAssembly. */
+const instantiate = lazyWasmModule(kernelBytes);
+
+type ScanFn = (n: number, rs: number, cap: number) => number;
+
+/** One kernel instance per thread, with views of its memory. */
+class RunKernel {
+  private readonly memory: WasmMemory;
+  private readonly scanFn: ScanFn;
+  private bytes: Buffer;
+  private words: Int32Array;
+  private readonly runs: DigitRuns = { runs: 0, runStarts: new Int32Array(0), runEnds: new Int32Array(0) };
+  private readonly result: RunCandidates;
+
+  constructor(instance: WasmInstance) {
+    const ex = instance.exports as { memory: WasmMemory; scan: ScanFn };
+    this.memory = ex.memory;
+    this.scanFn = ex.scan;
+    this.bytes = Buffer.from(this.memory.buffer);
+    this.words = new Int32Array(this.memory.buffer);
+    this.bytes.set(CLASS, CLASSES);
+    this.result = {
+      runs: this.runs,
+      list: this.words,
+      from: new Int32Array(RUN_KINDS),
+      to: new Int32Array(RUN_KINDS),
+    };
+  }
+
+  candidates(text: string): RunCandidates {
+    const n = text.length;
+    const cap = (n + 1) >> 1;
+    const rs = (TEXT + 2 * n + 8 + 15) & ~15;
+    const need = rs + 4 * cap * (2 + RUN_KINDS);
+    if (need > this.memory.buffer.byteLength) {
+      this.memory.grow(Math.ceil((need - this.memory.buffer.byteLength) / 65536));
+      this.bytes = Buffer.from(this.memory.buffer);
+      this.words = new Int32Array(this.memory.buffer);
+      this.result.list = this.words;
+    }
+    const { bytes, words, result } = this;
+    bytes.fill(0xff, TEXT - 8, TEXT);
+    bytes.write(text, TEXT, 2 * n, 'utf16le');
+    bytes.fill(0xff, TEXT + 2 * n, TEXT + 2 * n + 8);
+    const runs = this.scanFn(n, rs, cap);
+    const starts = rs >> 2;
+    this.runs.runs = runs;
+    this.runs.runStarts = words.subarray(starts, starts + runs);
+    this.runs.runEnds = words.subarray(starts + cap, starts + cap + runs);
+    for (let k = 0; k < RUN_KINDS; k++) {
+      result.from[k] = starts + cap * (2 + k);
+      result.to[k] = (words[k] as number) >> 2;
+    }
+    return result;
+  }
+}
+
+let kernel: RunKernel | null | undefined;
+
+/**
+ * The digit runs of `text` and, per digit-led kind, the runs its pattern can start at or just
+ * before: from the WebAssembly kernel when the runtime has one, else `runCandidatesJs`. The
+ * result is reused by the next call.
+ */
+export function runCandidates(text: string): RunCandidates {
+  if (kernel === undefined) {
+    const instance = instantiate();
+    kernel = instance ? new RunKernel(instance) : null;
+  }
+  return kernel ? kernel.candidates(text) : runCandidatesJs(text);
 }

