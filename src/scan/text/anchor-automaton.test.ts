@@ -55,6 +55,33 @@ describe('AnchorAutomaton', () => {
     }
   });
 
+  it('gives the pairs of the JavaScript walk, in the same order, from its WebAssembly kernel (chunked texts)', () => {
+    const rnd = seededRandom(11);
+    const alphabet = 'abc d\u00e9\u4e00';
+    const pick = (n: number) =>
+      Array.from({ length: n }, () => alphabet[Math.floor(rnd() * alphabet.length)] as string).join('');
+    for (let round = 0; round < 60; round++) {
+      // Long words too: a chunk's walk starts that far before the chunk.
+      const words = Array.from({ length: 1 + Math.floor(rnd() * 12) }, () =>
+        pick(1 + Math.floor(rnd() * (round % 3 === 0 ? 40 : 4))),
+      );
+      const a = new AnchorAutomaton(words, round % 2 === 0 ? { x: 'a', y: ' ' } : {});
+      for (let t = 0; t < 6; t++) {
+        // Short texts walk as one chunk, long ones as four; 'x' and 'y' stand for aliased letters.
+        const text = pick(Math.floor(rnd() * (t % 2 === 0 ? 300 : 6000))).replace(/b/g, () =>
+          rnd() < 0.1 ? 'x' : 'b',
+        );
+        const got = a.scan(text);
+        const wasm = Array.from(got.pairs.subarray(0, 2 * got.count));
+        const js = a.scanJs(text);
+        expect(wasm).toEqual(Array.from(js.pairs.subarray(0, 2 * js.count)));
+      }
+    }
+    // A text with more occurrences than the kernel's regions hold is walked in JavaScript.
+    const dense = new AnchorAutomaton(['a', 'aa', 'aaa']);
+    expect(dense.scan('a'.repeat(5000)).count).toBe(3 * 5000 - 3);
+  });
+
   it('rejects an empty word', () => {
     expect(() => new AnchorAutomaton(['a', ''])).toThrow(/empty/);
   });
