@@ -85,26 +85,44 @@ const PLAIN = 0;
 const BREAK = 1;
 const CARET = 2;
 
-/** Collects token hashes and kinds, and the token strings when `texts` is given. */
+/**
+ * Collects token hashes and kinds (typed arrays: hashes above 2^31 would make a plain array one
+ * of boxed doubles), and the token strings when it keeps texts.
+ */
 class TokenSink {
-  hashes: number[] = [];
-  kinds: number[] = [];
+  hashes = new Uint32Array(320);
+  kinds = new Uint8Array(320);
+  count = 0;
   readonly texts: string[] | undefined;
 
   constructor(keepTexts: boolean) {
     this.texts = keepTexts ? [] : undefined;
   }
 
-  get count(): number {
-    return this.hashes.length;
+  private add(hash: number, kind: number): void {
+    if (this.count === this.hashes.length) {
+      const hashes = new Uint32Array(this.count * 2);
+      hashes.set(this.hashes);
+      this.hashes = hashes;
+      const kinds = new Uint8Array(this.count * 2);
+      kinds.set(this.kinds);
+      this.kinds = kinds;
+    }
+    this.hashes[this.count] = hash;
+    this.kinds[this.count++] = kind;
+  }
+
+  /** Empties the sink (hash-only sinks are reused: a typed array costs more to allocate than to fill). */
+  reset(): this {
+    this.count = 0;
+    return this;
   }
 
   /** Adds one cleaned token. */
   push(t: string): void {
     this.texts?.push(t);
     const gap = t === GAP;
-    this.hashes.push(gap ? 0 : hashToken(t));
-    this.kinds.push(gap ? BREAK : t.charCodeAt(0) === 94 ? CARET : PLAIN);
+    this.add(gap ? 0 : hashToken(t), gap ? BREAK : t.charCodeAt(0) === 94 ? CARET : PLAIN);
   }
 
   /** Tokens of the run `text[a, b)` (no ASCII whitespace inside; `ascii` when every code unit is). */
@@ -152,17 +170,21 @@ class TokenSink {
     const first = text.charCodeAt(lo);
     // A NUL-led chunk may spell the gap token itself (as the string path, it counts as a break).
     const gap = first === 0 && hi - lo === GAP.length && text.startsWith(GAP, lo);
-    this.hashes.push(gap ? 0 : h >>> 0);
-    this.kinds.push(gap ? BREAK : first === 94 ? CARET : PLAIN);
+    this.add(gap ? 0 : h >>> 0, gap ? BREAK : first === 94 ? CARET : PLAIN);
   }
 }
+
+/** The hash-only sinks `triggerTokens` reuses (it runs to completion, so one pair per thread). */
+const HEAD_SCRATCH = new TokenSink(false);
+const TAIL_SCRATCH = new TokenSink(false);
 
 /** Tokens of one text: the head sink, and the tail runs (last run first) when the text is long. */
 interface Tokenised {
   head: TokenSink;
   /** End of the run holding the last head token kept (`HEAD_TOKENS`th), or of the text. */
   headEnd: number;
-  tail?: { runs: TokenSink[]; start: number; end: number };
+  /** The tail's runs, tokenised forwards (their last `TAIL_TOKENS` tokens are the tail). */
+  tail?: { sink: TokenSink; start: number; end: number };
 }
 
 /** Whether the run `runEnd` last measured is all ASCII (a second result without an allocation). */
@@ -207,7 +229,7 @@ function countTokens(text: string, i: number, n: number, budget: number): number
  * head and tail are never hashed.
  */
 function tokenise(text: string, n: number, keepTexts: boolean): Tokenised {
-  const head = new TokenSink(keepTexts);
+  const head = keepTexts ? new TokenSink(true) : HEAD_SCRATCH.reset();
   const limit = HEAD_TOKENS + TAIL_TOKENS;
   const stop = keepTexts ? limit + 1 : HEAD_TOKENS;
   let headEnd = 0;
@@ -232,8 +254,8 @@ function tokenise(text: string, n: number, keepTexts: boolean): Tokenised {
     else long = true;
   }
   if (!long) return { head, headEnd: n };
-  // More than HEAD + TAIL tokens: the tail is tokenised run by run from the end.
-  const runs: TokenSink[] = [];
+  // More than HEAD + TAIL tokens: the tail starts at the run that brings the count from the end
+  // to TAIL_TOKENS (runs counted backwards), and is tokenised forwards from there.
   let count = 0;
   let j = n;
   while (j > 0 && count < TAIL_TOKENS) {
@@ -248,13 +270,25 @@ function tokenise(text: string, n: number, keepTexts: boolean): Tokenised {
       if (isCut(c)) break;
       bits |= c;
     }
-    const sink = new TokenSink(keepTexts);
-    sink.run(text, k, j, bits < 128);
-    runs.push(sink);
-    count += sink.count;
+    count += bits < 128 ? Math.ceil((j - k) / 40) : countTokens(text, k, j, TAIL_TOKENS);
     j = k;
   }
-  return { head, headEnd, tail: { runs, start: j, end: n } };
+  const tail = keepTexts ? new TokenSink(true) : TAIL_SCRATCH.reset();
+  tokenRuns(text, j, n, tail);
+  return { head, headEnd, tail: { sink: tail, start: j, end: n } };
+}
+
+/** Tokenises every run of `text[i, n)` into `sink`. */
+function tokenRuns(text: string, i: number, n: number, sink: TokenSink): void {
+  while (i < n) {
+    if (isCut(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    const j = runEnd(text, i, n);
+    sink.run(text, i, j, runAscii);
+    i = j;
+  }
 }
 
 /**
@@ -264,52 +298,35 @@ function tokenise(text: string, n: number, keepTexts: boolean): Tokenised {
 export function triggerTokens(text: string): TriggerTokens {
   const n = Math.min(text.length, MAX_CHARS);
   const t = tokenise(text, n, false);
-  const hashes: number[] = [];
-  const kinds: number[] = [];
+  const head = t.head;
+  const count = t.tail ? HEAD_TOKENS + 1 + TAIL_TOKENS : head.count;
+  const hashes = new Uint32Array(count);
+  const kinds = new Uint8Array(count);
   let source: string;
   let headLength: number;
   if (!t.tail) {
-    hashes.push(...t.head.hashes);
-    kinds.push(...t.head.kinds);
+    hashes.set(head.hashes.subarray(0, count));
+    kinds.set(head.kinds.subarray(0, count));
     source = n === text.length ? text : text.slice(0, n);
     headLength = source.length;
   } else {
-    const head = t.head;
-    for (let k = 0; k < HEAD_TOKENS; k++) {
-      hashes.push(head.hashes[k] as number);
-      kinds.push(head.kinds[k] as number);
-    }
-    hashes.push(0);
-    kinds.push(BREAK);
-    tail(t.tail.runs, (sink, k) => {
-      hashes.push(sink.hashes[k] as number);
-      kinds.push(sink.kinds[k] as number);
-    });
+    hashes.set(head.hashes.subarray(0, HEAD_TOKENS));
+    kinds.set(head.kinds.subarray(0, HEAD_TOKENS));
+    kinds[HEAD_TOKENS] = BREAK; // hash 0
+    const tail = t.tail.sink;
+    hashes.set(tail.hashes.subarray(tail.count - TAIL_TOKENS, tail.count), HEAD_TOKENS + 1);
+    kinds.set(tail.kinds.subarray(tail.count - TAIL_TOKENS, tail.count), HEAD_TOKENS + 1);
     source = text.slice(0, t.headEnd) + text.slice(t.tail.start, t.tail.end);
     headLength = t.headEnd;
   }
   const breaks: number[] = [];
   const carets: number[] = [];
-  for (let k = 0; k < kinds.length; k++) {
+  for (let k = 0; k < count; k++) {
     const kind = kinds[k] as number;
     if (kind === BREAK) breaks.push(k);
     else if (kind === CARET) carets.push(k);
   }
-  return { hashes: Uint32Array.from(hashes), breaks, carets, source, headLength };
-}
-
-/** Calls `each` for the last `TAIL_TOKENS` tokens of the tail runs (collected last run first), in text order. */
-function tail(runs: TokenSink[], each: (sink: TokenSink, k: number) => void): void {
-  let total = 0;
-  for (const r of runs) total += r.count;
-  let skip = total - TAIL_TOKENS;
-  for (let r = runs.length - 1; r >= 0; r--) {
-    const run = runs[r] as TokenSink;
-    for (let k = 0; k < run.count; k++) {
-      if (skip > 0) skip--;
-      else each(run, k);
-    }
-  }
+  return { hashes, breaks, carets, source, headLength };
 }
 
 /**
@@ -322,25 +339,8 @@ export function triggerTokenTexts(source: string, headLength: number): string[] 
   if (headLength >= source.length)
     return (tokenise(source, source.length, true).head.texts as string[]).slice();
   const head = tokenise(source.slice(0, headLength), headLength, true).head.texts as string[];
-  const tailText = source.slice(headLength);
   const runs = new TokenSink(true);
-  // The tail's runs, forward: the same tokens as the backward collection, in text order.
-  let i = 0;
-  while (i < tailText.length) {
-    if (isCut(tailText.charCodeAt(i))) {
-      i++;
-      continue;
-    }
-    let j = i;
-    let bits = 0;
-    for (; j < tailText.length; j++) {
-      const c = tailText.charCodeAt(j);
-      if (isCut(c)) break;
-      bits |= c;
-    }
-    runs.run(tailText, i, j, bits < 128);
-    i = j;
-  }
+  tokenRuns(source, headLength, source.length, runs);
   const tailTexts = runs.texts as string[];
   return [...head.slice(0, HEAD_TOKENS), GAP, ...tailTexts.slice(tailTexts.length - TAIL_TOKENS)];
 }
