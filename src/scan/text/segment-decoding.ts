@@ -5,6 +5,17 @@
  * binary blobs, hashes and ids decode to noise and are dropped.
  */
 
+import {
+  lazyWasmModule,
+  memarg,
+  name,
+  section,
+  sleb,
+  uleb,
+  WASM_HEADER,
+  type WasmInstance,
+  type WasmMemory,
+} from '../detectors/wasm-encoding.js';
 import { isJsWhitespace } from './whitespace.js';
 
 export type Encoding = 'base64' | 'hex' | 'url' | 'rot13' | 'unicode-tags';
@@ -120,6 +131,12 @@ function isHexJoin(text: string, i: number): boolean {
  * the costliest part of decoding).
  */
 export function encodedMatches(text: string): { base64: string[]; hex: string[] } {
+  const kernel = text.length >= KERNEL_MIN_LENGTH ? probeKernel() : undefined;
+  return kernel ? kernel.matches(text) : encodedMatchesJs(text);
+}
+
+/** `encodedMatches` in JavaScript: short texts, no WebAssembly, and the kernel's reference. */
+export function encodedMatchesJs(text: string): { base64: string[]; hex: string[] } {
   const base64: string[] = [];
   const hex: string[] = [];
   const n = text.length;
@@ -129,14 +146,7 @@ export function encodedMatches(text: string): { base64: string[]; hex: string[] 
     while (a > 0 && isBase64Char(text.charCodeAt(a - 1))) a--;
     let b = i + 1;
     while (b < n && isBase64Char(text.charCodeAt(b))) b++;
-    const len = b - a;
-    if (len >= MIN_ENCODED && len <= 2048 && caseMixed(text, a, b) && mayDecodeToText(text, a, b)) {
-      // Padding: as many '=' (at most two) as leave a non-base64 character after them.
-      let pad = 0;
-      while (pad < 2 && b + pad < n && text.charCodeAt(b + pad) === 61) pad++;
-      while (pad > 0 && b + pad < n && isBase64Char(text.charCodeAt(b + pad))) pad--;
-      base64.push(text.slice(a, b + pad));
-    }
+    if (b - a >= MIN_ENCODED && b - a <= 2048) base64Run(text, a, b, base64);
     // The next probe past this run.
     while (i + MIN_ENCODED < b) i += MIN_ENCODED;
   }
@@ -152,6 +162,17 @@ export function encodedMatches(text: string): { base64: string[]; hex: string[] 
     while (i + MIN_ENCODED < b) i += MIN_ENCODED;
   }
   return { base64, hex };
+}
+
+/** The base64 match of the whole run `text[from, to)` (24..2048 characters), if it is kept. */
+function base64Run(text: string, a: number, b: number, base64: string[]): void {
+  if (!caseMixed(text, a, b) || !mayDecodeToText(text, a, b)) return;
+  const n = text.length;
+  // Padding: as many '=' (at most two) as leave a non-base64 character after them.
+  let pad = 0;
+  while (pad < 2 && b + pad < n && text.charCodeAt(b + pad) === 61) pad++;
+  while (pad > 0 && b + pad < n && isBase64Char(text.charCodeAt(b + pad))) pad--;
+  base64.push(text.slice(a, b + pad));
 }
 
 /** True when `text[from, to)` has a lower-case letter and an upper-case letter, digit, `+` or `/`. */
@@ -345,4 +366,260 @@ export function decodeSegments(text: string, limits: DecodeLimits = {}): Decoded
     frontier = next;
   }
   return results;
+}
+
+// --- The probes of `encodedMatches` as a WebAssembly kernel.
+//
+// The two probe loops read a few characters around every 24th one of every field; in JavaScript
+// that was the largest cost of decoding. The kernel runs the same probes over the text (copied
+// once, UTF-16) and hands back the base64 runs of 24..2048 characters and the hex chains of 24
+// or more digits that the loops find, in order; the tests on them and the regex inside a chain
+// stay in JavaScript (they run on few candidates).
+
+/** Fields shorter than this are probed in JavaScript (the copy would cost more than it saves). */
+const KERNEL_MIN_LENGTH = 512;
+
+const I32 = 0x7f;
+const BLOCK = 0x02;
+const LOOP = 0x03;
+const IF = 0x04;
+const END = 0x0b;
+const BR = 0x0c;
+const BR_IF = 0x0d;
+const LOCAL_GET = 0x20;
+const LOCAL_SET = 0x21;
+const I32_LOAD8_U = 0x2d;
+const I32_LOAD16_U = 0x2f;
+const I32_STORE = 0x36;
+const I32_CONST = 0x41;
+const I32_EQZ = 0x45;
+const I32_NE = 0x47;
+const I32_LT_S = 0x48;
+const I32_GT_S = 0x4a;
+const I32_LE_S = 0x4c;
+const I32_GE_S = 0x4e;
+const I32_ADD = 0x6a;
+const I32_SUB = 0x6b;
+const I32_AND = 0x71;
+const I32_OR = 0x72;
+const I32_SHL = 0x74;
+const I32_SHR_U = 0x76;
+
+/** Character classes at address 0 (one byte per UTF-16 code unit), then the text. */
+const TEXT_AT = 65536;
+const B64 = 1;
+const HEX = 2;
+const JOIN = 4; // ' ' or ':'
+
+const get = (i: number) => [LOCAL_GET, ...uleb(i)];
+const set = (i: number) => [LOCAL_SET, ...uleb(i)];
+const c32 = (v: number) => [I32_CONST, ...sleb(v)];
+const inc = (l: number, by = 1) => [...get(l), ...c32(by), I32_ADD, ...set(l)];
+const dec = (l: number) => [...get(l), ...c32(1), I32_SUB, ...set(l)];
+const ifThen = (cond: number[], then: number[]) => [...cond, IF, 0x40, ...then, END];
+/** `while (cond) body`; `body` must not branch out of itself. */
+const whileDo = (cond: number[], body: number[]) => [
+  BLOCK,
+  0x40,
+  LOOP,
+  0x40,
+  ...cond,
+  I32_EQZ,
+  BR_IF,
+  1,
+  ...body,
+  BR,
+  0,
+  END,
+  END,
+];
+/** 1 when the code unit at index `idx` (an expression) has class bit `bit`, else 0. */
+const has = (idx: number[], bit: number) => [
+  // The text's address added here, not as the load's offset: index -1 is read (and ignored).
+  ...idx,
+  ...c32(1),
+  I32_SHL,
+  ...c32(TEXT_AT),
+  I32_ADD,
+  I32_LOAD16_U,
+  ...memarg(1, 0),
+  I32_LOAD8_U,
+  ...memarg(0, 0),
+  ...c32(bit),
+  I32_AND,
+  ...c32(0),
+  I32_NE,
+];
+const minus1 = (l: number) => [...get(l), ...c32(1), I32_SUB];
+const plus1 = (l: number) => [...get(l), ...c32(1), I32_ADD];
+const lt = (a: number[], b: number[]) => [...a, ...b, I32_LT_S];
+const gt0 = (l: number) => [...get(l), ...c32(0), I32_GT_S];
+
+/** `isHexJoin(text, idx)`: a space or colon between two hex digits. */
+const hexJoin = (idx: number[]) => [
+  ...has(idx, JOIN),
+  ...idx,
+  ...c32(0),
+  I32_GT_S,
+  I32_AND,
+  ...has([...idx, ...c32(1), I32_SUB], HEX),
+  I32_AND,
+  ...has([...idx, ...c32(1), I32_ADD], HEX),
+  I32_AND,
+];
+
+/**
+ * `base64(n, out) -> runs` / `hex(n, out) -> chains`: the probe loops of `encodedMatches` over the
+ * text at `TEXT_AT` (a zero code unit after it), writing each kept run or chain as (start, end).
+ */
+function probeBody(kind: 'base64' | 'hex'): number[] {
+  const [N, OUT, I, A, B, K, DIGITS, J] = [0, 1, 2, 3, 4, 5, 6, 7] as const;
+  const member = (idx: number[]) =>
+    kind === 'base64' ? has(idx, B64) : [...has(idx, HEX), ...hexJoin(idx), I32_OR];
+  const leftMember =
+    kind === 'base64'
+      ? has(minus1(A), B64)
+      : [...has(minus1(A), HEX), ...get(A), ...c32(1), I32_GT_S, ...hexJoin(minus1(A)), I32_AND, I32_OR];
+  const record = [
+    ...get(K),
+    ...get(A),
+    I32_STORE,
+    ...memarg(2, 0),
+    ...get(K),
+    ...get(B),
+    I32_STORE,
+    ...memarg(2, 4),
+    ...inc(K, 8),
+  ];
+  const keep =
+    kind === 'base64'
+      ? ifThen(
+          [
+            ...get(B),
+            ...get(A),
+            I32_SUB,
+            ...c32(MIN_ENCODED),
+            I32_GE_S,
+            ...get(B),
+            ...get(A),
+            I32_SUB,
+            ...c32(2048),
+            I32_LE_S,
+            I32_AND,
+          ],
+          record,
+        )
+      : [
+          ...c32(0),
+          ...set(DIGITS),
+          ...get(A),
+          ...set(J),
+          ...whileDo(
+            [...lt(get(J), get(B)), ...lt(get(DIGITS), c32(MIN_ENCODED)), I32_AND],
+            [...get(DIGITS), ...has(get(J), HEX), I32_ADD, ...set(DIGITS), ...inc(J)],
+          ),
+          ...ifThen([...get(DIGITS), ...c32(MIN_ENCODED), I32_GE_S], record),
+        ];
+  const found = [
+    ...get(I),
+    ...set(A),
+    ...whileDo([...gt0(A), ...leftMember, I32_AND], dec(A)),
+    ...plus1(I),
+    ...set(B),
+    ...whileDo([...lt(get(B), get(N)), ...member(get(B)), I32_AND], inc(B)),
+    ...keep,
+    // The next probe past this run.
+    ...whileDo([...get(I), ...c32(MIN_ENCODED), I32_ADD, ...get(B), I32_LT_S], inc(I, MIN_ENCODED)),
+  ];
+  const code = [
+    ...get(OUT),
+    ...set(K),
+    ...c32(MIN_ENCODED - 1),
+    ...set(I),
+    ...whileDo(lt(get(I), get(N)), [...ifThen(member(get(I)), found), ...inc(I, MIN_ENCODED)]),
+    ...get(K),
+    ...get(OUT),
+    I32_SUB,
+    ...c32(3),
+    I32_SHR_U,
+    END,
+  ];
+  const fn = [1, 6, I32, ...code];
+  return [...uleb(fn.length), ...fn];
+}
+
+function probeBytes(): Uint8Array {
+  const type = [1, 0x60, 2, I32, I32, 1, I32];
+  const exports = [3, ...name('memory'), 0x02, 0, ...name('base64'), 0x00, 0, ...name('hex'), 0x00, 1];
+  return Uint8Array.from([
+    ...WASM_HEADER,
+    ...section(1, type),
+    ...section(3, [2, 0, 0]),
+    ...section(5, [1, 0x00, 2]),
+    ...section(7, exports),
+    ...section(10, [2, ...probeBody('base64'), ...probeBody('hex')]),
+  ]);
+}
+
+const instantiateProbes = lazyWasmModule(probeBytes);
+
+type ProbeFn = (n: number, out: number) => number;
+
+/** The probe kernel (one per thread). */
+class ProbeKernel {
+  private readonly memory: WasmMemory;
+  private readonly base64: ProbeFn;
+  private readonly hex: ProbeFn;
+  private bytes: Buffer;
+  private words: Int32Array;
+
+  constructor(instance: WasmInstance) {
+    const ex = instance.exports as { memory: WasmMemory; base64: ProbeFn; hex: ProbeFn };
+    this.memory = ex.memory;
+    this.base64 = ex.base64;
+    this.hex = ex.hex;
+    this.bytes = Buffer.from(this.memory.buffer);
+    this.words = new Int32Array(this.memory.buffer);
+    const cls = new Uint8Array(this.memory.buffer, 0, 65536);
+    for (let c = 0; c < 128; c++) {
+      cls[c] = (isBase64Char(c) ? B64 : 0) | (isHexChar(c) ? HEX : 0) | (c === 32 || c === 58 ? JOIN : 0);
+    }
+  }
+
+  /** `encodedMatches(text)`. */
+  matches(text: string): { base64: string[]; hex: string[] } {
+    const n = text.length;
+    const outAt = (TEXT_AT + 2 * n + 2 + 15) & ~15;
+    const region = 8 * (Math.floor(n / MIN_ENCODED) + 2);
+    const need = outAt + region;
+    if (need > this.memory.buffer.byteLength) {
+      this.memory.grow(Math.ceil((need - this.memory.buffer.byteLength) / 65536));
+      this.bytes = Buffer.from(this.memory.buffer);
+      this.words = new Int32Array(this.memory.buffer);
+    }
+    this.bytes.write(text, TEXT_AT, 2 * n, 'utf16le');
+    // A zero code unit after the text: the look-ahead of a join reads it as no digit.
+    this.bytes[TEXT_AT + 2 * n] = 0;
+    this.bytes[TEXT_AT + 2 * n + 1] = 0;
+    const w = this.words;
+    const base64: string[] = [];
+    const runs = this.base64(n, outAt);
+    for (let k = 0; k < runs; k++)
+      base64Run(text, w[outAt / 4 + 2 * k] as number, w[outAt / 4 + 2 * k + 1] as number, base64);
+    const hex: string[] = [];
+    const chains = this.hex(n, outAt);
+    for (let k = 0; k < chains; k++)
+      hexInChain(text, w[outAt / 4 + 2 * k] as number, w[outAt / 4 + 2 * k + 1] as number, hex);
+    return { base64, hex };
+  }
+}
+
+let probes: ProbeKernel | null | undefined;
+
+function probeKernel(): ProbeKernel | undefined {
+  if (probes === undefined) {
+    const instance = instantiateProbes();
+    probes = instance ? new ProbeKernel(instance) : null;
+  }
+  return probes ?? undefined;
 }
