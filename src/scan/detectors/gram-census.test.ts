@@ -108,6 +108,21 @@ describe('gram census', () => {
     }
   });
 
+  it('sorts sparse partitions (buckets of the first radix pass with one occurrence or none)', () => {
+    for (const seed of [1, 2, 3, 4]) {
+      const records = randomRecords(6, 1_000_000, seed);
+      const pool = new TokenPool();
+      for (const r of records) pool.append(Uint32Array.from(r.hashes), r.breaks);
+      const want = reference(records);
+      // 1 and 2 partitions sort in three in-bucket passes, 8 and 4096 in two.
+      for (const partitions of [1, 2, 8, 4096]) {
+        const { byId, order } = census(pool, partitions);
+        expect(order).toEqual([...want.keys()].sort((a, b) => a - b));
+        for (const [id, occ] of want) expect(byId.get(id)).toEqual(occ);
+      }
+    }
+  });
+
   it('sorts a group of partitions from one pass like the partitions one by one, also when the buffers must grow', () => {
     const records = randomRecords(200, 60, 11);
     const pool = new TokenPool();
