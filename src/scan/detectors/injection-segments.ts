@@ -151,12 +151,18 @@ export class FieldWordCounts implements WordCounts {
     t.fill(0, 0, 4 * slots);
     const mask = slots - 1;
     for (let i = 0; i < n; i++) {
-      if (!isAlnum(text.charCodeAt(i))) continue;
+      let c = text.charCodeAt(i);
+      if (!isAlnum(c)) continue;
+      // The run's end and its hash (`runHash`) in one pass.
+      let h = Math.imul(0x811c9dc5 ^ c, 0x01000193);
       let j = i + 1;
-      while (j < n && isAlnum(text.charCodeAt(j))) j++;
+      for (; j < n; j++) {
+        c = text.charCodeAt(j);
+        if (!isAlnum(c)) break;
+        h = Math.imul(h ^ c, 0x01000193);
+      }
       const len = j - i;
       if (len >= 4) {
-        const h = runHash(text, i, j);
         for (let s = h & mask; ; s = (s + 1) & mask) {
           const at = 4 * s;
           const seen = t[at + 3] as number;

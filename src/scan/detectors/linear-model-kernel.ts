@@ -768,8 +768,10 @@ export class LinearModelKernel {
   private readonly segmentsFn: SegmentsFn;
   private readonly outAt: number;
   private readonly textAt: number;
-  private bytes: Buffer;
-  private counts: Int32Array;
+  private bytes!: Buffer;
+  private counts!: Int32Array;
+  private records!: Int32Array;
+  private recordZ!: Float64Array;
   private lastText: string | undefined;
   private readonly result: SegmentScores = {
     count: 0,
@@ -786,8 +788,7 @@ export class LinearModelKernel {
     this.outAt = (WEIGHTS + 4 * model.weights.length + 15) & ~15;
     this.textAt = (this.outAt + RECORD * MAX_SEGMENTS + 15) & ~15;
     this.memory.grow(Math.ceil((this.textAt + 65536 * 4) / 65536));
-    this.bytes = Buffer.from(this.memory.buffer);
-    this.counts = new Int32Array(this.memory.buffer, 0, 1);
+    this.views();
     new Uint8Array(this.memory.buffer, CLASSES, 65536).set(classTable(isWordChar));
     new Uint8Array(this.memory.buffer, FOLD8, 256).set(foldTable());
     new Uint8Array(this.memory.buffer, SEG8, 256).set(segmentClasses());
@@ -800,13 +801,21 @@ export class LinearModelKernel {
     return instance ? new LinearModelKernel(model, instance, isWordChar) : undefined;
   }
 
+  /** Grows the memory to hold `bytes` of text (views are renewed: reading `memory.buffer` is a slow accessor). */
   private reserve(bytes: number): void {
     const need = this.textAt + bytes;
-    if (need > this.memory.buffer.byteLength) {
-      this.memory.grow(Math.ceil((need - this.memory.buffer.byteLength) / 65536));
-      this.bytes = Buffer.from(this.memory.buffer);
-      this.counts = new Int32Array(this.memory.buffer, 0, 1);
+    if (need > this.bytes.length) {
+      this.memory.grow(Math.ceil((need - this.bytes.length) / 65536));
+      this.views();
     }
+  }
+
+  private views(): void {
+    const buffer = this.memory.buffer;
+    this.bytes = Buffer.from(buffer);
+    this.counts = new Int32Array(buffer, 0, 1);
+    this.records = new Int32Array(buffer, this.outAt, (RECORD / 4) * MAX_SEGMENTS);
+    this.recordZ = new Float64Array(buffer, this.outAt, (RECORD / 8) * MAX_SEGMENTS);
   }
 
   private probability(z: number, count: number): number {
@@ -850,8 +859,8 @@ export class LinearModelKernel {
       MAX_SEGMENT_LENGTH,
     );
     const count = written / RECORD;
-    const words = new Int32Array(this.memory.buffer, this.outAt, (RECORD / 4) * count);
-    const doubles = new Float64Array(this.memory.buffer, this.outAt, (RECORD / 8) * count);
+    const words = this.records;
+    const doubles = this.recordZ;
     const r = this.result;
     for (let k = 0; k < count; k++) {
       r.bounds[2 * k] = words[6 * k] as number;

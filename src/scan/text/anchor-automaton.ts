@@ -597,8 +597,9 @@ class AutomatonKernel {
     const capacity = 8 * ((Math.max(c, n - 3 * c) >> 1) + 1024);
     const outAt = (this.textAt + 2 * n + 15) & ~15;
     const need = outAt + CHUNKS * capacity;
-    if (need > this.memory.buffer.byteLength) {
-      this.memory.grow(Math.ceil((need - this.memory.buffer.byteLength) / 65536));
+    // (`memory.buffer` is a slow accessor: the views are renewed only when the memory grows.)
+    if (need > this.bytes.length) {
+      this.memory.grow(Math.ceil((need - this.bytes.length) / 65536));
       this.bytes = Buffer.from(this.memory.buffer);
       this.words = new Int32Array(this.memory.buffer);
     }
@@ -633,6 +634,6 @@ class AutomatonKernel {
       end += to - from;
     }
     const count = (end - outAt) >> 3;
-    return { pairs: new Int32Array(this.memory.buffer, outAt, 2 * count), count };
+    return { pairs: w.subarray(outAt >> 2, (outAt >> 2) + 2 * count), count };
   }
 }

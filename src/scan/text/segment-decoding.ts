@@ -592,8 +592,9 @@ class ProbeKernel {
     const outAt = (TEXT_AT + 2 * n + 2 + 15) & ~15;
     const region = 8 * (Math.floor(n / MIN_ENCODED) + 2);
     const need = outAt + region;
-    if (need > this.memory.buffer.byteLength) {
-      this.memory.grow(Math.ceil((need - this.memory.buffer.byteLength) / 65536));
+    // (`memory.buffer` is a slow accessor: the views are renewed only when the memory grows.)
+    if (need > this.bytes.length) {
+      this.memory.grow(Math.ceil((need - this.bytes.length) / 65536));
       this.bytes = Buffer.from(this.memory.buffer);
       this.words = new Int32Array(this.memory.buffer);
     }
