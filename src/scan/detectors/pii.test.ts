@@ -219,6 +219,14 @@ describe('findPii fast path', () => {
   });
 });
 
+describe('phone validation', () => {
+  it('restores the stack-trace limit it lowers around libphonenumber-js, also when parsing fails', () => {
+    const limit = Error.stackTraceLimit;
+    expect(kinds('call +44 20 7946 0958 or +1 (00) 12-34 or phone 12 34 56 78')).toContain('phone');
+    expect(Error.stackTraceLimit).toBe(limit);
+  });
+});
+
 describe('pii detector fast path', () => {
   // `analyze` groups matches without a Map per text and masks only the three it reports.
   it('gives the reference findings on real e-mails and with options', () => {
