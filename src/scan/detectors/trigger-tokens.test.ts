@@ -147,4 +147,18 @@ describe('triggerTokens', () => {
     expect(t.source).toBe(`${words.slice(0, HEAD_TOKENS).join(' ')}${words.slice(-TAIL_TOKENS).join(' ')}`);
     expect(t.headLength).toBe(words.slice(0, HEAD_TOKENS).join(' ').length);
   });
+
+  it('leaves earlier results intact when later texts fill the shared hash blocks', () => {
+    const texts = Array.from({ length: 400 }, (_, i) =>
+      Array.from({ length: 10 + (i % 300) }, (_, k) => `w${(i * 7 + k) % 97}`).join(' '),
+    );
+    const kept = texts.map((t) => triggerTokens(t));
+    const copies = kept.map((t) => [...t.hashes]);
+    // 400 texts of up to 257 tokens outgrow several 16,384-hash blocks.
+    expect(new Set(kept.map((t) => t.hashes.buffer)).size).toBeGreaterThan(2);
+    texts.forEach((t, i) => {
+      expect([...(kept[i] as { hashes: Uint32Array }).hashes]).toEqual(copies[i]);
+      expect([...triggerTokens(t).hashes]).toEqual(copies[i]);
+    });
+  });
 });

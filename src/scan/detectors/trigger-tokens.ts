@@ -174,6 +174,28 @@ class TokenSink {
   }
 }
 
+/** Hashes per arena block (64 KB). */
+const BLOCK = 16_384;
+let block = new Uint32Array(BLOCK);
+let blockUsed = 0;
+
+/**
+ * A fresh `Uint32Array(n)` cut from a shared block. Observations travel to the aggregator by
+ * structured clone, which gives every separate ArrayBuffer its own allocation on the receiving
+ * thread: one per record made tens of thousands of small external buffers, and their accounting
+ * set off a scavenge every few milliseconds on the main thread. Views of one block are copied
+ * with the block once per message. Blocks are never reused, so a view stays valid while referenced.
+ */
+function takeHashes(n: number): Uint32Array {
+  if (blockUsed + n > block.length) {
+    block = new Uint32Array(Math.max(BLOCK, n));
+    blockUsed = 0;
+  }
+  const view = block.subarray(blockUsed, blockUsed + n);
+  blockUsed += n;
+  return view;
+}
+
 /** The hash-only sinks `triggerTokens` reuses (it runs to completion, so one pair per thread). */
 const HEAD_SCRATCH = new TokenSink(false);
 const TAIL_SCRATCH = new TokenSink(false);
@@ -300,7 +322,7 @@ export function triggerTokens(text: string): TriggerTokens {
   const t = tokenise(text, n, false);
   const head = t.head;
   const count = t.tail ? HEAD_TOKENS + 1 + TAIL_TOKENS : head.count;
-  const hashes = new Uint32Array(count);
+  const hashes = takeHashes(count);
   const kinds = new Uint8Array(count);
   let source: string;
   let headLength: number;
