@@ -45,6 +45,10 @@ describe('hidden-text detector', () => {
       'hidden.html-hidden-style',
     );
     expect(rules('<p style="font-size:0px">tiny words</p>')).toContain('hidden.html-hidden-style');
+    // Any case, and the attribute forms without a style.
+    expect(rules('<P STYLE="DISPLAY:NONE">Shouted but hidden</P>')).toContain('hidden.html-hidden-style');
+    expect(rules('<div Hidden="">kept out of sight</div>')).toContain('hidden.html-hidden-style');
+    expect(rules('<span ARIA-HIDDEN="true">for no reader</span>')).toContain('hidden.html-hidden-style');
     expect(rules('Text\n[//]: # (never shown to readers)\nMore')).toContain('hidden.markdown-comment');
   });
 
