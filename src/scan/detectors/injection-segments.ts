@@ -1,4 +1,4 @@
-import { foldText, isAscii } from '../text/normalization.js';
+import { foldsByCharacter, foldText, isAscii } from '../text/normalization.js';
 import { scorableBounds } from '../text/segments.js';
 import type { SegmentScores } from './linear-model-kernel.js';
 import type { TextRole } from './linear-text-model.js';
@@ -256,17 +256,19 @@ export function proseLike(text: string, start: number, end: number): boolean {
 export type RangePredictor = (folded: string, start: number, end: number, role: TextRole) => number;
 
 /**
- * For an all-ASCII text: its `scorableBounds` segments that are `proseLike`, each with
- * `predict` of its folded slice (`LinearModelKernel.scoreAsciiSegments`).
+ * For a text that folds character by character (`foldsByCharacter`): its `scorableBounds`
+ * segments that are `proseLike`, each with `predict` of its folded slice
+ * (`LinearModelKernel.scoreLatin1Segments`).
  */
-export type AsciiSegmentScorer = (text: string, role: TextRole) => SegmentScores;
+export type Latin1SegmentScorer = (text: string, role: TextRole) => SegmentScores;
 
 /**
  * The best-scoring segment of `text` that counts as an injected instruction, if any.
  * `textFolded` is `foldText(text)` when the caller already has it; `predictRange`, when given,
  * must equal `predict` on the slice and lets an ASCII field's segments be scored in place;
- * `textAscii` is `isAscii(text)` when the caller already knows it; `scoreAscii`, when given, cuts,
- * tests and scores an ASCII text's segments in one call (the same segments and scores).
+ * `textAscii` is `isAscii(text)` when the caller already knows it; `scoreLatin1`, when given, cuts,
+ * tests and scores the segments of a text that folds character by character in one call (the
+ * same segments and scores; its folded slices are then slices of the folded text).
  */
 export function bestInjectedSegment(
   text: string,
@@ -276,14 +278,15 @@ export function bestInjectedSegment(
   textFolded?: string,
   predictRange?: RangePredictor,
   textAscii?: boolean,
-  scoreAscii?: AsciiSegmentScorer,
+  scoreLatin1?: Latin1SegmentScorer,
 ): SegmentHit | undefined {
   let best: SegmentHit | undefined;
   let fieldCounts: FieldWordCounts | undefined;
   // ASCII folds character for character, so segments are cut from the folded field instead of folded one by one.
   const ascii = textAscii ?? isAscii(text);
   let whole = textFolded ?? (ascii ? text.toLowerCase() : undefined);
-  const scored = ascii && scoreAscii ? scoreAscii(text, role) : undefined;
+  const scored = scoreLatin1 && (ascii || foldsByCharacter(text)) ? scoreLatin1(text, role) : undefined;
+  if (scored) whole ??= foldText(text);
   const bounds = scored ? scored.bounds : scorableBounds(text, ascii);
   const count = scored ? scored.count : bounds.length >> 1;
   for (let k = 0; k < count; k++) {

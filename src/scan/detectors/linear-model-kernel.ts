@@ -1,3 +1,5 @@
+import { LATIN1_FOLDS } from '../text/normalization.js';
+import { isJsWhitespace } from '../text/whitespace.js';
 import { featureScale, type LinearTextModel, sigmoid, type TextRole } from './linear-text-model.js';
 import {
   lazyWasmModule,
@@ -77,13 +79,14 @@ const FNV_OFFSET = 0x811c9dc5 | 0;
 const FNV_PRIME = 0x01000193;
 
 /**
- * Memory layout: feature count at 0, code-unit classes at 16, then two 256-byte tables for
- * ASCII text held one byte per character (`FOLD8`: the lower-case character; `SEG8`: its
- * segmentation classes), weights at `WEIGHTS`, the segment records of `segments`, then the text.
+ * Memory layout: feature count at 0, code-unit classes at 16, then two tables for text of code
+ * units below 256 held one byte per character (`FOLD8`: 256 16-bit folded characters; `SEG8`:
+ * 256 bytes of segmentation classes), weights at `WEIGHTS`, the segment records of `segments`,
+ * then the text.
  */
 const CLASSES = 16;
 const FOLD8 = CLASSES + 65536;
-const SEG8 = FOLD8 + 256;
+const SEG8 = FOLD8 + 512;
 const WEIGHTS = SEG8 + 256;
 /** Most segments one field is cut into (`scorableBounds`' default `maxSegments`), each record 24 bytes. */
 const MAX_SEGMENTS = 400;
@@ -154,11 +157,11 @@ function scoreBody(width: 1 | 2): number[] {
   ];
   const mulPrime = [...c32(FNV_PRIME), I32_MUL];
   const shift = width === 2 ? [...c32(1), I32_SHL] : [];
-  // The folded code unit at p: UTF-16 text as it is; ASCII bytes lower-cased through `FOLD8`.
+  // The folded code unit at p: UTF-16 text as it is; bytes folded through `FOLD8`.
   const load =
     width === 2
       ? [...get(P), I32_LOAD16_U, ...memarg(1, 0)]
-      : [...get(P), I32_LOAD8_U, ...memarg(0, 0), I32_LOAD8_U, ...memarg(0, FOLD8)];
+      : [...get(P), I32_LOAD8_U, ...memarg(0, 0), ...c32(1), I32_SHL, I32_LOAD16_U, ...memarg(1, FOLD8)];
   const code: number[] = [
     // p = text + width * start; endP = text + width * end
     ...get(0),
@@ -283,7 +286,7 @@ function scoreBody(width: 1 | 2): number[] {
   return [...uleb(fn.length), ...fn];
 }
 
-/** Segmentation classes of ASCII characters (`SEG8`), bits of one byte. */
+/** Segmentation classes of the characters below 256 (`SEG8`), bits of one byte. */
 const WS = 1; // JavaScript whitespace (`\s`)
 const PROSE = 2; // a letter or the space (`proseLike`)
 const SENT = 4; // '.', '!', '?'
@@ -292,16 +295,21 @@ const LOWER = 16; // a-z
 const PIPE = 32; // `[A-Z_ ]`
 const START = 64; // a character `boundaries` stops at: a sentence end, '\n', '|' or a capital
 
+/**
+ * As `boundaries`, `segmentBounds` and `proseLike` class them: above ASCII, U+00A0 is whitespace,
+ * capitals (`\p{Lu}`) start a line, every character is prose, none ends a sentence or a word run.
+ */
 function segmentClasses(): Uint8Array {
   const t = new Uint8Array(256);
-  for (let c = 0; c < 128; c++) {
+  for (let c = 0; c < 256; c++) {
     const upper = c >= 65 && c <= 90;
     const lower = c >= 97 && c <= 122;
     let v = 0;
-    if (c === 32 || (c >= 9 && c <= 13)) v |= WS;
-    if (c === 32 || upper || lower) v |= PROSE;
+    if (isJsWhitespace(c)) v |= WS;
+    if (c === 32 || upper || lower || c >= 128) v |= PROSE;
     if (c === 46 || c === 33 || c === 63) v |= SENT;
     if (upper || (c >= 48 && c <= 57) || c === 35 || c === 62 || c === 42 || c === 96 || c === 45) v |= LINE;
+    if (c >= 128 && /\p{Lu}/u.test(String.fromCharCode(c))) v |= LINE;
     if (lower) v |= LOWER;
     if (upper || c === 95 || c === 32) v |= PIPE;
     if ((v & SENT) !== 0 || c === 10 || c === 124 || upper) v |= START;
@@ -741,11 +749,9 @@ function classTable(isWordChar: (c: number) => boolean): Uint8Array {
   return t;
 }
 
-/** ASCII lower-casing of a byte (what `toLowerCase` does to ASCII text). */
-function foldTable(): Uint8Array {
-  const t = new Uint8Array(256);
-  for (let c = 0; c < 256; c++) t[c] = c >= 65 && c <= 90 ? c + 32 : c;
-  return t;
+/** `foldText` of each code unit below 256 (`LATIN1_FOLDS`; those folding to other than one unit never reach the kernel). */
+function foldTable(): Uint16Array {
+  return Uint16Array.from(LATIN1_FOLDS, (f, c) => (f >= 0 ? f : c));
 }
 
 const ROLE_SALT: Readonly<Record<TextRole, number>> = { R: 0x9e3779b1 | 0, D: 0x85ebca77 | 0 };
@@ -790,7 +796,7 @@ export class LinearModelKernel {
     this.memory.grow(Math.ceil((this.textAt + 65536 * 4) / 65536));
     this.views();
     new Uint8Array(this.memory.buffer, CLASSES, 65536).set(classTable(isWordChar));
-    new Uint8Array(this.memory.buffer, FOLD8, 256).set(foldTable());
+    new Uint16Array(this.memory.buffer, FOLD8, 256).set(foldTable());
     new Uint8Array(this.memory.buffer, SEG8, 256).set(segmentClasses());
     new Float32Array(this.memory.buffer, WEIGHTS, model.weights.length).set(model.weights);
   }
@@ -835,13 +841,14 @@ export class LinearModelKernel {
   }
 
   /**
-   * The segments of an all-ASCII `text` that `scorableBounds(text, true)` cuts (default limits)
-   * and that read as prose (`proseLike`: at least 60% letters and spaces), each with
-   * `scoreFoldedRange(model, text.toLowerCase(), start, end, role)`, bit for bit. One call
-   * copies the field (a byte per character) and cuts, tests and scores its segments in the
-   * kernel: splitting the text by hand in JavaScript cost as much as scoring it.
+   * The segments of `text` that `scorableBounds` cuts (default limits) and that read as prose
+   * (`proseLike`: at least 60% letters, spaces and non-ASCII), each with
+   * `scoreFoldedRange(model, foldText(text), start, end, role)`, bit for bit; `text` must fold
+   * character by character (`foldsByCharacter`: ASCII, and nearly all Latin-1). One call copies
+   * the field (a byte per character) and cuts, tests and scores its segments in the kernel:
+   * splitting the text by hand in JavaScript cost as much as scoring it.
    */
-  scoreAsciiSegments(text: string, role: TextRole): SegmentScores {
+  scoreLatin1Segments(text: string, role: TextRole): SegmentScores {
     const n = text.length;
     this.reserve(n + 2);
     this.bytes.write(text, this.textAt, n, 'latin1');

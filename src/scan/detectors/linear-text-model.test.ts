@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../seeded-random.js';
-import { foldText } from '../text/normalization.js';
+import { foldsByCharacter, foldText, isAscii } from '../text/normalization.js';
 import { scorableBounds } from '../text/segments.js';
 import { proseLike } from './injection-segments.js';
 import { LinearModelKernel } from './linear-model-kernel.js';
@@ -107,7 +107,7 @@ describe('linear model WebAssembly kernel', () => {
     }
   });
 
-  it('cuts, tests and scores an ASCII field as scorableBounds + proseLike + scoreFoldedRange (fuzzed fields)', () => {
+  it('cuts, tests and scores a field that folds by character as scorableBounds + proseLike + scoring each folded segment (fuzzed fields)', () => {
     const rnd = seededRandom(33);
     // Every character class the boundary rules look at, and runs that hit the 400-character
     // windows and the 400-segment cap.
@@ -157,6 +157,8 @@ describe('linear model WebAssembly kernel', () => {
       'Received: from localhost (127.0.0.1)',
       'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
     ];
+    // Latin-1 that folds by character: accents, capitals that start a line, no-break space, µ, ß.
+    const latin1 = ['é', 'É', 'Àb', '\u00a0', '\n\u00a0Ñ', 'µ', 'ß', '²', '\u0085', 'ÿ', '×', '\n×', 'ª'];
     for (const name of ['injection-linear', 'task-linear']) {
       const model = loadShippedModel(name);
       const kernel = LinearModelKernel.create(model, isWordChar);
@@ -165,18 +167,21 @@ describe('linear model WebAssembly kernel', () => {
       for (let round = 0; round < 400; round++) {
         let text = round % 50 === 0 ? 'Word one two. '.repeat(450) : '';
         const len = Math.floor(rnd() * (round % 10 === 0 ? 3000 : 300));
-        for (let k = 0; k < len; k++) text += units[Math.floor(rnd() * units.length)] as string;
-        const folded = text.toLowerCase();
+        const pool = round % 2 === 0 ? units : [...units, ...latin1];
+        for (let k = 0; k < len; k++) text += pool[Math.floor(rnd() * pool.length)] as string;
+        expect(foldsByCharacter(text)).toBe(true);
         for (const role of ['R', 'D'] as const) {
           const expected: number[] = [];
-          const bounds = scorableBounds(text, true);
+          const bounds = scorableBounds(text, isAscii(text));
           for (let k = 0; k < bounds.length; k += 2) {
             const start = bounds[k] as number;
             const end = bounds[k + 1] as number;
-            if (proseLike(folded, start, end))
-              expected.push(start, end, scoreFoldedRange(model, folded, start, end, role));
+            if (proseLike(text, start, end)) {
+              const folded = foldText(text.slice(start, end));
+              expected.push(start, end, scoreFoldedRange(model, folded, 0, folded.length, role));
+            }
           }
-          const got = kernel.scoreAsciiSegments(text, role);
+          const got = kernel.scoreLatin1Segments(text, role);
           const actual: number[] = [];
           for (let k = 0; k < got.count; k++)
             actual.push(

@@ -15,7 +15,7 @@ import { decodeSegments, ROT13_HINT_WORDS, rot13HintAt } from '../text/segment-d
 import { excerpt } from './evidence-text.js';
 import { isAnswerField, roleOfField, splitRequest } from './field-roles.js';
 import { INJECTION_RULES, type InjectionRuleId, RuleScanner } from './injection-rules.js';
-import { type AsciiSegmentScorer, bestInjectedSegment, type RangePredictor } from './injection-segments.js';
+import { bestInjectedSegment, type Latin1SegmentScorer, type RangePredictor } from './injection-segments.js';
 import { LinearModelKernel } from './linear-model-kernel.js';
 import {
   isWordChar,
@@ -116,14 +116,14 @@ function rangeScorer(model: LinearTextModel): RangePredictor {
   return scorer;
 }
 
-/** Each model's whole-field scorer for ASCII text (its kernel's), if it has a kernel. */
-const asciiScorers = new Map<LinearTextModel, AsciiSegmentScorer | undefined>();
-function asciiScorer(model: LinearTextModel): AsciiSegmentScorer | undefined {
-  if (!asciiScorers.has(model)) {
+/** Each model's whole-field scorer for text that folds character by character (its kernel's), if it has a kernel. */
+const latin1Scorers = new Map<LinearTextModel, Latin1SegmentScorer | undefined>();
+function latin1Scorer(model: LinearTextModel): Latin1SegmentScorer | undefined {
+  if (!latin1Scorers.has(model)) {
     const k = kernelOf(model);
-    asciiScorers.set(model, k ? (text, role) => k.scoreAsciiSegments(text, role) : undefined);
+    latin1Scorers.set(model, k ? (text, role) => k.scoreLatin1Segments(text, role) : undefined);
   }
-  return asciiScorers.get(model);
+  return latin1Scorers.get(model);
 }
 
 interface FieldText {
@@ -279,7 +279,7 @@ export const promptInjectionDetector: Detector = {
           fieldFolded,
           rangeScorer(model),
           ascii,
-          asciiScorer(model),
+          latin1Scorer(model),
         );
         if (hit) {
           seen.add(`${ft.field}\u0000injection.model`);

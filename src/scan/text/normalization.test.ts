@@ -6,7 +6,9 @@ import {
   deLeet,
   despace,
   evasionHints,
+  foldsByCharacter,
   foldText,
+  LATIN1_FOLDS,
   leetMayReveal,
   matchVariants,
   spacedKeywordPresent,
@@ -353,5 +355,28 @@ describe('segments', () => {
     expect(scorableSegments('Why? Fine. This one has words.').map((s) => s.text)).toEqual([
       'This one has words.',
     ]);
+  });
+});
+
+describe('folding by character', () => {
+  it('folds text of foldsByCharacter character by character, so slices fold to slices (fuzzed Latin-1)', () => {
+    const rnd = seededRandom(29);
+    const chars = Array.from({ length: 256 }, (_, c) => String.fromCharCode(c));
+    for (let round = 0; round < 2000; round++) {
+      let text = '';
+      for (let k = Math.floor(rnd() * 40); k > 0; k--) text += chars[Math.floor(rnd() * 256)] as string;
+      const byChar = foldsByCharacter(text);
+      expect(byChar).toBe([...text].every((ch) => (LATIN1_FOLDS[ch.charCodeAt(0)] as number) >= 0));
+      if (!byChar) continue;
+      const folded = foldText(text);
+      expect(folded).toBe(
+        String.fromCharCode(...[...text].map((ch) => LATIN1_FOLDS[ch.charCodeAt(0)] as number)),
+      );
+      const a = Math.floor(rnd() * (text.length + 1));
+      const b = a + Math.floor(rnd() * (text.length - a + 1));
+      expect(foldText(text.slice(a, b))).toBe(folded.slice(a, b));
+    }
+    expect(foldsByCharacter('caf\u00e9 \u00bd')).toBe(false);
+    expect(foldsByCharacter('caf\u00e9 \u2019')).toBe(false);
   });
 });

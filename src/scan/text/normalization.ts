@@ -40,6 +40,33 @@ export function foldText(text: string): string {
   return visible.normalize('NFKD').replace(LATIN_MARKS_RE, '').normalize('NFC').toLowerCase();
 }
 
+/**
+ * `foldText` of each code unit below U+0100 when that is one code unit (-1 for the few that fold
+ * to none or several: the soft hyphen, spacing accents, vulgar fractions).
+ */
+export const LATIN1_FOLDS: Int32Array = Int32Array.from({ length: 256 }, (_, c) => {
+  const f = foldText(String.fromCharCode(c));
+  return f.length === 1 ? f.charCodeAt(0) : -1;
+});
+
+const NOT_BY_CHARACTER_RE = new RegExp(
+  `[^\\x00-\\xff]|[${[...LATIN1_FOLDS.keys()]
+    .filter((c) => (LATIN1_FOLDS[c] as number) < 0)
+    .map((c) => `\\x${c.toString(16).padStart(2, '0')}`)
+    .join('')}]`,
+);
+
+/**
+ * True when every code unit of `text` is below U+0100 and folds to one code unit
+ * (`LATIN1_FOLDS`). Such text folds character by character: `foldText(text)` has the text's
+ * length and holds `LATIN1_FOLDS` of each of its characters, so the fold of any slice is the
+ * same slice of the fold (Latin-1 decompositions start with their base character, so no accent
+ * is left to join a neighbour, and no character there changes case by context).
+ */
+export function foldsByCharacter(text: string): boolean {
+  return !NOT_BY_CHARACTER_RE.test(text);
+}
+
 const LEET_MAP: Readonly<Record<string, string>> = {
   '0': 'o',
   '1': 'i',
