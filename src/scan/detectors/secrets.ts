@@ -395,9 +395,11 @@ function secretCandidates(text: string): Candidates {
   scanCapitalS(text, c);
   scanUnderscores(text, c);
   scanDashes(text, c);
-  for (let i = text.indexOf('Q~'); i >= 0; i = text.indexOf('Q~', i + 1))
+  // One-character searches for the rarer character of each pair: a native search for a longer
+  // literal stops at every occurrence of its first character (Q, y) and costs more.
+  for (let t = text.indexOf('~'); t >= 0; t = text.indexOf('~', t + 1))
     // \dQ~ three characters into the match.
-    if (i >= 4) c.azureClient.push(i - 4);
+    if (t >= 5 && text.charCodeAt(t - 1) === 81) c.azureClient.push(t - 5);
   scanEquals(text, c);
   const fromEquals = c.assignment.length;
   const awsFromEquals = c.awsSecret.length;
@@ -405,8 +407,8 @@ function secretCandidates(text: string): Candidates {
   // Both operator searches fed the assignment lists; each part is ascending.
   if (fromEquals > 0 && fromEquals < c.assignment.length) c.assignment.sort(ascending);
   if (awsFromEquals > 0 && awsFromEquals < c.awsSecret.length) c.awsSecret.sort(ascending);
-  for (let i = text.indexOf('yJ'); i >= 0; i = text.indexOf('yJ', i + 1))
-    if (codeAt(text, i - 1) === 101) c.jwt.push(i - 1);
+  for (let j = text.indexOf('J'); j >= 0; j = text.indexOf('J', j + 1))
+    if (j >= 2 && text.charCodeAt(j - 1) === 121 && text.charCodeAt(j - 2) === 101) c.jwt.push(j - 2);
   for (let i = text.indexOf('BEGIN'); i >= 0; i = text.indexOf('BEGIN', i + 1))
     if (startsAt(text, '-----', i - 5)) c.privateKey.push(i - 5);
   return c;
