@@ -42,6 +42,7 @@ const CALL = 0x10;
 const SELECT = 0x1b;
 const LOCAL_GET = 0x20;
 const LOCAL_SET = 0x21;
+const LOCAL_TEE = 0x22;
 const GLOBAL_GET = 0x23;
 const GLOBAL_SET = 0x24;
 const I32_LOAD = 0x28;
@@ -508,7 +509,9 @@ function emitBody(): number[] {
  */
 function segmentsBody(): number[] {
   const [TEXT, N, SALT, MASK, OUT, MAX_SEG, MAX_LEN] = [0, 1, 2, 3, 4, 5, 6] as const;
-  const [I, C, CLS, J, START_AT, GLUE_FROM, BLANK, RUN, D] = [7, 8, 9, 10, 11, 12, 13, 14, 15] as const;
+  const [I, C, CLS, J, START_AT, GLUE_FROM, BLANK, RUN, D, BITS] = [
+    7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+  ] as const;
   const written = [...gget(G_OUT), ...get(OUT), I32_SUB];
   /** A segment end at `end`: cut the segment before it, unless it is empty; stop at the cap. */
   const boundary = (end: number[]) =>
@@ -675,13 +678,37 @@ function segmentsBody(): number[] {
     I32_GE_S,
     BR_IF,
     1,
+    // Sixteen characters at a time to the next one that can matter: a sentence end, '\n', '|',
+    // or a capital after two lower-case letters (another capital is never a glue point).
+    ...candidates(get(I)),
+    LOCAL_TEE,
+    ...uleb(BITS),
+    I32_EQZ,
+    IF,
+    0x40,
+    ...get(I),
+    ...c32(16),
+    I32_ADD,
+    ...set(I),
+    BR,
+    1,
+    END,
+    ...get(I),
+    ...get(BITS),
+    I32_CTZ,
+    I32_ADD,
+    LOCAL_TEE,
+    ...uleb(I),
+    ...get(N),
+    I32_GE_S,
+    BR_IF,
+    1,
     ...byteAt(get(I)),
     ...set(C),
     ...get(C),
     I32_LOAD8_U,
     ...memarg(0, SEG8),
     ...set(CLS),
-    // Most characters start nothing.
     ...ifThen([...get(CLS), ...c32(START), I32_AND, I32_EQZ], [...inc(I), BR, 1]),
     ...ifThen(
       [...get(CLS), ...c32(SENT), I32_AND],
@@ -704,8 +731,66 @@ function segmentsBody(): number[] {
     ...written,
     END,
   ];
-  const fn = [1, 9, I32, ...code];
+  const fn = [1, 10, I32, ...code];
   return [...uleb(fn.length), ...fn];
+}
+
+const simd = (op: number) => [0xfd, ...uleb(op)];
+const V128_LOAD = simd(0x00);
+const V128_CONST = simd(0x0c);
+const I8X16_EQ = simd(0x23);
+const I8X16_LT_U = simd(0x26);
+const V128_AND = simd(0x4e);
+const V128_OR = simd(0x50);
+const I8X16_BITMASK = simd(0x64);
+const I8X16_SUB = simd(0x71);
+const I32_CTZ = 0x68;
+const splat = (b: number) => [...V128_CONST, ...new Array<number>(16).fill(b)];
+/** The 16 bytes of the text from index `at - back` (an unaligned load). */
+const bytes16 = (at: number[], back: number) => [
+  ...gget(G_TEXT),
+  ...at,
+  I32_ADD,
+  ...c32(back),
+  I32_SUB,
+  ...V128_LOAD,
+  ...memarg(0, 0),
+];
+/** Lanes of `v` in `[lo, lo + span)` (unsigned). */
+const inRange = (v: number[], lo: number, span: number) => [
+  ...v,
+  ...splat(lo),
+  ...I8X16_SUB,
+  ...splat(span),
+  ...I8X16_LT_U,
+];
+/**
+ * Bit k set when character `at + k` may start something `boundaries` acts on: '.', '!', '?',
+ * '\n', '|', or 'A'-'Z' after two of 'a'-'z' (a superset of the characters it does not skip;
+ * bits past the text's end are ignored by the caller, the bytes before its start are never a
+ * glue point's letters since that needs `i >= 2`).
+ */
+function candidates(at: number[]): number[] {
+  const b = bytes16(at, 0);
+  const eq = (ch: number) => [...b, ...splat(ch), ...I8X16_EQ];
+  return [
+    ...eq(46),
+    ...eq(33),
+    ...V128_OR,
+    ...eq(63),
+    ...V128_OR,
+    ...eq(10),
+    ...V128_OR,
+    ...eq(124),
+    ...V128_OR,
+    ...inRange(b, 65, 26),
+    ...inRange(bytes16(at, 1), 97, 26),
+    ...V128_AND,
+    ...inRange(bytes16(at, 2), 97, 26),
+    ...V128_AND,
+    ...V128_OR,
+    ...I8X16_BITMASK,
+  ];
 }
 
 function kernelBytes(): Uint8Array {
@@ -850,7 +935,8 @@ export class LinearModelKernel {
    */
   scoreLatin1Segments(text: string, role: TextRole): SegmentScores {
     const n = text.length;
-    this.reserve(n + 2);
+    // The text, two zero bytes, and room for the 16-byte loads that run past its end.
+    this.reserve(n + 18);
     this.bytes.write(text, this.textAt, n, 'latin1');
     // Two zero bytes after the text: look-aheads past its end read characters of no class.
     this.bytes[this.textAt + n] = 0;
