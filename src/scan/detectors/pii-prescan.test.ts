@@ -120,6 +120,11 @@ describe('name-cue kernel', () => {
       '\n',
       '\u00a0',
       '\u2028',
+      '\u3000',
+      '\ufeff',
+      '\u013a',
+      '\u016d',
+      '\u4e4d',
       'J',
     ];
     const rnd = seededRandom(11);
@@ -139,6 +144,42 @@ describe('name-cue kernel', () => {
       'x called Y Z',
     ])
       sameStarts(t);
+  });
+
+  it('gives the starts of the native searches after every cue and every kind of whitespace', () => {
+    // Non-ASCII whitespace narrows to 255 (U+00A0..U+7FFF) or to 0 (U+FEFF) in the kernel.
+    const spaces = [
+      '\t',
+      '\n',
+      '\v',
+      '\f',
+      '\r',
+      ' ',
+      '\u00a0',
+      '\u1680',
+      '\u2000',
+      '\u200a',
+      '\u2028',
+      '\u2029',
+      '\u202f',
+      '\u205f',
+      '\u3000',
+      '\ufeff',
+    ];
+    const cues = [
+      'Name:',
+      'name:',
+      'Full name:',
+      'Patient:',
+      'customer:',
+      'Employee:',
+      'contact:',
+      'named',
+      'Called',
+      'my name is',
+    ];
+    for (const cue of cues) for (const space of spaces) sameStarts(`x ${cue}${space}Ada Lovelace`);
+    for (const space of spaces) sameStarts(`Regards,${space}\n${space}Ada King`);
   });
 
   it('finds cues at all', () => {

@@ -438,6 +438,12 @@ const V128_CONST = simd(0x0c);
 const I16X8_LT_U = simd(0x30);
 const I16X8_BITMASK = simd(0x84);
 const I16X8_SUB = simd(0x91);
+const I8X16_EQ = simd(0x23);
+const I8X16_LT_U = simd(0x26);
+const I8X16_GT_U = simd(0x28);
+const I8X16_BITMASK = simd(0x64);
+const I8X16_NARROW_U = simd(0x66);
+const I8X16_SUB = simd(0x71);
 /** A v128.const immediate: `v` in each of the eight 16-bit lanes. */
 const splat16 = (v: number): number[] =>
   Array.from({ length: 16 }, (_, i) => (i % 2 === 0 ? v & 0xff : v >> 8));
@@ -720,17 +726,16 @@ const CUE_TITLE = 1;
 const CUE_COLON = 2;
 const CUE_LINE = 3;
 
-const I16X8_EQ = simd(0x2d);
-const I16X8_GT_U = simd(0x32);
 const V128_AND = simd(0x4e);
 const V128_OR = simd(0x50);
 const V128 = 0x7b;
 
 /**
  * Body of `cues(n, out) -> hits`: the positions where the person-name prescan (`nameStarts`)
- * has something to check, as `position << 2 | kind`, ascending per kind, from eight code units
- * per step. Each kind is a necessary condition of its JavaScript check (which then runs only at
- * these positions): CUE_WORD `amed`, `ame ` or `lled` around an `m` or `l`; CUE_TITLE `M[rsi]`,
+ * has something to check, as `position << 2 | kind`, ascending per kind, from sixteen code units
+ * per step, narrowed to bytes with saturation (255 past 0xFF, 0 past 0x7FFF), so that only
+ * ASCII units keep their value. Each kind is a necessary condition of its JavaScript check
+ * (which then runs only at these positions): CUE_WORD `amed`, `ame ` or `lled` around an `m` or `l`; CUE_TITLE `M[rsi]`,
  * `Dr`, `Pr`; CUE_COLON a colon after one of the colon cues' last two letters and before
  * whitespace (or any non-ASCII unit); CUE_LINE a line break after a closing's last letter, a
  * comma or a blank and before a capital or a blank.
@@ -741,8 +746,8 @@ function cuesBody(): number[] {
   const [NN, OUT, II, PTR, M, VALID, V, VP, VP2, VN, VN2, MASKS] = [
     0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
   ] as const;
-  const vconst = (c: number): Code => [...V128_CONST, ...splat16(c)];
-  const is = (v: number, c: number): Code => [...get(v), ...vconst(c), ...I16X8_EQ];
+  const vconst = (c: number): Code => [...V128_CONST, ...Array.from({ length: 16 }, () => c)];
+  const is = (v: number, c: number): Code => [...get(v), ...vconst(c), ...I8X16_EQ];
   const vand = (...xs: Code[]): Code => [
     ...(xs[0] as Code),
     ...xs.slice(1).flatMap((x) => [...x, ...V128_AND]),
@@ -754,9 +759,9 @@ function cuesBody(): number[] {
   const inRange = (v: number, lo: number, count: number): Code => [
     ...get(v),
     ...vconst(lo),
-    ...I16X8_SUB,
+    ...I8X16_SUB,
     ...vconst(count),
-    ...I16X8_LT_U,
+    ...I8X16_LT_U,
   ];
   const kinds: [number, Code][] = [
     [
@@ -782,7 +787,8 @@ function cuesBody(): number[] {
           vand(is(VP, 116), vor(is(VP2, 110), is(VP2, 99))),
           vand(is(VP, 114), is(VP2, 101)),
         ),
-        vor(is(VN, 32), inRange(VN, 9, 5), [...get(VN), ...vconst(0x7f), ...I16X8_GT_U]),
+        // Units past 0xFF narrow to 255, past 0x7FFF to 0.
+        vor(is(VN, 32), inRange(VN, 9, 5), [...get(VN), ...vconst(0x7f), ...I8X16_GT_U], is(VN, 0)),
       ),
     ],
     [
@@ -794,14 +800,19 @@ function cuesBody(): number[] {
       ),
     ],
   ];
+  // Sixteen code units narrowed to bytes (saturating: no unit but an ASCII one keeps its value).
   const load = (delta: number, into: number): Code => [
     ...bin(I32_ADD, bin(I32_SHL, get(II), k32(1)), k32(TEXT + 2 * delta)),
     ...V128_LOAD,
     ...memarg(0, 0),
+    ...bin(I32_ADD, bin(I32_SHL, get(II), k32(1)), k32(TEXT + 2 * delta + 16)),
+    ...V128_LOAD,
+    ...memarg(0, 0),
+    ...I8X16_NARROW_U,
     ...set(into),
   ];
   const emit = (kind: number, mask: Code): Code => [
-    ...bin(I32_AND, [...mask, ...I16X8_BITMASK], get(VALID)),
+    ...bin(I32_AND, [...mask, ...I8X16_BITMASK], get(VALID)),
     ...set(M),
     BLOCK,
     0x40,
@@ -839,9 +850,9 @@ function cuesBody(): number[] {
     ...load(0, V),
     ...load(1, VN),
     // Lanes at or past n (the sentinels, then whatever follows) are cut off.
-    ...k32(255),
+    ...k32(0xffff),
     ...bin(I32_SUB, bin(I32_SHL, k32(1), bin(I32_SUB, get(NN), get(II))), k32(1)),
-    ...bin(I32_GE_S, bin(I32_SUB, get(NN), get(II)), k32(8)),
+    ...bin(I32_GE_S, bin(I32_SUB, get(NN), get(II)), k32(16)),
     SELECT,
     ...set(VALID),
     // Most steps hit nothing: a cheaper test of the one or two units every hit needs (`me`, `le`
@@ -854,7 +865,7 @@ function cuesBody(): number[] {
       is(V, 58),
       is(V, 10),
     ),
-    ...I16X8_BITMASK,
+    ...I8X16_BITMASK,
     ...get(VALID),
     I32_AND,
     IF,
@@ -864,7 +875,7 @@ function cuesBody(): number[] {
     ...load(2, VN2),
     ...kinds.flatMap(([kind, mask]) => [...mask, ...set(MASKS + kind)]),
     ...vor(get(MASKS), get(MASKS + 1), get(MASKS + 2), get(MASKS + 3)),
-    ...I16X8_BITMASK,
+    ...I8X16_BITMASK,
     ...get(VALID),
     I32_AND,
     IF,
@@ -872,7 +883,7 @@ function cuesBody(): number[] {
     ...kinds.flatMap(([kind]) => emit(kind, get(MASKS + kind))),
     END,
     END,
-    ...bin(I32_ADD, get(II), k32(8)),
+    ...bin(I32_ADD, get(II), k32(16)),
     ...set(II),
     BR,
     0,
