@@ -426,10 +426,34 @@ function emitBody(): number[] {
     ...set(PROSE_N),
     ...get(X),
     ...set(I),
+    // Sixteen characters at a time; the last block's lanes past the segment masked off.
     ...whileDo(
-      [...get(I), ...get(Y), I32_LT_S],
-      [...get(PROSE_N), ...has(get(I), PROSE), I32_ADD, ...set(PROSE_N), ...inc(I)],
+      [...get(I), ...c32(16), I32_ADD, ...get(Y), I32_LE_S],
+      [
+        ...get(PROSE_N),
+        ...proseBits(get(I)),
+        I32_POPCNT,
+        I32_ADD,
+        ...set(PROSE_N),
+        ...get(I),
+        ...c32(16),
+        I32_ADD,
+        ...set(I),
+      ],
     ),
+    ...get(PROSE_N),
+    ...proseBits(get(I)),
+    ...c32(1),
+    ...get(Y),
+    ...get(I),
+    I32_SUB,
+    I32_SHL,
+    ...c32(1),
+    I32_SUB,
+    I32_AND,
+    I32_POPCNT,
+    I32_ADD,
+    ...set(PROSE_N),
     // prose >= 0.6 * (end - start), in doubles as `proseLike` compares
     ...get(PROSE_N),
     F64_CONVERT_I32_S,
@@ -739,12 +763,14 @@ const simd = (op: number) => [0xfd, ...uleb(op)];
 const V128_LOAD = simd(0x00);
 const V128_CONST = simd(0x0c);
 const I8X16_EQ = simd(0x23);
+const I8X16_LT_S = simd(0x25);
 const I8X16_LT_U = simd(0x26);
 const V128_AND = simd(0x4e);
 const V128_OR = simd(0x50);
 const I8X16_BITMASK = simd(0x64);
 const I8X16_SUB = simd(0x71);
 const I32_CTZ = 0x68;
+const I32_POPCNT = 0x69;
 const splat = (b: number) => [...V128_CONST, ...new Array<number>(16).fill(b)];
 /** The 16 bytes of the text from index `at - back` (an unaligned load). */
 const bytes16 = (at: number[], back: number) => [
@@ -788,6 +814,29 @@ function candidates(at: number[]): number[] {
     ...V128_AND,
     ...inRange(bytes16(at, 2), 97, 26),
     ...V128_AND,
+    ...V128_OR,
+    ...I8X16_BITMASK,
+  ];
+}
+
+/** Bit k set when character `at + k` is prose for `proseLike`: a space, an ASCII letter, or above ASCII. */
+function proseBits(at: number[]): number[] {
+  const b = bytes16(at, 0);
+  return [
+    ...b,
+    ...splat(32),
+    ...I8X16_EQ,
+    ...b,
+    ...splat(32),
+    ...V128_OR,
+    ...splat(97),
+    ...I8X16_SUB,
+    ...splat(26),
+    ...I8X16_LT_U,
+    ...V128_OR,
+    ...b,
+    ...splat(0),
+    ...I8X16_LT_S,
     ...V128_OR,
     ...I8X16_BITMASK,
   ];
