@@ -435,22 +435,18 @@ const I32_MUL = 0x6c;
 const simd = (op: number): number[] => [0xfd, ...uleb(op)];
 const V128_LOAD = simd(0x00);
 const V128_CONST = simd(0x0c);
-const I16X8_LT_U = simd(0x30);
-const I16X8_BITMASK = simd(0x84);
-const I16X8_SUB = simd(0x91);
 const I8X16_EQ = simd(0x23);
 const I8X16_LT_U = simd(0x26);
 const I8X16_GT_U = simd(0x28);
 const I8X16_BITMASK = simd(0x64);
 const I8X16_NARROW_U = simd(0x66);
 const I8X16_SUB = simd(0x71);
-/** A v128.const immediate: `v` in each of the eight 16-bit lanes. */
-const splat16 = (v: number): number[] =>
-  Array.from({ length: 16 }, (_, i) => (i % 2 === 0 ? v & 0xff : v >> 8));
 const I32_AND = 0x71;
 const I32_OR = 0x72;
 const I32_SHL = 0x74;
 const I32_SHR_S = 0x75;
+const I32_SHR_U = 0x76;
+const I32_XOR = 0x73;
 
 type Code = number[];
 const get = (i: number): Code => [LOCAL_GET, ...uleb(i)];
@@ -500,9 +496,39 @@ const [I, RUNS, C, START, R, P, E, LEN, B, B2, A, LEAD, CB, CB2, CA, ND, S] = Ar
 ];
 /** Locals holding each list's end (a byte address). */
 const END_AT = (k: number): number => 20 + k;
+/** Run ends stored, the lane before the step (a digit: 1), the run-end mask of the step. */
+const [ENDS, CARRY, EM] = [END_AT(RUN_KINDS), END_AT(RUN_KINDS) + 1, END_AT(RUN_KINDS) + 2];
+
+/**
+ * Stores `i + lane` for each set bit of local `bits` at the next slot of the run starts
+ * (`ends` 0) or ends (1), counted in local `count`.
+ */
+function emitBits(bits: number, count: number, ends: number): Code {
+  return [
+    BLOCK,
+    0x40,
+    LOOP,
+    0x40,
+    ...get(bits),
+    I32_EQZ,
+    BR_IF,
+    1,
+    ...bin(I32_ADD, get(RS), bin(I32_SHL, ends ? bin(I32_ADD, get(count), get(CAP)) : get(count), k32(2))),
+    ...bin(I32_ADD, get(I), [...get(bits), I32_CTZ]),
+    I32_STORE,
+    ...memarg(2, 0),
+    ...bin(I32_ADD, get(count), k32(1)),
+    ...set(count),
+    ...bin(I32_AND, get(bits), bin(I32_SUB, get(bits), k32(1))),
+    ...set(bits),
+    BR,
+    0,
+    END,
+    END,
+  ];
+}
 
 function scanBody(): number[] {
-  const isDigit = (x: Code): Code => bin(I32_LT_U, bin(I32_SUB, x, k32(48)), k32(10));
   const len = get(LEN);
   const lenIs = (...vs: number[]): Code => any(...vs.map((v) => eq(len, v)));
   const append = (k: number, cond: Code): Code => [
@@ -579,72 +605,75 @@ function scanBody(): number[] {
   ];
   const shortInLetters = all(bin(I32_LT_S, len, k32(7)), has(ca, letters));
   const code: Code = [
-    // Runs: starts at rs, ends at rs + 4 cap. Eight code units are tested per step (most have
-    // no digit); reads past the text stay in the kernel's memory and are cut off at n.
+    // Runs: starts at rs, ends at rs + 4 cap. Sixteen code units per step, narrowed to bytes with
+    // saturation (only ASCII digits stay digits): in the digit mask d, with `carry` the lane
+    // before the step, runs start where d has a bit the shifted mask lacks and end the other way.
+    // Reads past the text stay in the kernel's memory and are cut off at n.
     ...k32(0),
     ...set(I),
     ...k32(0),
     ...set(RUNS),
-    BLOCK,
-    0x40,
-    LOOP,
-    0x40,
+    ...k32(0),
+    ...set(ENDS),
+    ...k32(0),
+    ...set(CARRY),
     BLOCK,
     0x40,
     LOOP,
     0x40,
     ...bin(I32_GE_S, get(I), get(N)),
     BR_IF,
-    3,
+    1,
     ...bin(I32_ADD, bin(I32_SHL, get(I), k32(1)), k32(TEXT)),
     ...V128_LOAD,
     ...memarg(0, 0),
+    ...bin(I32_ADD, bin(I32_SHL, get(I), k32(1)), k32(TEXT + 16)),
+    ...V128_LOAD,
+    ...memarg(0, 0),
+    ...I8X16_NARROW_U,
     ...V128_CONST,
-    ...splat16(48),
-    ...I16X8_SUB,
+    ...Array.from({ length: 16 }, () => 48),
+    ...I8X16_SUB,
     ...V128_CONST,
-    ...splat16(10),
-    ...I16X8_LT_U,
-    ...I16X8_BITMASK,
+    ...Array.from({ length: 16 }, () => 10),
+    ...I8X16_LT_U,
+    ...I8X16_BITMASK,
+    // Lanes at or past n are cut off.
+    ...k32(0xffff),
+    ...bin(I32_SUB, bin(I32_SHL, k32(1), bin(I32_SUB, get(N), get(I))), k32(1)),
+    ...bin(I32_GE_S, bin(I32_SUB, get(N), get(I)), k32(16)),
+    SELECT,
+    I32_AND,
     ...set(C),
-    ...get(C),
-    BR_IF,
-    1,
-    ...bin(I32_ADD, get(I), k32(8)),
-    ...set(I),
-    BR,
-    0,
-    END,
-    END,
-    ...bin(I32_ADD, get(I), [...get(C), I32_CTZ]),
-    ...set(I),
-    ...bin(I32_GE_S, get(I), get(N)),
-    BR_IF,
-    1,
-    ...get(I),
-    ...set(START),
-    LOOP,
+    ...bin(I32_OR, get(C), get(CARRY)),
+    IF,
     0x40,
-    ...bin(I32_ADD, get(I), k32(1)),
-    ...set(I),
-    // The sentinels after the text end the last run.
-    ...isDigit(unit(get(I))),
-    BR_IF,
-    0,
+    // Bit j of the shifted mask: lane j - 1 holds a digit.
+    ...bin(I32_OR, bin(I32_SHL, get(C), k32(1)), get(CARRY)),
+    ...set(START),
+    ...bin(I32_AND, bin(I32_AND, get(START), k32(0xffff)), [...get(C), ...k32(-1), I32_XOR]),
+    ...set(EM),
+    ...bin(I32_AND, get(C), [...get(START), ...k32(-1), I32_XOR]),
+    ...set(START),
+    ...bin(I32_AND, bin(I32_SHR_U, get(C), k32(15)), k32(1)),
+    ...set(CARRY),
+    ...emitBits(START, RUNS, 0),
+    ...emitBits(EM, ENDS, 1),
     END,
-    ...bin(I32_ADD, get(RS), bin(I32_SHL, get(RUNS), k32(2))),
-    ...get(START),
-    I32_STORE,
-    ...memarg(2, 0),
-    ...bin(I32_ADD, get(RS), bin(I32_SHL, bin(I32_ADD, get(RUNS), get(CAP)), k32(2))),
-    ...get(I),
-    I32_STORE,
-    ...memarg(2, 0),
-    ...bin(I32_ADD, get(RUNS), k32(1)),
-    ...set(RUNS),
+    ...bin(I32_ADD, get(I), k32(16)),
+    ...set(I),
     BR,
     0,
     END,
+    END,
+    // A run reaching the end of the last full step ends at n.
+    ...get(CARRY),
+    IF,
+    0x40,
+    ...bin(I32_ADD, get(RS), bin(I32_SHL, bin(I32_ADD, get(ENDS), get(CAP)), k32(2))),
+    ...get(N),
+    I32_STORE,
+    ...memarg(2, 0),
     END,
     // List k starts at rs + 4 cap (2 + k).
     ...Array.from({ length: RUN_KINDS }, (_, k) => [
@@ -715,7 +744,7 @@ function scanBody(): number[] {
     ...get(RUNS),
     END,
   ];
-  const locals = [1, ...uleb(END_AT(RUN_KINDS) - 3), I32];
+  const locals = [1, ...uleb(EM + 1 - 3), I32];
   const fn = [...locals, ...code];
   return [...uleb(fn.length), ...fn];
 }
