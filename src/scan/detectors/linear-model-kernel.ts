@@ -81,7 +81,7 @@ const FNV_PRIME = 0x01000193;
 
 /**
  * Memory layout: feature count at 0, code-unit classes at 16, then two tables for text of code
- * units below 256 held one byte per character (`FOLD8`: 256 16-bit folded characters; `SEG8`:
+ * units below 256 held one byte per character (`FOLD8`: 256 folded characters with their classes; `SEG8`:
  * 256 bytes of segmentation classes), weights at `WEIGHTS`, the segment records of `segments`,
  * then the text.
  */
@@ -194,12 +194,21 @@ function scoreBody(width: 1 | 2): number[] {
     0,
     LOOP,
     0x40,
-    ...load,
-    ...set(RAW),
-    ...get(RAW),
-    I32_LOAD8_U,
-    ...memarg(0, CLASSES),
-    ...set(CLS),
+    ...(width === 2
+      ? [...load, ...set(RAW), ...get(RAW), I32_LOAD8_U, ...memarg(0, CLASSES), ...set(CLS)]
+      : // One load gives a byte's folded character and its class (`FOLD8` packs them).
+        [
+          ...load,
+          ...set(CLS),
+          ...get(CLS),
+          ...c32(0xfff),
+          I32_AND,
+          ...set(RAW),
+          ...get(CLS),
+          ...c32(12),
+          I32_SHR_U,
+          ...set(CLS),
+        ]),
     ...get(CLS),
     ...c32(1),
     I32_EQ,
@@ -883,9 +892,16 @@ function classTable(isWordChar: (c: number) => boolean): Uint8Array {
   return t;
 }
 
-/** `foldText` of each code unit below 256 (`LATIN1_FOLDS`; those folding to other than one unit never reach the kernel). */
-function foldTable(): Uint16Array {
-  return Uint16Array.from(LATIN1_FOLDS, (f, c) => (f >= 0 ? f : c));
+/**
+ * `foldText` of each code unit below 256 (`LATIN1_FOLDS`; those folding to other than one unit
+ * never reach the kernel) in the low 12 bits, the featuriser's class of that character above.
+ */
+function foldTable(classes: Uint8Array): Uint16Array {
+  return Uint16Array.from(LATIN1_FOLDS, (f, c) => {
+    const folded = f >= 0 ? f : c;
+    if (folded >= 0x1000) throw new Error('a Latin-1 fold outside 12 bits');
+    return folded | ((classes[folded] as number) << 12);
+  });
 }
 
 const ROLE_SALT: Readonly<Record<TextRole, number>> = { R: 0x9e3779b1 | 0, D: 0x85ebca77 | 0 };
@@ -929,8 +945,9 @@ export class LinearModelKernel {
     this.textAt = (this.outAt + RECORD * MAX_SEGMENTS + 15) & ~15;
     this.memory.grow(Math.ceil((this.textAt + 65536 * 4) / 65536));
     this.views();
-    new Uint8Array(this.memory.buffer, CLASSES, 65536).set(classTable(isWordChar));
-    new Uint16Array(this.memory.buffer, FOLD8, 256).set(foldTable());
+    const classes = classTable(isWordChar);
+    new Uint8Array(this.memory.buffer, CLASSES, 65536).set(classes);
+    new Uint16Array(this.memory.buffer, FOLD8, 256).set(foldTable(classes));
     new Uint8Array(this.memory.buffer, SEG8, 256).set(segmentClasses());
     new Float32Array(this.memory.buffer, WEIGHTS, model.weights.length).set(model.weights);
   }
