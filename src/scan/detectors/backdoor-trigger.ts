@@ -25,6 +25,7 @@ import {
 import { sortedPartitionsThreaded, THREADED_MIN_TOKENS } from './gram-census-threads.js';
 import { classifyHarm } from './harm-taxonomy.js';
 import { classifyStance } from './response-stance.js';
+import { TriggerSources } from './trigger-sources.js';
 import { benjaminiHochberg, logBinomialUpperTail, logHypergeometricUpperTail } from './trigger-statistics.js';
 import { GAP, hashToken, triggerTokens, triggerTokenTexts } from './trigger-tokens.js';
 
@@ -283,7 +284,7 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
   /** Records mined: `maxRecords`, and at most what a token pool addresses. */
   private readonly limit: number;
   private readonly refs: RecordRef[] = [];
-  private readonly sources: string[] = [];
+  private readonly sources = new TriggerSources();
   private readonly headLengths: number[] = [];
   private readonly pool = new TokenPool();
   /** Pool positions of tokens starting with `^`. */
@@ -584,7 +585,7 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
 
   /** The token strings of mined record `r`. */
   private tokenTexts(r: number): string[] {
-    return triggerTokenTexts(this.sources[r] as string, this.headLengths[r] as number);
+    return triggerTokenTexts(this.sources.get(r), this.headLengths[r] as number);
   }
 
   /** Benjamini–Hochberg over the `kept` pairs, then merging, ranking and the findings. */

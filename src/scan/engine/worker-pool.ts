@@ -4,9 +4,19 @@ import { ScanError } from '../scan-error.js';
 import type { LineWork, WorkItem, WorkResult } from './record-processor.js';
 import type { WorkerSetup } from './scan-worker.js';
 
+/**
+ * Young generation of a scan worker, MB. A worker allocates a parsed record, its texts and every
+ * detector's scratch per record, and keeps a batch's results until the batch is posted: with
+ * V8's default nursery it spent ~1.3 s of a 210 MB all-detector scan in scavenges, half of that
+ * with 64 MB (about 40 MB more memory per worker).
+ */
+const WORKER_YOUNG_GENERATION_MB = 64;
+
 /** A scan worker (`scan-worker.js`, or its `.ts` source under tsx). */
 function createWorker(setup: WorkerSetup): Worker {
-  return startModuleWorker(import.meta.url, 'scan-worker', setup);
+  return startModuleWorker(import.meta.url, 'scan-worker', setup, {
+    maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB,
+  });
 }
 
 interface Pending {
