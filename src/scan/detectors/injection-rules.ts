@@ -349,10 +349,11 @@ export class RuleScanner {
     const seen = this.seen;
     const starts = this.starts;
     seen.fill(0);
-    for (const s of starts) s.length = 0;
+    // Setting `length` is a runtime call: only lists the last text filled are cleared.
+    for (const s of starts) if (s.length !== 0) s.length = 0;
     const extraPairs = this.extraPairs;
     const extraOf = this.extraOf;
-    extraPairs.length = 0;
+    if (extraPairs.length !== 0) extraPairs.length = 0;
     const { pairs, count } = this.automaton.scan(text);
     const refStart = this.refStart;
     const refs = this.refs;
