@@ -373,22 +373,12 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
     const seenOutcome = new Int32Array(this.outcomeNames.length);
     const touched: number[] = [];
     let tests = 0;
-    const candidate = (occ: Int32Array, a: number, b: number, n: number): void => {
-      touched.length = 0;
-      let prev = -1;
-      let distinct = 0;
-      let textAt = 0;
-      for (let e = a; e < b; e++) {
-        const r = (occ[e] as number) >>> LOCAL_BITS;
-        if (r === prev) continue;
-        prev = r;
-        if (++distinct === minSupport) textAt = (occ[e] as number) >>> 0;
-        for (let k = outStart[r] as number; k < (outStart[r + 1] as number); k++) {
-          const out = recOut[k] as number;
-          if (seenOutcome[out] === 0) touched.push(out);
-          seenOutcome[out] = (seenOutcome[out] as number) + 1;
-        }
-      }
+    const outcomeTotals = this.outcomeTotals;
+    /**
+     * The gram/outcome pairs of a run of `n` carrying records whose outcomes `visit` counted
+     * (`touched`, `seenOutcome`); `textAt` is the first occurrence in the `minSupport`-th record.
+     */
+    const candidate = (occ: Int32Array, a: number, b: number, n: number, textAt: number): void => {
       let postStart = -1;
       let postEnd = -1;
       for (let order = 0; order < touched.length; order++) {
@@ -396,11 +386,11 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
         const k = seenOutcome[out] as number;
         tests++;
         if (k < minSupport || k / n < minPurity) continue;
-        const logP = classification ? 0 : logHypergeometricUpperTail(N, this.outcomeTotals[out] ?? k, n, k);
+        const logP = classification ? 0 : logHypergeometricUpperTail(N, outcomeTotals[out] ?? k, n, k);
         // Only a p-value <= fdr can have a q-value <= fdr: other carriers need not be kept.
         if (postStart < 0 && (classification || logP <= logFdr)) {
           postStart = postings.length;
-          prev = -1;
+          let prev = -1;
           for (let e = a; e < b; e++) {
             const o = occ[e] as number;
             if (o >>> LOCAL_BITS === prev) continue;
@@ -411,7 +401,6 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
         }
         tested.push((occ[a] as number) >>> 0, order, textAt, n, out, k, logP, postStart, postEnd);
       }
-      for (const out of touched) seenOutcome[out] = 0;
     };
     const visit: PartitionVisitor = (ids, occ, len) => {
       let a = 0;
@@ -425,10 +414,13 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
           a = b;
           continue;
         }
+        // A run of fewer occurrences than minSupport has fewer carrying records: no outcomes to count.
+        const counting = b - a >= minSupport;
         let df = 0;
         let prev = -1;
         let u = -1;
         let firstIsUnigram = true;
+        let textAt = 0;
         for (let e = a; e < b; e++) {
           const o = occ[e] as number;
           const r = o >>> LOCAL_BITS;
@@ -438,9 +430,23 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
             prev = r;
             firstIsUnigram = unigram;
             if (classification && unigram) u = include(u, id, o);
+            if (counting) {
+              if (df === minSupport) textAt = o >>> 0;
+              // The record's outcomes, in first-appearance order over the run's records.
+              const end = outStart[r + 1] as number;
+              for (let k = outStart[r] as number; k < end; k++) {
+                const out = recOut[k] as number;
+                if (seenOutcome[out] === 0) touched.push(out);
+                seenOutcome[out] = (seenOutcome[out] as number) + 1;
+              }
+            }
           } else if (classification && unigram && !firstIsUnigram) irregular[r] = 1;
         }
-        if (df >= minSupport && df <= maxDf) candidate(occ, a, b, df);
+        if (counting) {
+          if (df >= minSupport && df <= maxDf) candidate(occ, a, b, df, textAt);
+          for (const out of touched) seenOutcome[out] = 0;
+          touched.length = 0;
+        }
         a = b;
       }
     };
