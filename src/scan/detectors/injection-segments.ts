@@ -1,6 +1,6 @@
 import { foldsByCharacter, foldText, isAscii } from '../text/normalization.js';
 import { scorableBounds } from '../text/segments.js';
-import type { SegmentScores } from './linear-model-kernel.js';
+import type { RunTable, SegmentScores } from './linear-model-kernel.js';
 import type { TextRole } from './linear-text-model.js';
 
 /**
@@ -109,19 +109,36 @@ function runHash(text: string, from: number, to: number): number {
 export class FieldWordCounts implements WordCounts {
   private readonly whole: string;
   private readonly ascii: boolean;
+  private readonly kernelTable: (() => RunTable | undefined) | undefined;
   private all: Map<string, number> | undefined;
   private mask = -1;
+  /** The kernel's table, when it built one (else this instance's build in `runTable`). */
+  private own: Int32Array | undefined;
+  private asked = false;
 
-  constructor(whole: string) {
+  /**
+   * `kernelTable`, when given, builds the same table in a kernel that holds the field
+   * (`SegmentScores.runTable`); it is asked once, on the first lookup.
+   */
+  constructor(whole: string, kernelTable?: () => RunTable | undefined) {
     this.whole = whole;
     this.ascii = isAscii(whole);
+    this.kernelTable = kernelTable;
   }
 
   get(word: string): number | undefined {
     if (this.all) return this.all.get(word);
     if (!this.ascii) return this.countAll().get(word);
-    if (runTableOwner !== this) this.build();
-    const t = runTable;
+    if (this.mask < 0 && !this.asked) {
+      this.asked = true;
+      const k = this.kernelTable?.();
+      if (k) {
+        this.own = k.table;
+        this.mask = k.mask;
+      }
+    }
+    if (!this.own && runTableOwner !== this) this.build();
+    const t = this.own ?? runTable;
     const h = runHash(word, 0, word.length);
     for (let s = h & this.mask; ; s = (s + 1) & this.mask) {
       const len = t[4 * s + 3] as number;
@@ -323,7 +340,8 @@ export function bestInjectedSegment(
     if (score < thresholds.strong) {
       if (!fieldCounts) {
         whole ??= foldText(text);
-        fieldCounts = new FieldWordCounts(whole);
+        const held = scored;
+        fieldCounts = new FieldWordCounts(whole, held ? () => held.runTable(text) : undefined);
       }
       if (topicOverlap(folded, fieldCounts) > MAX_OVERLAP) continue;
       offTopic = true;

@@ -851,22 +851,153 @@ function proseBits(at: number[]): number[] {
   ];
 }
 
+/**
+ * `runs(text, n, table, mask)`: `FieldWordCounts`' table of the text's content-word runs (its
+ * folded characters through `FOLD8`, which must all be ASCII): each maximal run of `[a-z0-9]` of
+ * four or more characters hashed (FNV-1a) into the zeroed table of `mask + 1` slots (hash,
+ * count, first start, length; length -1 when runs of different text share the hash).
+ */
+function runsBody(): number[] {
+  const [TEXT, N, TABLE, MASK, I, J, H, LEN, S, AT, SEEN, K, SAME] = [
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+  ] as const;
+  // The folded character and class of the byte at index `idx`.
+  const unit = (idx: number[]) => [
+    ...get(TEXT),
+    ...idx,
+    I32_ADD,
+    I32_LOAD8_U,
+    ...memarg(0, 0),
+    ...c32(1),
+    I32_SHL,
+    I32_LOAD16_U,
+    ...memarg(1, FOLD8),
+  ];
+  const folded = (idx: number[]) => [...unit(idx), ...c32(0xfff), I32_AND];
+  const isWord = (idx: number[]) => [...unit(idx), ...c32(12), I32_SHR_U, ...c32(2), I32_EQ];
+  const field = (off: number) => [...get(AT), I32_LOAD, ...memarg(2, off)];
+  const put = (off: number, v: number[]) => [...get(AT), ...v, I32_STORE, ...memarg(2, off)];
+  const sameRun = [
+    ...c32(1),
+    ...set(SAME),
+    ...c32(0),
+    ...set(K),
+    ...whileDo(
+      [...get(K), ...get(LEN), I32_LT_S, ...get(SAME), I32_AND],
+      [
+        ...ifThen(
+          [...folded([...field(8), ...get(K), I32_ADD]), ...folded([...get(I), ...get(K), I32_ADD]), I32_NE],
+          [...c32(0), ...set(SAME)],
+        ),
+        ...inc(K),
+      ],
+    ),
+  ];
+  const insert = [
+    ...get(H),
+    ...get(MASK),
+    I32_AND,
+    ...set(S),
+    BLOCK,
+    0x40,
+    LOOP,
+    0x40,
+    ...get(TABLE),
+    ...get(S),
+    ...c32(4),
+    I32_SHL,
+    I32_ADD,
+    ...set(AT),
+    ...field(12),
+    ...set(SEEN),
+    ...ifThen(
+      [...get(SEEN), I32_EQZ],
+      [...put(0, get(H)), ...put(4, c32(1)), ...put(8, get(I)), ...put(12, get(LEN)), BR, 2],
+    ),
+    ...ifThen(
+      [...field(0), ...get(H), I32_EQ],
+      [
+        ...ifThen([...get(SEEN), ...get(LEN), I32_EQ], sameRun, [...c32(0), ...set(SAME)]),
+        ...ifThen(get(SAME), [...put(4, [...field(4), ...c32(1), I32_ADD]), BR, 3]),
+        ...put(12, c32(-1)),
+        BR,
+        2,
+      ],
+    ),
+    ...get(S),
+    ...c32(1),
+    I32_ADD,
+    ...get(MASK),
+    I32_AND,
+    ...set(S),
+    BR,
+    0,
+    END,
+    END,
+  ];
+  const code = [
+    ...c32(0),
+    ...set(I),
+    ...whileDo(
+      [...get(I), ...get(N), I32_LT_S],
+      [
+        ...ifThen(isWord(get(I)), [
+          ...c32(0x811c9dc5 | 0),
+          ...set(H),
+          ...get(I),
+          ...set(J),
+          ...whileDo(
+            [...get(J), ...get(N), I32_LT_S, ...isWord(get(J)), I32_AND],
+            [...get(H), ...folded(get(J)), I32_XOR, ...c32(FNV_PRIME), I32_MUL, ...set(H), ...inc(J)],
+          ),
+          ...get(J),
+          ...get(I),
+          I32_SUB,
+          ...set(LEN),
+          ...ifThen([...get(LEN), ...c32(4), I32_GE_S], insert),
+          ...get(J),
+          ...set(I),
+        ]),
+        ...inc(I),
+      ],
+    ),
+    END,
+  ];
+  const fn = [1, 9, I32, ...code];
+  return [...uleb(fn.length), ...fn];
+}
+
 function kernelBytes(): Uint8Array {
   const i5f = [0x60, 5, I32, I32, I32, I32, I32, 1, F64];
   const i2i = [0x60, 2, I32, I32, 1, I32];
   const i7i = [0x60, 7, I32, I32, I32, I32, I32, I32, I32, 1, I32];
-  const type = [3, ...i5f, ...i2i, ...i7i];
+  const i4 = [0x60, 4, I32, I32, I32, I32, 0];
+  const type = [4, ...i5f, ...i2i, ...i7i, ...i4];
   const globals = [GLOBALS];
   for (let g = 0; g < GLOBALS; g++) globals.push(I32, 1, I32_CONST, 0, END);
-  const exports = [3, ...name('memory'), 0x02, 0, ...name('score'), 0x00, 0, ...name('segments'), 0x00, 3];
+  const exports = [
+    4,
+    ...name('memory'),
+    0x02,
+    0,
+    ...name('score'),
+    0x00,
+    0,
+    ...name('segments'),
+    0x00,
+    3,
+    ...name('runs'),
+    0x00,
+    4,
+  ];
   return Uint8Array.from([
     ...WASM_HEADER,
     ...section(1, type),
-    ...section(3, [4, 0, 0, 1, 2]),
+    ...section(3, [5, 0, 0, 1, 2, 3]),
     ...section(5, [1, 0x00, 1]),
     ...section(6, globals),
     ...section(7, exports),
-    ...section(10, [4, ...scoreBody(2), ...scoreBody(1), ...emitBody(), ...segmentsBody()]),
+    ...section(10, [5, ...scoreBody(2), ...scoreBody(1), ...emitBody(), ...segmentsBody(), ...runsBody()]),
   ]);
 }
 
@@ -914,7 +1045,20 @@ export interface SegmentScores {
   count: number;
   bounds: Int32Array;
   scores: Float64Array;
+  /**
+   * The table `FieldWordCounts` would build for `foldText(text)` (which must be ASCII), built in
+   * the kernel from its copy of `text`; undefined unless the kernel still holds `text`.
+   */
+  runTable(text: string): RunTable | undefined;
 }
+
+/** A hashed table of content-word runs (see `FieldWordCounts`): 4 words per slot, `mask + 1` slots. */
+export interface RunTable {
+  table: Int32Array;
+  mask: number;
+}
+
+type RunsFn = (text: number, n: number, table: number, mask: number) => void;
 
 /** One model's weights in a kernel instance; scores folded text in place (one field at a time). */
 export class LinearModelKernel {
@@ -922,6 +1066,9 @@ export class LinearModelKernel {
   private readonly memory: WasmMemory;
   private readonly scoreFn: ScoreFn;
   private readonly segmentsFn: SegmentsFn;
+  private readonly runsFn: RunsFn;
+  /** The text `scoreLatin1Segments` last copied, while the kernel still holds it. */
+  private held: string | undefined;
   private readonly outAt: number;
   private readonly textAt: number;
   private bytes!: Buffer;
@@ -933,14 +1080,16 @@ export class LinearModelKernel {
     count: 0,
     bounds: new Int32Array(2 * MAX_SEGMENTS),
     scores: new Float64Array(MAX_SEGMENTS),
+    runTable: (text) => this.heldRunTable(text),
   };
 
   private constructor(model: LinearTextModel, instance: WasmInstance, isWordChar: (c: number) => boolean) {
-    const ex = instance.exports as { memory: WasmMemory; score: ScoreFn; segments: SegmentsFn };
+    const ex = instance.exports as { memory: WasmMemory; score: ScoreFn; segments: SegmentsFn; runs: RunsFn };
     this.model = model;
     this.memory = ex.memory;
     this.scoreFn = ex.score;
     this.segmentsFn = ex.segments;
+    this.runsFn = ex.runs;
     this.outAt = (WEIGHTS + 4 * model.weights.length + 15) & ~15;
     this.textAt = (this.outAt + RECORD * MAX_SEGMENTS + 15) & ~15;
     this.memory.grow(Math.ceil((this.textAt + 65536 * 4) / 65536));
@@ -986,6 +1135,7 @@ export class LinearModelKernel {
       this.reserve(2 * folded.length);
       this.bytes.write(folded, this.textAt, 2 * folded.length, 'utf16le');
       this.lastText = folded;
+      this.held = undefined;
     }
     const z = this.scoreFn(this.textAt, start, end, ROLE_SALT[role], (1 << this.model.bits) - 1);
     return this.probability(z, this.counts[0] as number);
@@ -1008,6 +1158,7 @@ export class LinearModelKernel {
     this.bytes[this.textAt + n] = 0;
     this.bytes[this.textAt + n + 1] = 0;
     this.lastText = undefined;
+    this.held = text;
     const written = this.segmentsFn(
       this.textAt,
       n,
@@ -1028,5 +1179,19 @@ export class LinearModelKernel {
     }
     r.count = count;
     return r;
+  }
+
+  /** `SegmentScores.runTable` of the text the kernel holds (valid until its next call). */
+  private heldRunTable(text: string): RunTable | undefined {
+    if (text !== this.held) return undefined;
+    const n = text.length;
+    let slots = 16;
+    while (slots < (2 * n) / 5 + 2) slots *= 2;
+    const offset = (n + 18 + 15) & ~15;
+    this.reserve(offset + 16 * slots);
+    const at = this.textAt + offset;
+    this.bytes.fill(0, at, at + 16 * slots);
+    this.runsFn(this.textAt, n, at, slots - 1);
+    return { table: new Int32Array(this.bytes.buffer, at, 4 * slots), mask: slots - 1 };
   }
 }

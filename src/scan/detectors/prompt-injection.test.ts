@@ -343,6 +343,42 @@ describe('prompt-injection detector', () => {
     }
   });
 
+  it("counts content words from the kernel's run table as from its own (fuzzed ASCII and Latin-1 fields)", () => {
+    const kernel = LinearModelKernel.create(loadShippedModel('injection-linear'), isWordChar);
+    expect(kernel).toBeDefined();
+    if (!kernel) return;
+    const rnd = seededRandom(37);
+    const units = [
+      'Word',
+      'words',
+      'WORDY',
+      'Éclair',
+      'éclair',
+      'ab',
+      '1234',
+      ' ',
+      '.',
+      '\n',
+      'p1oj0',
+      '03w1w',
+      'P1OJ0',
+    ];
+    for (let round = 0; round < 800; round++) {
+      let text = '';
+      for (let k = Math.floor(rnd() * 80); k > 0; k--)
+        text += units[Math.floor(rnd() * units.length)] as string;
+      const whole = foldText(text);
+      const all = new Map<string, number>();
+      for (const w of contentWords(whole)) all.set(w, (all.get(w) ?? 0) + 1);
+      const scores = kernel.scoreLatin1Segments(text, 'D');
+      const counts = new FieldWordCounts(whole, () => scores.runTable(text));
+      for (const w of [...all.keys(), 'word', 'eclair', 'p1oj0', '03w1w', 'zzzz'])
+        expect(counts.get(w), `${w} in ${JSON.stringify(text)}`).toBe(all.get(w));
+      // A kernel that holds another text gives no table.
+      expect(scores.runTable(`${text}x`)).toBeUndefined();
+    }
+  });
+
   it('finds the same best segment when a field is cut and scored in the kernel (fuzzed ASCII and Latin-1 fields)', () => {
     const model = loadShippedModel('injection-linear');
     const kernel = LinearModelKernel.create(model, isWordChar);
