@@ -323,32 +323,29 @@ export function triggerTokens(text: string): TriggerTokens {
   const head = t.head;
   const count = t.tail ? HEAD_TOKENS + 1 + TAIL_TOKENS : head.count;
   const hashes = takeHashes(count);
-  const kinds = new Uint8Array(count);
-  let source: string;
-  let headLength: number;
-  if (!t.tail) {
-    hashes.set(head.hashes.subarray(0, count));
-    kinds.set(head.kinds.subarray(0, count));
-    source = n === text.length ? text : text.slice(0, n);
-    headLength = source.length;
-  } else {
-    hashes.set(head.hashes.subarray(0, HEAD_TOKENS));
-    kinds.set(head.kinds.subarray(0, HEAD_TOKENS));
-    kinds[HEAD_TOKENS] = BREAK; // hash 0
-    const tail = t.tail.sink;
-    hashes.set(tail.hashes.subarray(tail.count - TAIL_TOKENS, tail.count), HEAD_TOKENS + 1);
-    kinds.set(tail.kinds.subarray(tail.count - TAIL_TOKENS, tail.count), HEAD_TOKENS + 1);
-    source = text.slice(0, t.headEnd) + text.slice(t.tail.start, t.tail.end);
-    headLength = t.headEnd;
-  }
   const breaks: number[] = [];
   const carets: number[] = [];
-  for (let k = 0; k < count; k++) {
-    const kind = kinds[k] as number;
-    if (kind === BREAK) breaks.push(k);
-    else if (kind === CARET) carets.push(k);
+  // Element loops, not subarray copies: a typed-array view costs more to make than 257 moves.
+  const copy = (sink: TokenSink, from: number, to: number, at: number): void => {
+    for (let k = from; k < to; k++, at++) {
+      hashes[at] = sink.hashes[k] as number;
+      const kind = sink.kinds[k] as number;
+      if (kind === BREAK) breaks.push(at);
+      else if (kind === CARET) carets.push(at);
+    }
+  };
+  if (!t.tail) {
+    copy(head, 0, count, 0);
+    const source = n === text.length ? text : text.slice(0, n);
+    return { hashes, breaks, carets, source, headLength: source.length };
   }
-  return { hashes, breaks, carets, source, headLength };
+  copy(head, 0, HEAD_TOKENS, 0);
+  hashes[HEAD_TOKENS] = 0; // the gap
+  breaks.push(HEAD_TOKENS);
+  const tail = t.tail.sink;
+  copy(tail, tail.count - TAIL_TOKENS, tail.count, HEAD_TOKENS + 1);
+  const source = text.slice(0, t.headEnd) + text.slice(t.tail.start, t.tail.end);
+  return { hashes, breaks, carets, source, headLength: t.headEnd };
 }
 
 /**
