@@ -593,8 +593,9 @@ class AutomatonKernel {
     const n = text.length;
     const chunked = n >= MIN_CHUNKED;
     const c = chunked ? Math.floor(n / CHUNKS) : n;
-    // A region per chunk; more than one occurrence per two code units is left to JavaScript.
-    const capacity = 8 * ((Math.max(c, n - 3 * c) >> 1) + 1024);
+    // A region per chunk; more than one occurrence per eight code units (text is far sparser:
+    // about one per fifty) is left to JavaScript, so the memory stays near three bytes per unit.
+    const capacity = 8 * ((Math.max(c, n - 3 * c) >> 3) + 1024);
     const outAt = (this.textAt + 2 * n + 15) & ~15;
     const need = outAt + CHUNKS * capacity;
     // (`memory.buffer` is a slow accessor: the views are renewed only when the memory grows.)
