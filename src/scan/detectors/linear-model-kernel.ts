@@ -6,12 +6,75 @@ import {
   memarg,
   name,
   section,
-  sleb,
   uleb,
   WASM_HEADER,
   type WasmInstance,
   type WasmMemory,
 } from './wasm-encoding.js';
+import {
+  BLOCK,
+  BR,
+  BR_IF,
+  CALL,
+  c32,
+  ELSE,
+  END,
+  F32_LOAD,
+  F64,
+  F64_ADD,
+  F64_CONVERT_I32_S,
+  F64_GE,
+  F64_MUL,
+  F64_PROMOTE_F32,
+  F64_STORE,
+  f64const,
+  GLOBAL_GET,
+  GLOBAL_SET,
+  get,
+  I8X16_BITMASK,
+  I8X16_EQ,
+  I8X16_LT_S,
+  I8X16_LT_U,
+  I8X16_SUB,
+  I32,
+  I32_ADD,
+  I32_AND,
+  I32_CONST,
+  I32_CTZ,
+  I32_EQ,
+  I32_EQZ,
+  I32_GE_S,
+  I32_GE_U,
+  I32_GT_S,
+  I32_LE_S,
+  I32_LOAD,
+  I32_LOAD8_U,
+  I32_LOAD16_U,
+  I32_LT_S,
+  I32_LT_U,
+  I32_MUL,
+  I32_NE,
+  I32_OR,
+  I32_POPCNT,
+  I32_SHL,
+  I32_SHR_U,
+  I32_STORE,
+  I32_SUB,
+  I32_XOR,
+  IF,
+  ifThen,
+  inc,
+  LOCAL_TEE,
+  LOOP,
+  RETURN,
+  SELECT,
+  set,
+  V128_AND,
+  V128_CONST,
+  V128_LOAD,
+  V128_OR,
+  whileDo,
+} from './wasm-instructions.js';
 
 /**
  * The scoring loop of `scoreFoldedRange` as a WebAssembly kernel. Scoring
@@ -27,54 +90,6 @@ import {
  * The module is assembled here from its instruction list (no build step, no
  * binary blob), like `minhash-kernel.ts`.
  */
-
-const I32 = 0x7f;
-const F64 = 0x7c;
-const BLOCK = 0x02;
-const LOOP = 0x03;
-const IF = 0x04;
-const ELSE = 0x05;
-const END = 0x0b;
-const BR = 0x0c;
-const BR_IF = 0x0d;
-const RETURN = 0x0f;
-const CALL = 0x10;
-const SELECT = 0x1b;
-const LOCAL_GET = 0x20;
-const LOCAL_SET = 0x21;
-const LOCAL_TEE = 0x22;
-const GLOBAL_GET = 0x23;
-const GLOBAL_SET = 0x24;
-const I32_LOAD = 0x28;
-const F32_LOAD = 0x2a;
-const I32_LOAD8_U = 0x2d;
-const I32_LOAD16_U = 0x2f;
-const I32_STORE = 0x36;
-const F64_STORE = 0x39;
-const I32_CONST = 0x41;
-const F64_CONST = 0x44;
-const I32_EQZ = 0x45;
-const I32_EQ = 0x46;
-const I32_NE = 0x47;
-const I32_LT_S = 0x48;
-const I32_LT_U = 0x49;
-const I32_GT_S = 0x4a;
-const I32_LE_S = 0x4c;
-const I32_GE_S = 0x4e;
-const I32_GE_U = 0x4f;
-const F64_GE = 0x66;
-const I32_ADD = 0x6a;
-const I32_SUB = 0x6b;
-const I32_MUL = 0x6c;
-const I32_AND = 0x71;
-const I32_OR = 0x72;
-const I32_XOR = 0x73;
-const I32_SHL = 0x74;
-const I32_SHR_U = 0x76;
-const F64_ADD = 0xa0;
-const F64_MUL = 0xa2;
-const F64_CONVERT_I32_S = 0xb7;
-const F64_PROMOTE_F32 = 0xbb;
 
 const FNV_OFFSET = 0x811c9dc5 | 0;
 const FNV_PRIME = 0x01000193;
@@ -94,10 +109,6 @@ const MAX_SEGMENTS = 400;
 /** Longest segment (`scorableBounds`' default `maxLength`). */
 const MAX_SEGMENT_LENGTH = 400;
 const RECORD = 24;
-
-const get = (i: number) => [LOCAL_GET, ...uleb(i)];
-const set = (i: number) => [LOCAL_SET, ...uleb(i)];
-const c32 = (v: number) => [I32_CONST, ...sleb(v)];
 
 /**
  * Body of `score(text, start, end, salt, mask) -> z`, storing the feature count at address 0.
@@ -346,7 +357,6 @@ const F_EMIT = 2;
 const gget = (i: number) => [GLOBAL_GET, ...uleb(i)];
 const gset = (i: number) => [GLOBAL_SET, ...uleb(i)];
 const add = (a: number[], b: number[]) => [...a, ...b, I32_ADD];
-const inc = (l: number) => [...get(l), ...c32(1), I32_ADD, ...set(l)];
 /** The byte of the text at index `idx` (an expression). */
 const byteAt = (idx: number[]) => [...gget(G_TEXT), ...idx, I32_ADD, I32_LOAD8_U, ...memarg(0, 0)];
 /** 1 when the character at `idx` has class bit `bit`, else 0. */
@@ -359,31 +369,6 @@ const has = (idx: number[], bit: number) => [
   ...c32(0),
   I32_NE,
 ];
-const ifThen = (cond: number[], then: number[], otherwise?: number[]) => [
-  ...cond,
-  IF,
-  0x40,
-  ...then,
-  ...(otherwise ? [ELSE, ...otherwise] : []),
-  END,
-];
-/** `while (cond) body`; `body` must not branch out of itself. */
-const whileDo = (cond: number[], body: number[]) => [
-  BLOCK,
-  0x40,
-  LOOP,
-  0x40,
-  ...cond,
-  I32_EQZ,
-  BR_IF,
-  1,
-  ...body,
-  BR,
-  0,
-  END,
-  END,
-];
-const f64const = (v: number) => [F64_CONST, ...new Uint8Array(Float64Array.of(v).buffer)];
 
 /**
  * `emit(s, e) -> capped`: the windows of `segmentBounds`' `emit` over `text[s, e)` (at most
@@ -768,18 +753,6 @@ function segmentsBody(): number[] {
   return [...uleb(fn.length), ...fn];
 }
 
-const simd = (op: number) => [0xfd, ...uleb(op)];
-const V128_LOAD = simd(0x00);
-const V128_CONST = simd(0x0c);
-const I8X16_EQ = simd(0x23);
-const I8X16_LT_S = simd(0x25);
-const I8X16_LT_U = simd(0x26);
-const V128_AND = simd(0x4e);
-const V128_OR = simd(0x50);
-const I8X16_BITMASK = simd(0x64);
-const I8X16_SUB = simd(0x71);
-const I32_CTZ = 0x68;
-const I32_POPCNT = 0x69;
 const splat = (b: number) => [...V128_CONST, ...new Array<number>(16).fill(b)];
 /** The 16 bytes of the text from index `at - back` (an unaligned load). */
 const bytes16 = (at: number[], back: number) => [

@@ -9,6 +9,40 @@ import {
   type WasmInstance,
   type WasmMemory,
 } from './wasm-encoding.js';
+import {
+  BLOCK,
+  BR_IF,
+  END,
+  get,
+  I32,
+  I32_ADD,
+  I32_AND,
+  I32_CONST,
+  I32_EQZ,
+  I32_LOAD,
+  I32_LOAD16_U,
+  I32_LT_U,
+  I32_MUL,
+  I32_NE,
+  I32_SHL,
+  I32_SHR_U,
+  I32_STORE,
+  I32_SUB,
+  I32_XOR,
+  I32X4_MIN_S,
+  I32X4_MUL,
+  I32X4_SHR_U,
+  LOOP,
+  SELECT,
+  set,
+  tee,
+  V128,
+  V128_CONST,
+  V128_LOAD,
+  V128_LOAD32_SPLAT,
+  V128_STORE,
+  V128_XOR,
+} from './wasm-instructions.js';
 
 /**
  * The MinHash inner loop as a WebAssembly SIMD kernel. MinHash with 128
@@ -23,46 +57,6 @@ import {
  * (no build step, no binary blob); when the runtime lacks SIMD (validation
  * fails) callers fall back to the scalar loop.
  */
-
-const I32 = 0x7f;
-const V128 = 0x7b;
-// Core opcodes.
-const BLOCK = 0x02;
-const LOOP = 0x03;
-const BR_IF = 0x0d;
-const END = 0x0b;
-const LOCAL_GET = 0x20;
-const LOCAL_SET = 0x21;
-const LOCAL_TEE = 0x22;
-const I32_CONST = 0x41;
-const I32_EQZ = 0x45;
-const I32_LT_U = 0x49;
-const I32_NE = 0x47;
-const I32_ADD = 0x6a;
-const I32_MUL = 0x6c;
-const I32_AND = 0x71;
-const I32_XOR = 0x73;
-const I32_SHL = 0x74;
-const I32_SHR_U = 0x76;
-const I32_SUB = 0x6b;
-const I32_LOAD = 0x28;
-const I32_LOAD16_U = 0x2f;
-const I32_STORE = 0x36;
-const SELECT = 0x1b;
-// SIMD opcodes (0xfd prefix, LEB128 sub-opcode).
-const simd = (op: number) => [0xfd, ...uleb(op)];
-const V128_LOAD = simd(0x00);
-const V128_LOAD32_SPLAT = simd(0x09);
-const V128_STORE = simd(0x0b);
-const V128_CONST = simd(0x0c);
-const V128_XOR = simd(0x51);
-const I32X4_SHR_U = simd(0xad);
-const I32X4_MUL = simd(0xb5);
-const I32X4_MIN_S = simd(0xb6);
-
-const get = (i: number) => [LOCAL_GET, ...uleb(i)];
-const set = (i: number) => [LOCAL_SET, ...uleb(i)];
-const tee = (i: number) => [LOCAL_TEE, ...uleb(i)];
 
 /**
  * Body of `sig(shingles, n, aPtr, bPtr, outPtr)` for `groups` vectors of four

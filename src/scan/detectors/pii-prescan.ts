@@ -10,6 +10,52 @@ import {
   type WasmInstance,
   type WasmMemory,
 } from './wasm-encoding.js';
+import {
+  BLOCK,
+  BR,
+  BR_IF,
+  ELSE,
+  END,
+  get,
+  I8X16_BITMASK,
+  I8X16_EQ,
+  I8X16_GT_U,
+  I8X16_LT_U,
+  I8X16_NARROW_U,
+  I8X16_SUB,
+  I32,
+  I32_ADD,
+  I32_AND,
+  I32_CONST,
+  I32_CTZ,
+  I32_EQ,
+  I32_EQZ,
+  I32_GE_S,
+  I32_LE_S,
+  I32_LOAD,
+  I32_LOAD8_U,
+  I32_LOAD16_U,
+  I32_LT_S,
+  I32_LT_U,
+  I32_MUL,
+  I32_NE,
+  I32_OR,
+  I32_SHL,
+  I32_SHR_S,
+  I32_SHR_U,
+  I32_STORE,
+  I32_SUB,
+  I32_XOR,
+  IF,
+  LOOP,
+  SELECT,
+  set,
+  V128,
+  V128_AND,
+  V128_CONST,
+  V128_LOAD,
+  V128_OR,
+} from './wasm-instructions.js';
 
 /**
  * Where the PII patterns can start, found with native searches so that each pattern runs
@@ -404,53 +450,7 @@ export function runCandidatesJs(text: string): RunCandidates {
 const CLASSES = 64;
 const TEXT = CLASSES + 65536 + 8;
 
-const I32 = 0x7f;
-const BLOCK = 0x02;
-const LOOP = 0x03;
-const IF = 0x04;
-const ELSE = 0x05;
-const END = 0x0b;
-const BR = 0x0c;
-const BR_IF = 0x0d;
-const SELECT = 0x1b;
-const LOCAL_GET = 0x20;
-const LOCAL_SET = 0x21;
-const I32_LOAD = 0x28;
-const I32_LOAD8_U = 0x2d;
-const I32_LOAD16_U = 0x2f;
-const I32_STORE = 0x36;
-const I32_CONST = 0x41;
-const I32_EQZ = 0x45;
-const I32_EQ = 0x46;
-const I32_NE = 0x47;
-const I32_LT_U = 0x49;
-const I32_GE_S = 0x4e;
-const I32_LT_S = 0x48;
-const I32_LE_S = 0x4c;
-const I32_ADD = 0x6a;
-const I32_SUB = 0x6b;
-const I32_CTZ = 0x68;
-const I32_MUL = 0x6c;
-// SIMD opcodes (0xfd prefix, LEB128 sub-opcode).
-const simd = (op: number): number[] => [0xfd, ...uleb(op)];
-const V128_LOAD = simd(0x00);
-const V128_CONST = simd(0x0c);
-const I8X16_EQ = simd(0x23);
-const I8X16_LT_U = simd(0x26);
-const I8X16_GT_U = simd(0x28);
-const I8X16_BITMASK = simd(0x64);
-const I8X16_NARROW_U = simd(0x66);
-const I8X16_SUB = simd(0x71);
-const I32_AND = 0x71;
-const I32_OR = 0x72;
-const I32_SHL = 0x74;
-const I32_SHR_S = 0x75;
-const I32_SHR_U = 0x76;
-const I32_XOR = 0x73;
-
 type Code = number[];
-const get = (i: number): Code => [LOCAL_GET, ...uleb(i)];
-const set = (i: number): Code => [LOCAL_SET, ...uleb(i)];
 const k32 = (v: number): Code => [I32_CONST, ...sleb(v)];
 const bin = (op: number, a: Code, b: Code): Code => [...a, ...b, op];
 const all = (...xs: Code[]): Code => xs.slice(1).reduce((acc, x) => bin(I32_AND, acc, x), xs[0] as Code);
@@ -754,10 +754,6 @@ const CUE_WORD = 0;
 const CUE_TITLE = 1;
 const CUE_COLON = 2;
 const CUE_LINE = 3;
-
-const V128_AND = simd(0x4e);
-const V128_OR = simd(0x50);
-const V128 = 0x7b;
 
 /**
  * Body of `cues(n, out) -> hits`: the positions where the person-name prescan (`nameStarts`)

@@ -3,12 +3,40 @@ import {
   memarg,
   name,
   section,
-  sleb,
   uleb,
   WASM_HEADER,
   type WasmInstance,
   type WasmMemory,
 } from '../detectors/wasm-encoding.js';
+import {
+  BLOCK,
+  BR,
+  BR_IF,
+  CALL,
+  c32,
+  END,
+  get,
+  I32,
+  I32_ADD,
+  I32_AND,
+  I32_DIV_U,
+  I32_EQZ,
+  I32_GT_U,
+  I32_LOAD,
+  I32_LOAD16_U,
+  I32_LT_S,
+  I32_LT_U,
+  I32_SHL,
+  I32_SHR_U,
+  I32_STORE,
+  I32_SUB,
+  IF,
+  ifThen,
+  LOOP,
+  RETURN,
+  set,
+  tee,
+} from '../detectors/wasm-instructions.js';
 
 /**
  * Aho–Corasick automaton over a fixed set of literal words, compiled to a
@@ -191,33 +219,6 @@ interface AutomatonTables {
 // writes its occurrences to its own region, and the regions are joined in order, so the pairs are
 // those of `scanJs`, in the same order.
 
-const I32 = 0x7f;
-const BLOCK = 0x02;
-const LOOP = 0x03;
-const IF = 0x04;
-const END = 0x0b;
-const BR = 0x0c;
-const BR_IF = 0x0d;
-const RETURN = 0x0f;
-const CALL = 0x10;
-const LOCAL_GET = 0x20;
-const LOCAL_SET = 0x21;
-const LOCAL_TEE = 0x22;
-const I32_LOAD = 0x28;
-const I32_LOAD16_U = 0x2f;
-const I32_STORE = 0x36;
-const I32_CONST = 0x41;
-const I32_EQZ = 0x45;
-const I32_GT_U = 0x4b;
-const I32_LT_S = 0x48;
-const I32_LT_U = 0x49;
-const I32_ADD = 0x6a;
-const I32_SUB = 0x6b;
-const I32_DIV_U = 0x6e;
-const I32_AND = 0x71;
-const I32_SHL = 0x74;
-const I32_SHR_U = 0x76;
-
 /**
  * Memory layout: the walk's settings at 0 (see `G_TEXT` ...), the chunks' output records (next
  * pair's address, end of region) at `STREAMS`, class offsets at `CLASS_AT`, the DFA at `NEXT_AT`
@@ -244,13 +245,8 @@ const G_ROW = 6;
 const F_EMIT = 0;
 const F_WALK = 1;
 
-const get = (i: number) => [LOCAL_GET, ...uleb(i)];
-const set = (i: number) => [LOCAL_SET, ...uleb(i)];
-const tee = (i: number) => [LOCAL_TEE, ...uleb(i)];
 const gget = (i: number) => [...c32(0), I32_LOAD, ...memarg(2, 4 * i)];
 const gset = (i: number, value: number[]) => [...c32(0), ...value, I32_STORE, ...memarg(2, 4 * i)];
-const c32 = (v: number) => [I32_CONST, ...sleb(v)];
-const ifThen = (cond: number[], then: number[]) => [...cond, IF, 0x40, ...then, END];
 const fnBody = (locals: number[], code: number[]) => {
   const fn = [...locals, ...code, END];
   return [...uleb(fn.length), ...fn];

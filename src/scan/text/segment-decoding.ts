@@ -10,12 +10,36 @@ import {
   memarg,
   name,
   section,
-  sleb,
   uleb,
   WASM_HEADER,
   type WasmInstance,
   type WasmMemory,
 } from '../detectors/wasm-encoding.js';
+import {
+  c32,
+  dec,
+  END,
+  get,
+  I32,
+  I32_ADD,
+  I32_AND,
+  I32_GE_S,
+  I32_GT_S,
+  I32_LE_S,
+  I32_LOAD8_U,
+  I32_LOAD16_U,
+  I32_LT_S,
+  I32_NE,
+  I32_OR,
+  I32_SHL,
+  I32_SHR_U,
+  I32_STORE,
+  I32_SUB,
+  ifThen,
+  inc,
+  set,
+  whileDo,
+} from '../detectors/wasm-instructions.js';
 import { isJsWhitespace } from './whitespace.js';
 
 export type Encoding = 'base64' | 'hex' | 'url' | 'rot13' | 'unicode-tags';
@@ -379,60 +403,12 @@ export function decodeSegments(text: string, limits: DecodeLimits = {}): Decoded
 /** Fields shorter than this are probed in JavaScript (the copy would cost more than it saves). */
 const KERNEL_MIN_LENGTH = 512;
 
-const I32 = 0x7f;
-const BLOCK = 0x02;
-const LOOP = 0x03;
-const IF = 0x04;
-const END = 0x0b;
-const BR = 0x0c;
-const BR_IF = 0x0d;
-const LOCAL_GET = 0x20;
-const LOCAL_SET = 0x21;
-const I32_LOAD8_U = 0x2d;
-const I32_LOAD16_U = 0x2f;
-const I32_STORE = 0x36;
-const I32_CONST = 0x41;
-const I32_EQZ = 0x45;
-const I32_NE = 0x47;
-const I32_LT_S = 0x48;
-const I32_GT_S = 0x4a;
-const I32_LE_S = 0x4c;
-const I32_GE_S = 0x4e;
-const I32_ADD = 0x6a;
-const I32_SUB = 0x6b;
-const I32_AND = 0x71;
-const I32_OR = 0x72;
-const I32_SHL = 0x74;
-const I32_SHR_U = 0x76;
-
 /** Character classes at address 0 (one byte per UTF-16 code unit), then the text. */
 const TEXT_AT = 65536;
 const B64 = 1;
 const HEX = 2;
 const JOIN = 4; // ' ' or ':'
 
-const get = (i: number) => [LOCAL_GET, ...uleb(i)];
-const set = (i: number) => [LOCAL_SET, ...uleb(i)];
-const c32 = (v: number) => [I32_CONST, ...sleb(v)];
-const inc = (l: number, by = 1) => [...get(l), ...c32(by), I32_ADD, ...set(l)];
-const dec = (l: number) => [...get(l), ...c32(1), I32_SUB, ...set(l)];
-const ifThen = (cond: number[], then: number[]) => [...cond, IF, 0x40, ...then, END];
-/** `while (cond) body`; `body` must not branch out of itself. */
-const whileDo = (cond: number[], body: number[]) => [
-  BLOCK,
-  0x40,
-  LOOP,
-  0x40,
-  ...cond,
-  I32_EQZ,
-  BR_IF,
-  1,
-  ...body,
-  BR,
-  0,
-  END,
-  END,
-];
 /** 1 when the code unit at index `idx` (an expression) has class bit `bit`, else 0. */
 const has = (idx: number[], bit: number) => [
   // The text's address added here, not as the load's offset: index -1 is read (and ignored).
