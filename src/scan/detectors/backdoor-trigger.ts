@@ -371,7 +371,10 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
     const tested = new Pairs();
     const postings = new U32List();
     const seenOutcome = new Int32Array(this.outcomeNames.length);
-    const touched: number[] = [];
+    // The outcomes a run's records show, in first-appearance order (`touchedCount` of them; a
+    // typed array: emptying a plain one is a runtime call, once per candidate run).
+    const touched = new Int32Array(Math.max(1, this.outcomeNames.length));
+    let touchedCount = 0;
     let tests = 0;
     const outcomeTotals = this.outcomeTotals;
     /**
@@ -381,7 +384,7 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
     const candidate = (occ: Int32Array, a: number, b: number, n: number, textAt: number): void => {
       let postStart = -1;
       let postEnd = -1;
-      for (let order = 0; order < touched.length; order++) {
+      for (let order = 0; order < touchedCount; order++) {
         const out = touched[order] as number;
         const k = seenOutcome[out] as number;
         tests++;
@@ -436,7 +439,7 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
               const end = outStart[r + 1] as number;
               for (let k = outStart[r] as number; k < end; k++) {
                 const out = recOut[k] as number;
-                if (seenOutcome[out] === 0) touched.push(out);
+                if (seenOutcome[out] === 0) touched[touchedCount++] = out;
                 seenOutcome[out] = (seenOutcome[out] as number) + 1;
               }
             }
@@ -444,8 +447,8 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
         }
         if (counting) {
           if (df >= minSupport && df <= maxDf) candidate(occ, a, b, df, textAt);
-          for (const out of touched) seenOutcome[out] = 0;
-          touched.length = 0;
+          for (let k = 0; k < touchedCount; k++) seenOutcome[touched[k] as number] = 0;
+          touchedCount = 0;
         }
         a = b;
       }
@@ -492,17 +495,19 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
         W[u * L + l] = Math.log(((uniCounts.data[u * L + l] as number) + 1) / ((labelDocs[l] as number) + 2));
     const total = labelDocs.reduce((a, b) => a + b, 0);
     // Per-record scores: the label's log prior plus each held unigram's weight, in record order.
+    // One pass over a record's tokens adds to every label's score; each label's additions keep
+    // the token order, so the sums are the same numbers as one pass per label.
     const scores = new Float64Array(N * L);
     for (let r = 0; r < N; r++) {
       const s = pool.start(r);
       const e = s + pool.length(r);
-      for (let l = 0; l < L; l++) {
-        let acc = Math.log(((labelDocs[l] as number) + 1) / (total + L));
-        for (let p = s; p < e; p++) {
-          const u = uniAt[p] as number;
-          if (u > 0) acc += W[(u - 1) * L + l] as number;
-        }
-        scores[r * L + l] = acc;
+      const at = r * L;
+      for (let l = 0; l < L; l++) scores[at + l] = Math.log(((labelDocs[l] as number) + 1) / (total + L));
+      for (let p = s; p < e; p++) {
+        const u = uniAt[p] as number;
+        if (u > 0)
+          for (let l = 0; l < L; l++)
+            scores[at + l] = (scores[at + l] as number) + (W[(u - 1) * L + l] as number);
       }
     }
     let contra = 0;
