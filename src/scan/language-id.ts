@@ -67,7 +67,8 @@ function scriptOf(c: number): string | undefined {
   return undefined;
 }
 
-const SAMPLE = 1000;
+/** Characters of a text `identifyLanguage` reads (a prefix this long gives the same answer). */
+export const LANGUAGE_ID_SAMPLE = 1000;
 
 function countStopWord(packed: number, scores: Map<string, number>): void {
   const langs = WORD_LANGS.get(packed);
@@ -77,7 +78,7 @@ function countStopWord(packed: number, scores: Map<string, number>): void {
 /** Guesses the language of a text as an ISO 639-1 code, or `und` when unsure. */
 export function identifyLanguage(text: string): string {
   // One pass over a bounded sample: this runs for every record of every scan.
-  const n = Math.min(text.length, SAMPLE);
+  const n = Math.min(text.length, LANGUAGE_ID_SAMPLE);
   const scripts = new Map<string, number>();
   let letters = 0;
   const scores = new Map<string, number>();

@@ -5,6 +5,11 @@ import type { DatasetRecord } from './dataset-record.js';
  * rejected, label), the unit that duplicate and outlier detectors compare.
  */
 export function recordContent(record: DatasetRecord): string {
+  return contentParts(record).join('\n');
+}
+
+/** The pieces `recordContent` joins with line breaks. */
+function contentParts(record: DatasetRecord): string[] {
   const parts: string[] = [];
   if (record.system) parts.push(record.system);
   if (record.messages && record.messages.length > 0) {
@@ -14,7 +19,24 @@ export function recordContent(record: DatasetRecord): string {
     if (record.response) parts.push(record.response);
   }
   if (record.rejected) parts.push(record.rejected);
-  return parts.join('\n');
+  return parts;
+}
+
+/**
+ * `recordContent(record).length` and its first `prefix` characters, without joining the whole
+ * content (statistics need only these, for every record of every scan).
+ */
+export function recordContentSummary(
+  record: DatasetRecord,
+  prefix: number,
+): { length: number; head: string } {
+  const parts = contentParts(record);
+  let length = Math.max(0, parts.length - 1);
+  for (const p of parts) length += p.length;
+  let head = '';
+  for (let i = 0; i < parts.length && head.length < prefix; i++)
+    head += i === 0 ? (parts[i] as string) : `\n${parts[i] as string}`;
+  return { length, head: head.length > prefix ? head.slice(0, prefix) : head };
 }
 
 /**

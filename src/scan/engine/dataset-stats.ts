@@ -1,6 +1,6 @@
 import type { DatasetRecord } from '../dataset-record.js';
-import { identifyLanguage } from '../language-id.js';
-import { recordContent } from '../record-text.js';
+import { identifyLanguage, LANGUAGE_ID_SAMPLE } from '../language-id.js';
+import { recordContentSummary } from '../record-text.js';
 
 /** Per-record facts the engine collects for dataset statistics (computed in the workers). */
 export interface RecordStats {
@@ -21,7 +21,9 @@ export function estimateTokens(chars: number): number {
 
 /** Computes the {@link RecordStats} of one record. */
 export function recordStats(record: DatasetRecord, raw: unknown): RecordStats {
-  const content = recordContent(record);
+  const sampled = record.index % LANGUAGE_SAMPLE === 0;
+  // The language guess reads only the first LANGUAGE_ID_SAMPLE characters of the content.
+  const content = recordContentSummary(record, sampled ? LANGUAGE_ID_SAMPLE : 0);
   const fields: string[] = [];
   if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
     const o = raw as Record<string, unknown>;
@@ -33,7 +35,7 @@ export function recordStats(record: DatasetRecord, raw: unknown): RecordStats {
   return {
     chars: content.length,
     tokens: estimateTokens(content.length),
-    ...(record.index % LANGUAGE_SAMPLE === 0 ? { language: identifyLanguage(content) } : {}),
+    ...(sampled ? { language: identifyLanguage(content.head) } : {}),
     fields,
   };
 }
