@@ -7,12 +7,13 @@ import {
   evasionHints,
   evasionHintsOf,
   foldText,
+  isAscii,
 } from '../text/normalization.js';
 import { execRule, INJECTION_RULES, RuleScanner } from './injection-rules.js';
 import { bestInjectedSegment, contentWords, FieldWordCounts } from './injection-segments.js';
 import { LinearModelKernel } from './linear-model-kernel.js';
 import { isWordChar, loadShippedModel, scoreFolded } from './linear-text-model.js';
-import { promptInjectionDetector } from './prompt-injection.js';
+import { exfiltrationLinks, promptInjectionDetector } from './prompt-injection.js';
 import { chatRecord, ctx, instructionRecord, textRecord } from './test-support/records.js';
 
 const EMAIL =
@@ -423,6 +424,69 @@ describe('prompt-injection detector', () => {
         expect(fast, text).toEqual(plain);
       }
     }
+  });
+
+  it('finds the same exfiltration link with one-branch regexes after the "](" / "<img" tests (fuzzed)', () => {
+    // The code it replaced: the two-branch regex over every text with either.
+    const LINK_RE =
+      /!?\[[^\]\n]{0,200}\]\(\s{0,3}((?:https?:)?\/\/[^)\s]{1,600})[^)\n]{0,200}\)|<img\b[^>]{0,300}?src\s{0,3}=\s{0,3}["']?((?:https?:)?\/\/[^"'\s>]{1,600})/gi;
+    const PLACEHOLDER_RE = /[{}$<>[\]]|%7b|%7d|%24|%3c|%5b/i;
+    const DATA_PARAM_RE =
+      /[?&#/](?:q|d|data|p|payload|info|text|msg|message|content|secret|password|pass|pwd|token|key|apikey|api_key|history|chat|conversation|prompt|context|session|cookie|email|user|ssn|card|leak|exfil)=/i;
+    const LONG_VALUE_RE = /[=/][A-Za-z0-9+/_%-]{32,}/;
+    const reference = (text: string) => {
+      if (!text.includes('](') && !/<img/i.test(text)) return undefined;
+      for (const m of text.matchAll(LINK_RE)) {
+        const markdown = m[1] !== undefined;
+        const url = m[1] ?? m[2] ?? '';
+        const q = url.replace(/^[^?#]*?(?=[?#])/, '');
+        const query = q === url ? url.slice(url.indexOf('/', 2)) : q;
+        const suspicious = markdown
+          ? PLACEHOLDER_RE.test(query) || DATA_PARAM_RE.test(url) || LONG_VALUE_RE.test(query)
+          : PLACEHOLDER_RE.test(query);
+        if (suspicious) return { url, start: m.index, end: m.index + m[0].length };
+      }
+      return undefined;
+    };
+    const pieces = [
+      ' ',
+      '\n',
+      'text ',
+      '[',
+      ']',
+      '(',
+      ')',
+      '](',
+      '![logo]',
+      '[click here]',
+      '(https://x.example/a?q=',
+      '(//cdn.example/p.png)',
+      'http://t.example/?d={{data}}',
+      'abcdefghijklmnopqrstuvwxyz0123456789ABCDEF',
+      '<img',
+      '<IMG',
+      '<iMg',
+      '<imgs',
+      ' src=',
+      ' SRC = "',
+      '"http://evil.example/p.png?x=<secret>"',
+      "'https://px.example/t.gif?id=12345'",
+      '>',
+      '%7b',
+      '\u0130MG',
+      '<\u0131mg',
+    ];
+    const rnd = seededRandom(29);
+    let found = 0;
+    for (let round = 0; round < 4000; round++) {
+      let text = '';
+      for (let k = 1 + Math.floor(rnd() * 30); k > 0; k--) text += pieces[Math.floor(rnd() * pieces.length)];
+      const expected = reference(text);
+      expect(exfiltrationLinks(text), text).toEqual(expected);
+      if (isAscii(text)) expect(exfiltrationLinks(text, text.toLowerCase()), text).toEqual(expected);
+      if (expected) found++;
+    }
+    expect(found).toBeGreaterThan(100);
   });
 
   it('masks data in exfiltration URLs', () => {

@@ -66,8 +66,14 @@ const RULE_MESSAGE: Readonly<Record<InjectionRuleId, string>> = {
 };
 
 // Markdown images/links and HTML images whose URL can carry data out.
-const LINK_RE =
-  /!?\[[^\]\n]{0,200}\]\(\s{0,3}((?:https?:)?\/\/[^)\s]{1,600})[^)\n]{0,200}\)|<img\b[^>]{0,300}?src\s{0,3}=\s{0,3}["']?((?:https?:)?\/\/[^"'\s>]{1,600})/gi;
+const MARKDOWN_LINK = String.raw`!?\[[^\]\n]{0,200}\]\(\s{0,3}((?:https?:)?\/\/[^)\s]{1,600})[^)\n]{0,200}\)`;
+const HTML_IMAGE = String.raw`<img\b[^>]{0,300}?src\s{0,3}=\s{0,3}["']?((?:https?:)?\/\/[^"'\s>]{1,600})`;
+const LINK_RE = new RegExp(`${MARKDOWN_LINK}|${HTML_IMAGE}`, 'gi');
+// A text without "](" holds no markdown link, one without "<img" no HTML image: the one-branch
+// forms then give the same matches, and the HTML one starts at a literal the regex engine
+// searches for instead of trying the markdown branch at every '['.
+const MARKDOWN_LINK_RE = new RegExp(MARKDOWN_LINK, 'gi');
+const HTML_IMAGE_RE = new RegExp(HTML_IMAGE, 'gi');
 const PLACEHOLDER_RE = /[{}$<>[\]]|%7b|%7d|%24|%3c|%5b/i;
 const DATA_PARAM_RE =
   /[?&#/](?:q|d|data|p|payload|info|text|msg|message|content|secret|password|pass|pwd|token|key|apikey|api_key|history|chat|conversation|prompt|context|session|cookie|email|user|ssn|card|leak|exfil)=/i;
@@ -151,11 +157,23 @@ function fieldTexts(record: DatasetRecord): FieldText[] {
   return out;
 }
 
-function exfiltrationLinks(text: string): { url: string; start: number; end: number } | undefined {
-  if (!text.includes('](') && !/<img/i.test(text)) return undefined;
-  for (const m of text.matchAll(LINK_RE)) {
-    const markdown = m[1] !== undefined;
-    const url = m[1] ?? m[2] ?? '';
+/**
+ * The first markdown/HTML image or link of `text` whose URL looks like it carries data out.
+ * `folded`, when given, is `text.toLowerCase()` of an ASCII `text` (its "<img" test is then a
+ * plain search).
+ */
+export function exfiltrationLinks(
+  text: string,
+  folded?: string,
+): { url: string; start: number; end: number } | undefined {
+  const markdownLinks = text.includes('](');
+  // `/<img/i` matches only [iI][mM][gG] (no Unicode case folding without the u flag).
+  const images = folded !== undefined ? folded.includes('<img') : /<img/i.test(text);
+  if (!markdownLinks && !images) return undefined;
+  const re = !images ? MARKDOWN_LINK_RE : !markdownLinks ? HTML_IMAGE_RE : LINK_RE;
+  for (const m of text.matchAll(re)) {
+    const markdown = re === MARKDOWN_LINK_RE || (re === LINK_RE && m[1] !== undefined);
+    const url = (re === LINK_RE ? (m[1] ?? m[2]) : m[1]) ?? '';
     const q = url.replace(/^[^?#]*?(?=[?#])/, '');
     const query = q === url ? url.slice(url.indexOf('/', 2)) : q;
     // HTML e-mail is full of tracking pixels with ids in the URL; there only template placeholders count.
@@ -239,7 +257,7 @@ export const promptInjectionDetector: Detector = {
           });
         }
       }
-      const exfil = exfiltrationLinks(ft.text);
+      const exfil = exfiltrationLinks(ft.text, ascii ? fieldFolded : undefined);
       if (exfil && !seen.has(`${ft.field}\u0000injection.exfiltration-link`)) {
         seen.add(`${ft.field}\u0000injection.exfiltration-link`);
         findings.push({

@@ -8,6 +8,7 @@ import {
   evasionHints,
   foldsByCharacter,
   foldText,
+  isAscii,
   LATIN1_FOLDS,
   leetMayReveal,
   matchVariants,
@@ -378,5 +379,28 @@ describe('folding by character', () => {
     }
     expect(foldsByCharacter('caf\u00e9 \u00bd')).toBe(false);
     expect(foldsByCharacter('caf\u00e9 \u2019')).toBe(false);
+  });
+});
+
+describe('isAscii', () => {
+  it('equals the absence of any code unit above 0x7f (fuzzed: boundaries, surrogates, lone halves)', () => {
+    const rnd = seededRandom(71);
+    const units = [
+      0, 9, 32, 0x41, 0x7e, 0x7f, 0x80, 0x81, 0xa0, 0xff, 0x100, 0x7ff, 0x800, 0xd800, 0xdbff, 0xdc00, 0xdfff,
+      0xfeff, 0xffff,
+    ];
+    for (let round = 0; round < 3000; round++) {
+      const len = Math.floor(rnd() * (round % 10 === 0 ? 400 : 12));
+      const codes: number[] = [];
+      // Mostly ASCII, so that one late unit decides.
+      for (let k = 0; k < len; k++)
+        codes.push(
+          rnd() < 0.9 ? Math.floor(rnd() * 128) : (units[Math.floor(rnd() * units.length)] as number),
+        );
+      const text = String.fromCharCode(...codes);
+      expect(isAscii(text)).toBe(!/[\u0080-\uffff]/.test(text));
+    }
+    expect(isAscii('')).toBe(true);
+    expect(isAscii('\ud83d\ude00')).toBe(false);
   });
 });

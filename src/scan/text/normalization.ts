@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { AnchorAutomaton } from './anchor-automaton.js';
 import { hasConfusable, toSkeleton } from './confusables.js';
 
@@ -19,12 +20,12 @@ export const INVISIBLE_RE = /[\p{Cf}\u115f\u1160\u3164\uffa0]|\p{Variation_Selec
 // Combining accents on a Latin base letter only: on Cyrillic (й = и + breve) they are part of the letter.
 const LATIN_MARKS_RE = /(?<=[a-zA-Z])[\u0300-\u036f]+/g;
 
-const NON_ASCII_RE = /[\u0080-\uffff]/;
-
 /** True when every code unit is ASCII (the fast path: no Unicode folding needed). */
 export function isAscii(text: string): boolean {
-  // One native regex scan: about twice as fast as a charCodeAt loop.
-  return !NON_ASCII_RE.test(text);
+  // Every code unit above 0x7f (lone surrogates too) takes two or more UTF-8 bytes, so the
+  // UTF-8 length equals the length exactly for ASCII. Node counts it natively (SIMD): on the
+  // corpus' fields about four times as fast as a `/[\u0080-\uffff]/` test, itself twice a charCodeAt loop.
+  return Buffer.byteLength(text, 'utf8') === text.length;
 }
 
 /**
