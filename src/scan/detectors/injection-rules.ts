@@ -44,6 +44,13 @@ export interface InjectionRule {
    */
   window?: { span: number; chars: string };
   windowSticky?: RegExp;
+  /**
+   * For a rule with `starts` and `anchors`: every match starts at most `reach` code units before
+   * an occurrence of one of its anchors (and not after it). {@link RuleScanner} then tries only the
+   * starts that close to an anchor: common start words ("you", "ai") no longer send the rule to
+   * a whole-text regex pass.
+   */
+  reach?: number;
 }
 
 // At least one separator: with an optional one, "(?:[a-z]{1,15} ){0,6}" could split a
@@ -236,9 +243,10 @@ export class RuleScanner {
   private readonly rules: readonly InjectionRule[];
   private readonly automaton: AnchorAutomaton;
   /**
-   * Per word: `refs[refStart[w] .. refStart[w + 1])`, each `rule << 8 | set << 2 | 1 (gate) | 2
-   * (start)`: the word belongs to gate set `set` of the rule (0: its anchors; then its
-   * `requires` and, for explicit anchors, its starts when they are not short common words).
+   * Per word: `refs[refStart[w] .. refStart[w + 1])`, each `rule << 8 | 128 (anchor of a rule
+   * with a reach) | set << 2 | 1 (gate) | 2 (start)`: the word belongs to gate set `set` (< 32)
+   * of the rule (0: its anchors; then its `requires` and, for explicit anchors, its starts when
+   * they are not short common words).
    */
   private readonly refStart: Int32Array;
   private readonly refs: Int32Array;
@@ -246,6 +254,8 @@ export class RuleScanner {
   private readonly seen: Int32Array;
   private readonly full: Int32Array;
   private readonly starts: number[][];
+  /** Per rule with a `reach`: where its anchors occur in the last text. */
+  private readonly anchorsAt: number[][];
   /** Per rule: its starts are among the scan's words (its anchors or a gate set), so the scan collects their positions. */
   private readonly ownStarts: boolean[];
   /** Start words of the other rules with starts, and the rules each belongs to. */
@@ -296,7 +306,11 @@ export class RuleScanner {
       }
       if (sets.length > 24) throw new Error('too many gate sets');
       sets.forEach((set, k) => {
-        for (const a of new Set(set)) add(a, (i << 8) | (k << 2) | 1 | (k === startSet ? 2 : 0));
+        for (const a of new Set(set))
+          add(
+            a,
+            (i << 8) | (k === 0 && r.reach !== undefined ? 128 : 0) | (k << 2) | 1 | (k === startSet ? 2 : 0),
+          );
       });
       this.full[i] = (1 << sets.length) - 1;
     });
@@ -337,6 +351,7 @@ export class RuleScanner {
     this.refs = Int32Array.from(flat);
     this.seen = new Int32Array(rules.length);
     this.starts = rules.map(() => []);
+    this.anchorsAt = rules.map(() => []);
   }
 
   /**
@@ -351,6 +366,8 @@ export class RuleScanner {
     seen.fill(0);
     // Setting `length` is a runtime call: only lists the last text filled are cleared.
     for (const s of starts) if (s.length !== 0) s.length = 0;
+    for (const s of this.anchorsAt) if (s.length !== 0) s.length = 0;
+    const anchorsAt = this.anchorsAt;
     const extraPairs = this.extraPairs;
     const extraOf = this.extraOf;
     if (extraPairs.length !== 0) extraPairs.length = 0;
@@ -365,8 +382,9 @@ export class RuleScanner {
       for (let r = refStart[w] as number, e = refStart[w + 1] as number; r < e; r++) {
         const ref = refs[r] as number;
         const ri = ref >> 8;
-        seen[ri] = (seen[ri] as number) | (1 << ((ref >> 2) & 63));
+        seen[ri] = (seen[ri] as number) | (1 << ((ref >> 2) & 31));
         if ((ref & 2) !== 0) (starts[ri] as number[]).push(at);
+        if ((ref & 128) !== 0) (anchorsAt[ri] as number[]).push(at);
       }
     }
     const out: number[] = [];
@@ -401,8 +419,24 @@ export class RuleScanner {
     if (!rule.sticky) return rule.re.exec(text);
     if (!this.ownStarts[ri] && !this.startsScanned) this.scanStarts();
     if (at.length === 0) return null;
-    return at.length > MAX_STICKY_TRIES ? rule.re.exec(this.text) : stickyAt(rule.sticky, this.text, at);
+    const near = rule.reach !== undefined ? withinReach(at, this.anchorsAt[ri] as number[], rule.reach) : at;
+    return near.length > MAX_STICKY_TRIES ? rule.re.exec(this.text) : stickyAt(rule.sticky, this.text, near);
   }
+}
+
+/** The positions of `starts` at most `reach` before (or at) one of `anchors`, ascending (sorts both). */
+function withinReach(starts: number[], anchors: number[], reach: number): number[] {
+  starts.sort((x, y) => x - y);
+  anchors.sort((x, y) => x - y);
+  const out: number[] = [];
+  let k = 0;
+  for (const p of starts) {
+    // The first anchor at or after p; p is near when it is within reach.
+    while (k < anchors.length && (anchors[k] as number) < p) k++;
+    if (k === anchors.length) break;
+    if ((anchors[k] as number) - p <= reach) out.push(p);
+  }
+  return out;
 }
 
 const EN_OVERRIDE_VERB = '(?:ignore|disregard|forget|override|bypass|discard|neglect|abandon|skip|drop)';
@@ -560,24 +594,32 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     false,
     ['jailbr'],
   ),
-  rule(
-    'injection.jailbreak',
-    'en',
-    '(?:ai|assistant|model|chatbot|you|character|persona|bot) (?:[a-z]{1,15} ){0,6}(?:without|with no|free from|free of|not bound by|unbound by|beyond) (?:any )?(?:[a-z]{1,15} )?(?:restrictions|limitations|filters|filtering|censorship|guidelines|rules|policies|ethics|morals|morality|boundaries)',
-    false,
-    [
-      'restriction',
-      'limitation',
-      'filter',
-      'censorship',
-      'guideline',
-      'rules',
-      'polic',
-      'ethic',
-      'moral',
-      'boundar',
-    ],
-  ),
+  // From the start word's first character to the last word's (which begins with an anchor):
+  // the start word (<= 9), six words (<= 15 letters) and their separators, the widest middle
+  // ("not bound by": 10 letters, 2 separators), "any", a word, and 5 more separators; a separator
+  // is up to three code points of `\s` or `\p{P}`, i.e. up to 6 code units (astral punctuation):
+  // 9 + 6 + 6 * (15 + 6) + 22 + 6 + (3 + 6) + (15 + 6) = 199.
+  {
+    ...rule(
+      'injection.jailbreak',
+      'en',
+      '(?:ai|assistant|model|chatbot|you|character|persona|bot) (?:[a-z]{1,15} ){0,6}(?:without|with no|free from|free of|not bound by|unbound by|beyond) (?:any )?(?:[a-z]{1,15} )?(?:restrictions|limitations|filters|filtering|censorship|guidelines|rules|policies|ethics|morals|morality|boundaries)',
+      false,
+      [
+        'restriction',
+        'limitation',
+        'filter',
+        'censorship',
+        'guideline',
+        'rules',
+        'polic',
+        'ethic',
+        'moral',
+        'boundar',
+      ],
+    ),
+    reach: 199,
+  },
   rule(
     'injection.jailbreak',
     'en',

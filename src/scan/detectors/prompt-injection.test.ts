@@ -276,6 +276,58 @@ describe('prompt-injection detector', () => {
     expect(matched).toBeGreaterThan(100);
   });
 
+  it('finds the role-play rule from the starts within its reach of an anchor as rule.re.exec does (widest matches, many starts)', () => {
+    const ri = INJECTION_RULES.findIndex((r) => r.reach !== undefined);
+    const rule = INJECTION_RULES[ri] as (typeof INJECTION_RULES)[number];
+    expect(rule.re.exec('the assistant, free of any rules')).not.toBeNull();
+    const rnd = seededRandom(43);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
+    // Separators of up to three code points, astral punctuation (two code units each) among them.
+    const sepUnits = [' ', '.', '\n', '\u{10100}', '\u{1e95e}', '-'];
+    const sep = (widest: boolean) => {
+      let out = '';
+      for (let k = widest ? 3 : 1 + Math.floor(rnd() * 3); k > 0; k--)
+        out += widest ? '\u{10100}' : pick(sepUnits);
+      return out;
+    };
+    const word = (widest: boolean) => 'abcdefghijklmnopq'.slice(0, widest ? 15 : 1 + Math.floor(rnd() * 15));
+    const scanner = new RuleScanner(INJECTION_RULES);
+    let matched = 0;
+    for (let round = 0; round < 1500; round++) {
+      const widest = round % 3 === 0;
+      // Dozens of start words ("ai" inside words too) and anchors out of reach before the phrase.
+      let text = '';
+      for (let k = Math.floor(rnd() * 80); k > 0; k--)
+        text += pick([
+          'you ',
+          'said ',
+          'ai ',
+          'bot. ',
+          'model ',
+          'rules ',
+          'the ',
+          'filter ',
+          'x'.repeat(100),
+        ]);
+      text += pick(['assistant', 'character', 'you', 'ai', 'persona']) + sep(widest);
+      for (let k = widest ? 6 : Math.floor(rnd() * 8); k > 0; k--) text += word(widest) + sep(widest);
+      text += widest
+        ? `not${sep(true)}bound${sep(true)}by`
+        : pick(['without', 'with no', 'free of', 'not bound by', 'beyond']);
+      text += sep(widest);
+      if (widest || rnd() < 0.5) text += `any${sep(widest)}`;
+      if (widest || rnd() < 0.5) text += word(widest) + sep(widest);
+      text += pick(['restrictions', 'rules', 'policies', 'morality', 'boundaries', 'ruler']);
+      if (rnd() < 0.5) text += ` and you ${'z'.repeat(Math.floor(rnd() * 300))} rules`;
+      scanner.scan(text);
+      const plain = rule.re.exec(text);
+      const fast = scanner.exec(ri);
+      expect([fast?.index, fast?.[0]], JSON.stringify(text)).toEqual([plain?.index, plain?.[0]]);
+      if (plain) matched++;
+    }
+    expect(matched).toBeGreaterThan(700);
+  });
+
   it('cuts the content words of ASCII text as /[a-z0-9]{4,}/g does (fuzzed)', () => {
     const rnd = seededRandom(17);
     const units = ['a', 'b', 'z', '0', '9', ' ', '.', '-', '_', 'that', 'this', 'with', 'word', 'Q', '\n'];
