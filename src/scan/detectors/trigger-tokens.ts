@@ -1,4 +1,5 @@
 import { foldText } from '../text/normalization.js';
+import { RUN_END, RUN_ENOUGH, TriggerTokenKernel } from './trigger-token-kernel.js';
 
 /**
  * Tokens of the request side for trigger mining: the folded text (`foldText`) split into
@@ -99,7 +100,8 @@ class TokenSink {
     this.texts = keepTexts ? [] : undefined;
   }
 
-  private add(hash: number, kind: number): void {
+  /** Adds one token by its hash and kind (`PLAIN`, `BREAK`, `CARET`). */
+  addHash(hash: number, kind: number): void {
     if (this.count === this.hashes.length) {
       const hashes = new Uint32Array(this.count * 2);
       hashes.set(this.hashes);
@@ -122,7 +124,7 @@ class TokenSink {
   push(t: string): void {
     this.texts?.push(t);
     const gap = t === GAP;
-    this.add(gap ? 0 : hashToken(t), gap ? BREAK : t.charCodeAt(0) === 94 ? CARET : PLAIN);
+    this.addHash(gap ? 0 : hashToken(t), gap ? BREAK : t.charCodeAt(0) === 94 ? CARET : PLAIN);
   }
 
   /** Tokens of the run `text[a, b)` (no ASCII whitespace inside; `ascii` when every code unit is). */
@@ -170,7 +172,7 @@ class TokenSink {
     const first = text.charCodeAt(lo);
     // A NUL-led chunk may spell the gap token itself (as the string path, it counts as a break).
     const gap = first === 0 && hi - lo === GAP.length && text.startsWith(GAP, lo);
-    this.add(gap ? 0 : h >>> 0, gap ? BREAK : first === 94 ? CARET : PLAIN);
+    this.addHash(gap ? 0 : h >>> 0, gap ? BREAK : first === 94 ? CARET : PLAIN);
   }
 }
 
@@ -251,6 +253,10 @@ function countTokens(text: string, i: number, n: number, budget: number): number
  * head and tail are never hashed.
  */
 function tokenise(text: string, n: number, keepTexts: boolean): Tokenised {
+  if (!keepTexts) {
+    kernel ??= TriggerTokenKernel.create(ASCII_CLASS) ?? null;
+    if (kernel) return tokeniseInKernel(kernel, text, n);
+  }
   const head = keepTexts ? new TokenSink(true) : HEAD_SCRATCH.reset();
   const limit = HEAD_TOKENS + TAIL_TOKENS;
   const stop = keepTexts ? limit + 1 : HEAD_TOKENS;
@@ -276,8 +282,15 @@ function tokenise(text: string, n: number, keepTexts: boolean): Tokenised {
     else long = true;
   }
   if (!long) return { head, headEnd: n };
-  // More than HEAD + TAIL tokens: the tail starts at the run that brings the count from the end
-  // to TAIL_TOKENS (runs counted backwards), and is tokenised forwards from there.
+  // More than HEAD + TAIL tokens: the tail is tokenised forwards from `tailStart`.
+  const start = tailStart(text, n);
+  const tail = keepTexts ? new TokenSink(true) : TAIL_SCRATCH.reset();
+  tokenRuns(text, start, n, tail);
+  return { head, headEnd, tail: { sink: tail, start, end: n } };
+}
+
+/** Where the tail starts: at the run that brings the token count from the end to `TAIL_TOKENS` (runs counted backwards). */
+function tailStart(text: string, n: number): number {
   let count = 0;
   let j = n;
   while (j > 0 && count < TAIL_TOKENS) {
@@ -295,9 +308,68 @@ function tokenise(text: string, n: number, keepTexts: boolean): Tokenised {
     count += bits < 128 ? Math.ceil((j - k) / 40) : countTokens(text, k, j, TAIL_TOKENS);
     j = k;
   }
-  const tail = keepTexts ? new TokenSink(true) : TAIL_SCRATCH.reset();
-  tokenRuns(text, j, n, tail);
-  return { head, headEnd, tail: { sink: tail, start: j, end: n } };
+  return j;
+}
+
+/** This thread's kernel; null when the runtime has no WebAssembly (then the loops above run). */
+let kernel: TriggerTokenKernel | null | undefined;
+
+/**
+ * Whether `triggerTokens` hashes ASCII runs in the WebAssembly kernel (the default when the
+ * runtime has WebAssembly) or in the JavaScript loops; both give the same result, which the tests
+ * check by running each.
+ */
+export function useTriggerTokenKernel(on: boolean): void {
+  kernel = on ? undefined : null;
+}
+
+/**
+ * Hashes the runs of the loaded text from `i` into `sink` until `n` or until the sink holds
+ * `until` tokens (after a whole run), as `tokenise`'s loops do: ASCII runs in the kernel, any
+ * other run (or one too long for the kernel's buffer) by `TokenSink.run`. Returns where it
+ * stopped and the end of the last run started while the sink held fewer than `HEAD_TOKENS`.
+ */
+function kernelRuns(
+  k: TriggerTokenKernel,
+  text: string,
+  i: number,
+  n: number,
+  sink: TokenSink,
+  until: number,
+  headEnd: number,
+): { i: number; headEnd: number } {
+  while (i < n && sink.count < until) {
+    const r = k.run(i, n, until - sink.count, HEAD_TOKENS - sink.count);
+    for (let t = 0; t < r.emitted; t++) sink.addHash(k.hashes[t] as number, k.kinds[t] as number);
+    if (r.headEnd >= 0) headEnd = r.headEnd;
+    i = r.pos;
+    if (r.status === RUN_END || r.status === RUN_ENOUGH) continue;
+    // A run the kernel leaves to the JavaScript path.
+    const j = runEnd(text, i, n);
+    if (sink.count < HEAD_TOKENS) headEnd = j;
+    sink.run(text, i, j, runAscii);
+    i = j;
+  }
+  return { i, headEnd };
+}
+
+/** `tokenise` without texts, the ASCII runs hashed in the kernel (same tokens, same hashes). */
+function tokeniseInKernel(k: TriggerTokenKernel, text: string, n: number): Tokenised {
+  k.load(text, n);
+  const head = HEAD_SCRATCH.reset();
+  const limit = HEAD_TOKENS + TAIL_TOKENS;
+  let { i, headEnd } = kernelRuns(k, text, 0, n, head, HEAD_TOKENS, 0);
+  let long = head.count > limit;
+  if (!long && i < n) {
+    if (head.count + countTokens(text, i, n, limit - head.count) <= limit)
+      ({ i, headEnd } = kernelRuns(k, text, i, n, head, limit + 1, headEnd));
+    else long = true;
+  }
+  if (!long) return { head, headEnd: n };
+  const start = tailStart(text, n);
+  const tail = TAIL_SCRATCH.reset();
+  kernelRuns(k, text, start, n, tail, Number.MAX_SAFE_INTEGER, 0);
+  return { head, headEnd, tail: { sink: tail, start, end: n } };
 }
 
 /** Tokenises every run of `text[i, n)` into `sink`. */
