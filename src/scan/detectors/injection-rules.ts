@@ -470,13 +470,17 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     undefined,
     [['follow', 'obey']],
   ),
-  rule(
-    'injection.override',
-    'en',
-    `(?:new|updated|revised|real|actual|secret) (?:system )?(?:instructions?|directives?|task|orders) ?: `,
-    true,
-    ['instruction', 'directive', 'task', 'order'],
-  ),
+  // Start to its anchor: "updated" (7), a separator (up to 6 code units), "system " (6 + 6).
+  {
+    ...rule(
+      'injection.override',
+      'en',
+      `(?:new|updated|revised|real|actual|secret) (?:system )?(?:instructions?|directives?|task|orders) ?: `,
+      true,
+      ['instruction', 'directive', 'task', 'order'],
+    ),
+    reach: 25,
+  },
   rule(
     'injection.override',
     'en',
@@ -628,14 +632,19 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     undefined,
     [['free']],
   ),
-  rule(
-    'injection.jailbreak',
-    'en',
-    '(?:does not|doesnt|do not|dont|never|no longer) (?:have to |need to )?(?:abide|adhere|comply|follow|obey|respect) (?:by |with |to )?(?:any |the |openai s |openais |content |their |its |your )?(?:[a-z]{1,15} )?(?:rules|policies|policy|guidelines|restrictions)',
-    false,
-    ['abide', 'adhere', 'comply', 'follow', 'obey', 'respect'],
-    [['rules', 'polic', 'guidelines', 'restrictions']],
-  ),
+  // Start to its verb (an anchor): "no longer" (2 + 6 + 6 code units; a separator is up to three
+  // code points of `\s` or `\p{P}`, up to 6 code units), a separator, "have to " (4 + 6 + 2 + 6).
+  {
+    ...rule(
+      'injection.jailbreak',
+      'en',
+      '(?:does not|doesnt|do not|dont|never|no longer) (?:have to |need to )?(?:abide|adhere|comply|follow|obey|respect) (?:by |with |to )?(?:any |the |openai s |openais |content |their |its |your )?(?:[a-z]{1,15} )?(?:rules|policies|policy|guidelines|restrictions)',
+      false,
+      ['abide', 'adhere', 'comply', 'follow', 'obey', 'respect'],
+      [['rules', 'polic', 'guidelines', 'restrictions']],
+    ),
+    reach: 38,
+  },
   rule(
     'injection.jailbreak',
     'en',
@@ -676,13 +685,19 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     [['request', 'order', 'command', 'question']],
   ),
   // --- system-prompt extraction
-  rule(
-    'injection.prompt-extraction',
-    'en',
-    '(?:reveal|print|show|display|output|repeat|recite|leak|dump|share|give me|tell me|write out|spell out|disclose|expose) (?:me )?(?:all )?(?:of )?(?:your|the) (?:full |entire |exact |complete )?(?:system|initial|original|hidden|secret|internal|developer|pre|confidential) ?(?:prompt|instructions|message|directives|rules|configuration|guidelines)',
-    false,
-    ['prompt', 'instruction', 'message', 'directive', 'rules', 'configuration', 'guideline'],
-  ),
+  // Start to its last word (an anchor): "spell out" (14 code units; a separator up to 6), a
+  // separator, "me ", "all ", "of " (8, 9, 8), "your " (10), "complete " (14), "confidential" (12),
+  // one whitespace.
+  {
+    ...rule(
+      'injection.prompt-extraction',
+      'en',
+      '(?:reveal|print|show|display|output|repeat|recite|leak|dump|share|give me|tell me|write out|spell out|disclose|expose) (?:me )?(?:all )?(?:of )?(?:your|the) (?:full |entire |exact |complete )?(?:system|initial|original|hidden|secret|internal|developer|pre|confidential) ?(?:prompt|instructions|message|directives|rules|configuration|guidelines)',
+      false,
+      ['prompt', 'instruction', 'message', 'directive', 'rules', 'configuration', 'guideline'],
+    ),
+    reach: 82,
+  },
   rule(
     'injection.prompt-extraction',
     'en',
@@ -728,32 +743,37 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     '(?:显示|输出|告诉我|泄露|打印|重复)(?:你的|你)?(?:系统提示|系统提示词|初始指令|原始指令|系统指令)',
   ),
   // --- tool / function-call injection (only meaningful inside data)
-  rule(
-    'injection.tool-call',
-    'en',
-    '(?:call|invoke|run|execute|trigger|use) (?:the|your|a|an) (?:[a-z_]{1,30} )?(?:function|tool|plugin|api|action) (?:[a-z_]{1,20} ){0,4}(?:to )?(?:send|delete|transfer|forward|email|post|upload|exfiltrate|purchase|pay|wire|remove|grant|share|download)',
-    true,
-    ['function', 'tool', 'plugin', 'api', 'action'],
-    [
+  // Start to its tool word (an anchor): "execute" (7), a separator (up to 6 code units), "your"
+  // (4), a separator, one name of up to 30 characters and its separator (36).
+  {
+    ...rule(
+      'injection.tool-call',
+      'en',
+      '(?:call|invoke|run|execute|trigger|use) (?:the|your|a|an) (?:[a-z_]{1,30} )?(?:function|tool|plugin|api|action) (?:[a-z_]{1,20} ){0,4}(?:to )?(?:send|delete|transfer|forward|email|post|upload|exfiltrate|purchase|pay|wire|remove|grant|share|download)',
+      true,
+      ['function', 'tool', 'plugin', 'api', 'action'],
       [
-        'send',
-        'delete',
-        'transfer',
-        'forward',
-        'email',
-        'post',
-        'upload',
-        'exfiltrate',
-        'purchase',
-        'pay',
-        'wire',
-        'remove',
-        'grant',
-        'share',
-        'download',
+        [
+          'send',
+          'delete',
+          'transfer',
+          'forward',
+          'email',
+          'post',
+          'upload',
+          'exfiltrate',
+          'purchase',
+          'pay',
+          'wire',
+          'remove',
+          'grant',
+          'share',
+          'download',
+        ],
       ],
-    ],
-  ),
+    ),
+    reach: 59,
+  },
   rule(
     'injection.tool-call',
     'any',
@@ -823,15 +843,20 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     // "please ", an 11-letter verb, 3 separators and the 120-character gap.
     { span: 200, chars: '.!?:\n' },
   ),
-  rule(
-    'injection.addressed-to-assistant',
-    'en',
-    '(?:utilize|include|integrate|incorporate|insert|add|merge|fuse|embed|use|execute|run|append|enlist|engage|blend|meld|weave|interweave|introduce|ensure) (?:[a-z]{1,15} ){0,6}(?:following|subsequent|below|this) code (?:section|block|snippet|excerpt|segment|fragment|piece)',
-    true,
-    ['code'],
-    [
-      ['following', 'subsequent', 'below', 'this'],
-      ['section', 'block', 'snippet', 'excerpt', 'segment', 'fragment', 'piece'],
-    ],
-  ),
+  // Start to "code" (its anchor): "incorporate" (11), a separator (up to 6 code units), six
+  // words of up to 15 letters and their separators (126), "subsequent" (10), a separator.
+  {
+    ...rule(
+      'injection.addressed-to-assistant',
+      'en',
+      '(?:utilize|include|integrate|incorporate|insert|add|merge|fuse|embed|use|execute|run|append|enlist|engage|blend|meld|weave|interweave|introduce|ensure) (?:[a-z]{1,15} ){0,6}(?:following|subsequent|below|this) code (?:section|block|snippet|excerpt|segment|fragment|piece)',
+      true,
+      ['code'],
+      [
+        ['following', 'subsequent', 'below', 'this'],
+        ['section', 'block', 'snippet', 'excerpt', 'segment', 'fragment', 'piece'],
+      ],
+    ),
+    reach: 159,
+  },
 ];
