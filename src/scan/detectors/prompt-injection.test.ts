@@ -9,11 +9,12 @@ import {
   foldText,
   isAscii,
 } from '../text/normalization.js';
+import { isAnswerField, roleOfField } from './field-roles.js';
 import { execRule, INJECTION_RULES, RuleScanner } from './injection-rules.js';
 import { bestInjectedSegment, contentWords, FieldWordCounts } from './injection-segments.js';
 import { LinearModelKernel } from './linear-model-kernel.js';
 import { isWordChar, loadShippedModel, scoreFolded } from './linear-text-model.js';
-import { exfiltrationLinks, promptInjectionDetector } from './prompt-injection.js';
+import { exfiltrationLinks, fieldRoles, promptInjectionDetector } from './prompt-injection.js';
 import { chatRecord, ctx, instructionRecord, textRecord } from './test-support/records.js';
 
 const EMAIL =
@@ -580,6 +581,50 @@ describe('prompt-injection detector', () => {
       if (expected) found++;
     }
     expect(found).toBeGreaterThan(100);
+  });
+
+  it('gives every field the roles roleOfField and isAnswerField give it, once per name where the name decides (fuzzed)', () => {
+    const rnd = seededRandom(53);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
+    const parts = [
+      'messages',
+      'conversations',
+      'instruction',
+      'input',
+      'output',
+      'response',
+      'chosen',
+      'prompt',
+      'text',
+      'content',
+      'value',
+      'Question',
+      'answer',
+      'system',
+      '0',
+      '1',
+      '2',
+      '12',
+    ];
+    const speakers = ['user', 'assistant', 'system', 'human', 'gpt', 'tool', 'Model', 'bot'];
+    for (let round = 0; round < 3000; round++) {
+      const turns = Array.from({ length: Math.floor(rnd() * 4) }, () => ({
+        role: pick(speakers),
+        content: 'x',
+      }));
+      const record = { ...chatRecord(turns), messages: turns };
+      // Turn fields (their roles depend on the record) half the time, the same few names again and again.
+      let field =
+        rnd() < 0.5
+          ? `${pick(['messages', 'conversations'])}.${pick(['0', '1', '2'])}${pick(['', '.content', '.value'])}`
+          : pick(parts);
+      for (let k = rnd() < 0.5 ? Math.floor(rnd() * 3) : 0; k > 0; k--) field += `.${pick(parts)}`;
+      const role = roleOfField(record, field);
+      expect(fieldRoles(record, field), field).toEqual({
+        role,
+        answer: role !== 'R' && isAnswerField(record, field),
+      });
+    }
   });
 
   it('masks data in exfiltration URLs', () => {

@@ -143,16 +143,36 @@ interface FieldText {
 /** Model thresholds are raised where instructions are normal: the user's own request and the answer. */
 const REQUEST_OR_ANSWER_MIN_THRESHOLD = 0.99;
 
+/** Roles of fields whose role depends on their name alone (per thread; bounded). */
+const rolesByName = new Map<string, { role: TextRole; answer: boolean }>();
+const MAX_NAMED_ROLES = 1024;
+
+/**
+ * `roleOfField(record, field)` and, for data, `isAnswerField(record, field)`. Both read the
+ * record only for a message turn (`messages.<n>...`, `conversations.<n>...`); every other field's
+ * roles follow from its name, so they are worked out once per name (splitting and testing the
+ * name for every field of every record was a visible cost).
+ */
+export function fieldRoles(record: DatasetRecord, field: string): { role: TextRole; answer: boolean } {
+  const byName = !field.startsWith('messages.') && !field.startsWith('conversations.');
+  const known = byName ? rolesByName.get(field) : undefined;
+  if (known) return known;
+  const role = roleOfField(record, field);
+  const roles = { role, answer: role !== 'R' && isAnswerField(record, field) };
+  if (byName && rolesByName.size < MAX_NAMED_ROLES) rolesByName.set(field, roles);
+  return roles;
+}
+
 function fieldTexts(record: DatasetRecord): FieldText[] {
   const out: FieldText[] = [];
   for (const t of record.texts) {
     if (t.text.length < 8) continue;
-    const role = roleOfField(record, t.field);
+    const { role, answer } = fieldRoles(record, t.field);
     if (role === 'R') {
       const { request, data } = splitRequest(t.text);
       out.push({ field: t.field, text: request, role: 'R', answer: false });
       if (data.length > 0) out.push({ field: t.field, text: data, role: 'D', answer: false });
-    } else out.push({ field: t.field, text: t.text, role, answer: isAnswerField(record, t.field) });
+    } else out.push({ field: t.field, text: t.text, role, answer });
   }
   return out;
 }
