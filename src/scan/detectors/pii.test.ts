@@ -219,6 +219,85 @@ describe('findPii fast path', () => {
   });
 });
 
+describe('findPii gates and match list', () => {
+  const same = (text: string) =>
+    expect({ text, found: findPii(text) }).toEqual({ text, found: findPiiReference(text) });
+
+  it('matches the reference on colon runs around the IPv6 hint (`::` or six colons)', () => {
+    // The whole-text hint wants `::` or six colons at most four hex digits apart: runs of two to
+    // nine colons with groups of zero to five hex digits, embedded IPv4 tails and clock times.
+    const rnd = seededRandom(6);
+    const hex = '0123456789abcdefABCDEF';
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
+    for (let i = 0; i < 3000; i++) {
+      const groups = 3 + Math.floor(rnd() * 8);
+      let run = '';
+      for (let g = 0; g < groups; g++) {
+        if (g > 0) run += rnd() < 0.05 ? '::' : ':';
+        const len = Math.floor(rnd() * 6);
+        for (let k = 0; k < len; k++) run += pick([...hex]);
+      }
+      if (rnd() < 0.3) run += pick(['1.2.3.4', '192.168.0.1', '.5', '8.8.8.8']);
+      // Or well-formed: eight groups, six and an IPv4 tail, or fewer around `::`.
+      if (rnd() < 0.5) {
+        const group = () => Array.from({ length: 1 + Math.floor(rnd() * 4) }, () => pick([...hex])).join('');
+        const shape = Math.floor(rnd() * 3);
+        const n = shape === 0 ? 8 : shape === 1 ? 6 : 1 + Math.floor(rnd() * 5);
+        const gs = Array.from({ length: n }, group);
+        run =
+          shape === 0
+            ? gs.join(':')
+            : shape === 1
+              ? `${gs.join(':')}:${pick(['1.2.3.4', '66.249.1.7'])}`
+              : `${gs.slice(0, 1).join(':')}::${gs.slice(1).join(':')}`;
+      }
+      same(
+        `${pick(['', 'at ', 'x', '.', ':', 'g'])}${run}${pick(['', ' ', 'z', ':', '.'])} 10:30:00 ${pick(['', '2001:db8::1', 'fe80::1'])}`,
+      );
+    }
+  });
+
+  it('matches the reference on spaced SSNs with the cue near, far or absent', () => {
+    const rnd = seededRandom(7);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
+    const cues = ['SSN', 'ssn: ', 'social security number ', 'Social Security no. ', 'ss#', 'SS# ', 'ss', ''];
+    for (let i = 0; i < 2000; i++) {
+      const filler = 'x '.repeat(Math.floor(rnd() * 30));
+      const area = pick(['219', '078', '666', '900', '123', '001']);
+      const ssn = `${area}${pick(['', ' '])}${pick(['09', '00', '45'])}${pick(['', ' '])}${pick(['9999', '0000', '6789'])}`;
+      same(
+        `${pick(['', '123456789 and ', 'id 987 65 4321, '])}${pick(cues)}${filler}${ssn}${pick(['', ' ', '1', '-1', ' 219 09 9999'])}`,
+      );
+    }
+  });
+
+  it('matches the reference on crowded texts: many matches out of order, overlaps, growth', () => {
+    // Matches are appended kind by kind, so e-mails, IPv4s and names interleave in the sort;
+    // name cues before titles overlap ("Contact: Dr John Smith"); hundreds of matches grow the list.
+    const rnd = seededRandom(8);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
+    const parts = [
+      'jo@mail.org',
+      'x.y@example.com',
+      '66.249.1.7',
+      '8.8.4.4',
+      'Contact: Dr John Smith',
+      'Mr John Smith',
+      'Regards,\nAnne Smith\n',
+      '+44 20 7946 0958',
+      '4111 1111 1111 1111',
+      'call 415.555.2671',
+      ' ',
+      '\n',
+      'Received: from [203.0.113.9] by a@b.co;',
+    ];
+    for (let i = 0; i < 300; i++) {
+      const n = 1 + Math.floor(rnd() * (i % 10 === 0 ? 400 : 20));
+      same(Array.from({ length: n }, () => pick(parts)).join(pick([' ', ', ', '\n'])));
+    }
+  });
+});
+
 describe('phone validation', () => {
   it('restores the stack-trace limit it lowers around libphonenumber-js, also when parsing fails', () => {
     const limit = Error.stackTraceLimit;

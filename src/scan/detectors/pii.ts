@@ -224,6 +224,8 @@ function ipv6Shape(v: string): boolean {
 // position each '@' / colon run allows (see `findEmails`, `ipv6Matches`).
 const EMAIL_AT_RE = new RegExp(EMAIL_RE.source.replace('(?<![\\w.%+-])', ''), 'y');
 const IPV6_AT_RE = new RegExp(IPV6_RE.source.replace('(?<![\\w:.])', ''), 'y');
+/** Necessary for a reported IPv6 address: `::`, or six colons with at most four hex digits between. */
+const IPV6_HINT_RE = /::|:(?:[0-9a-f]{0,4}:){5}/i;
 
 function isWordCode(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
@@ -245,7 +247,7 @@ function isLocalCode(c: number): boolean {
  * mail headers, so each costs a sticky `test` (no match array or value string) and its mask is
  * left to `maskedOf`.
  */
-function findEmails(text: string, out: PiiMatch[]): void {
+function findEmails(text: string, out: MatchList): void {
   let resume = 0;
   for (let at = text.indexOf('@'); at >= 0; at = text.indexOf('@', at + 1)) {
     let a = at;
@@ -261,7 +263,7 @@ function findEmails(text: string, out: PiiMatch[]): void {
     EMAIL_AT_RE.lastIndex = a;
     if (!EMAIL_AT_RE.test(text)) continue;
     const end = EMAIL_AT_RE.lastIndex;
-    addMatch(out, 'email', a, end, LAZY_MASK, reservedDomain(text, at + 1, end) ? 0.6 : 0.95);
+    out.add(EMAIL, a, end, LAZY_MASK, reservedDomain(text, at + 1, end) ? 0.6 : 0.95);
     resume = end;
   }
 }
@@ -386,19 +388,98 @@ function digitsOf(raw: string): string {
   return from === 0 ? raw : out + raw.slice(from);
 }
 
-const SSN_HINT_RE = /ssn|social security|ss#/i;
-
 /** `masked` of a match whose mask `maskedOf` derives from the text only when it is reported. */
 const LAZY_MASK = '';
 
+/** Kind names by id; e-mail and IPv4 (nearly every match) have fixed ids, the rest get one when first seen. */
+const KIND_NAMES: string[] = ['email', 'ip.v4'];
+const KIND_IDS = new Map<string, number>(KIND_NAMES.map((k, i) => [k, i]));
+const EMAIL = 0;
+const IPV4 = 1;
+
+/** The id of kind `kind` (a few dozen kinds at most: card networks, national ids). */
+function kindId(kind: string): number {
+  let id = KIND_IDS.get(kind);
+  if (id === undefined) {
+    id = KIND_NAMES.length;
+    KIND_NAMES.push(kind);
+    KIND_IDS.set(kind, id);
+  }
+  return id;
+}
+
 /**
- * The mask of `m`, a match in `text`. E-mail and IPv4 masks (nearly every match in mail
- * headers) are made here rather than per match, since a finding shows only three per kind.
+ * The matches of one text as columns of typed arrays, reused for every text (the scan is
+ * synchronous): mail headers give ~20 matches a text and ~940k a scan, which as one object each
+ * (and a sorted copy) were a visible share of the detector's allocation and time.
  */
-function maskedOf(text: string, m: PiiMatch): string {
-  if (m.masked !== LAZY_MASK) return m.masked;
-  if (m.kind === 'email') return maskEmail(text.slice(m.start, m.end));
-  const [a, b] = firstOctets(text, m.start);
+class MatchList {
+  /** Matches appended for the current text. */
+  n = 0;
+  /** How many of `order` dedupe kept. */
+  kept = 0;
+  kind = new Uint16Array(64);
+  start = new Int32Array(64);
+  end = new Int32Array(64);
+  confidence = new Float64Array(64);
+  /** The mask of each match, or LAZY_MASK (e-mail, IPv4: made by `maskedOf` when reported). */
+  masked: string[] = [];
+  /** Indices of the kept matches in text order (after `dedupe`). */
+  order = new Int32Array(64);
+  private keys = new Float64Array(64);
+
+  add(kind: number, start: number, end: number, masked: string, confidence: number): void {
+    const i = this.n;
+    if (i === this.kind.length) this.grow();
+    this.kind[i] = kind;
+    this.start[i] = start;
+    this.end[i] = end;
+    this.confidence[i] = confidence;
+    this.masked[i] = masked;
+    this.n = i + 1;
+  }
+
+  /** `order`, with room for `n` indices. */
+  orderFor(n: number): Int32Array {
+    if (this.order.length < n) this.order = new Int32Array(this.kind.length);
+    return this.order;
+  }
+
+  /** A sort-key view of length `n`. */
+  keysFor(n: number): Float64Array {
+    if (this.keys.length < n) this.keys = new Float64Array(this.kind.length);
+    return this.keys.subarray(0, n);
+  }
+
+  private grow(): void {
+    const size = this.kind.length * 2;
+    const kind = new Uint16Array(size);
+    kind.set(this.kind);
+    this.kind = kind;
+    const start = new Int32Array(size);
+    start.set(this.start);
+    this.start = start;
+    const end = new Int32Array(size);
+    end.set(this.end);
+    this.end = end;
+    const confidence = new Float64Array(size);
+    confidence.set(this.confidence);
+    this.confidence = confidence;
+  }
+}
+
+const MATCHES = new MatchList();
+
+/**
+ * The mask of match `i` of `out`, a match in `text`. E-mail and IPv4 masks (nearly every match in
+ * mail headers) are made here rather than per match, since a finding shows only three per kind.
+ */
+function maskedOf(text: string, out: MatchList, i: number): string {
+  const masked = out.masked[i] as string;
+  if (masked !== LAZY_MASK) return masked;
+  const start = out.start[i] as number;
+  if (out.kind[i] === EMAIL) return maskEmail(text.slice(start, out.end[i]));
+  const [a, b] = firstOctets(text, start);
   return `${a}.${b}.*.*`;
 }
 
@@ -408,18 +489,30 @@ function maskedOf(text: string, m: PiiMatch): string {
  */
 export function findPii(text: string): PiiMatch[] {
   const out = scanPii(text);
-  for (const m of out) if (m.masked === LAZY_MASK) m.masked = maskedOf(text, m);
-  return out;
+  const found: PiiMatch[] = [];
+  for (let k = 0; k < out.kept; k++) {
+    const i = out.order[k] as number;
+    found.push({
+      kind: KIND_NAMES[out.kind[i] as number] as string,
+      start: out.start[i] as number,
+      end: out.end[i] as number,
+      masked: maskedOf(text, out, i),
+      confidence: out.confidence[i] as number,
+    });
+  }
+  return found;
 }
 
-/** `findPii` with the e-mail and IPv4 masks left to `maskedOf`. */
-function scanPii(text: string): PiiMatch[] {
-  const out: PiiMatch[] = [];
+/** The matches of `text` in the shared list, deduplicated (`order`, `kept`), e-mail and IPv4 masks lazy. */
+function scanPii(text: string): MatchList {
+  const out = MATCHES;
+  out.n = 0;
   findEmails(text, out);
   const runs = runCandidates(text);
   if (runs.runs.runs > 0) findDigitLed(text, runs, out);
-  // Two colons at most four hex digits apart (the old hint's optional leading digits added nothing but cost).
-  if (text.includes(':') && /:[0-9a-f]{0,4}:/i.test(text)) {
+  // A reported address has `::` or six colons at most four hex digits apart (see `ipv6Shape`):
+  // clock times, which put `:dd:` in nearly every mail header, fail here.
+  if (IPV6_HINT_RE.test(text)) {
     for (const m of ipv6Matches(text)) {
       const v = m.value;
       if (!ipv6Shape(v) || !isIPv6(v) || v === '::' || v === '::1' || /^fe80:/i.test(v) || /^f[cd]/i.test(v))
@@ -429,26 +522,28 @@ function scanPii(text: string): PiiMatch[] {
     }
   }
   const names = nameStarts(text);
-  for (const [re, starts] of [
-    [NAME_CUE_AT, names.cue],
-    [HONORIFIC_AT, names.honorific],
-    [SIGNOFF_AT, names.signoff],
-  ] as const) {
-    let resume = 0;
-    for (const at of starts) {
-      if (at < resume) continue;
-      const m = stickyExec(re, text, at);
-      if (!m) continue;
-      resume = at + m[0].length;
-      const name = m[1] as string;
-      const words = name.split(/\s+/);
-      if (words.some((w) => NOT_NAMES.has(w))) continue;
-      const start = m.index + m[0].indexOf(name);
-      const confidence = re === NAME_CUE_AT ? 0.8 : re === SIGNOFF_AT ? 0.65 : words.length > 1 ? 0.75 : 0.55;
-      addMatch(out, 'person-name', start, start + name.length, maskName(name), confidence);
-    }
+  findNames(text, NAME_CUE_AT, names.cue, out);
+  findNames(text, HONORIFIC_AT, names.honorific, out);
+  findNames(text, SIGNOFF_AT, names.signoff, out);
+  dedupe(out);
+  return out;
+}
+
+/** Person names after the cues of one pattern (`starts`: where `re` can match, in text order). */
+function findNames(text: string, re: RegExp, starts: readonly number[], out: MatchList): void {
+  let resume = 0;
+  for (const at of starts) {
+    if (at < resume) continue;
+    const m = stickyExec(re, text, at);
+    if (!m) continue;
+    resume = at + m[0].length;
+    const name = m[1] as string;
+    const words = name.split(/\s+/);
+    if (words.some((w) => NOT_NAMES.has(w))) continue;
+    const start = m.index + m[0].indexOf(name);
+    const confidence = re === NAME_CUE_AT ? 0.8 : re === SIGNOFF_AT ? 0.65 : words.length > 1 ? 0.75 : 0.55;
+    addMatch(out, 'person-name', start, start + name.length, maskName(name), confidence);
   }
-  return dedupe(out);
 }
 
 /** `[NSEW]`, the compass points of US_ADDRESS_RE. */
@@ -467,23 +562,23 @@ function dottedQuad(text: string, { runs, runStarts, runEnds }: DigitRuns, r: nu
   return true;
 }
 
-/** Appends a match (a module function: a closure per call cost a helper call per text under tsx). */
+/** Appends a match of a kind named by its string (the rarer kinds; see `kindId`). */
 function addMatch(
-  out: PiiMatch[],
+  out: MatchList,
   kind: string,
   start: number,
   end: number,
   masked: string,
   confidence: number,
 ): void {
-  out.push({ kind, start, end, masked, confidence });
+  out.add(kindId(kind), start, end, masked, confidence);
 }
 
 /**
  * The digit-led kinds, in the order the patterns used to run over the whole text: cards, IBANs,
  * SSNs, phones, IPv4, national ids, street addresses. `runs` digit runs are in the run buffers.
  */
-function findDigitLed(text: string, c: RunCandidates, out: PiiMatch[]): void {
+function findDigitLed(text: string, c: RunCandidates, out: MatchList): void {
   const { runs: scan, list, from, to } = c;
   // One function per kind: a branch seen for the first time deoptimises only that kind's loop.
   if ((to[0] as number) > (from[0] as number))
@@ -521,7 +616,7 @@ function findCard(
   list: Int32Array,
   from: number,
   to: number,
-  out: PiiMatch[],
+  out: MatchList,
 ): void {
   const { runStarts } = scan;
   let resume = 0;
@@ -556,7 +651,7 @@ function findIban(
   list: Int32Array,
   from: number,
   to: number,
-  out: PiiMatch[],
+  out: MatchList,
 ): void {
   const { runStarts, runEnds } = scan;
   let resume = 0;
@@ -586,7 +681,7 @@ function findSsn(
   list: Int32Array,
   from: number,
   to: number,
-  out: PiiMatch[],
+  out: MatchList,
 ): void {
   const { runStarts, runEnds } = scan;
   let resume = 0;
@@ -604,8 +699,9 @@ function findSsn(
 }
 
 /**
- * Spaced SSN: its first run holds 3, 5 or 9 digits; only reported after an SSN cue, which is
- * looked up in the whole text (once) only when a candidate matches.
+ * Spaced SSN: its first run holds 3, 5 or 9 digits; only reported after an SSN cue in the 48
+ * characters before (looked up per match: a search of the whole text for any cue cost more, since
+ * nine-digit runs are common in mail and the cue is rare).
  */
 function findSsnSpaced(
   text: string,
@@ -613,11 +709,10 @@ function findSsnSpaced(
   list: Int32Array,
   from: number,
   to: number,
-  out: PiiMatch[],
+  out: MatchList,
 ): void {
   const { runStarts, runEnds } = scan;
   let resume = 0;
-  let ssnHint: boolean | undefined;
   for (let i = from; i < to; i++) {
     const r = list[i] as number;
     const p = runStarts[r] as number;
@@ -625,8 +720,6 @@ function findSsnSpaced(
     if (p < resume || (n !== 3 && n !== 5 && n !== 9)) continue;
     const m = stickyExec(SSN_SPACED_AT, text, p);
     if (!m) continue;
-    ssnHint ??= SSN_HINT_RE.test(text);
-    if (!ssnHint) break;
     resume = p + m[0].length;
     if (m[0].includes('-') || !idContext(text, p, SSN_CONTEXT_RE)) continue;
     if (ssnValid(m[1] as string, m[2] as string, m[3] as string))
@@ -653,7 +746,7 @@ function findIpv4(
   list: Int32Array,
   from: number,
   to: number,
-  out: PiiMatch[],
+  out: MatchList,
 ): void {
   const { runStarts } = scan;
   let resume = 0;
@@ -668,7 +761,7 @@ function findIpv4(
     const [a, b] = firstOctets(text, p);
     if (isPrivateIPv4(a, b) || (versionCueBefore(text, p) && VERSION_CONTEXT_RE.test(context(text, p, 12))))
       continue;
-    addMatch(out, 'ip.v4', p, end, LAZY_MASK, 0.7);
+    out.add(IPV4, p, end, LAZY_MASK, 0.7);
   }
 }
 
@@ -679,7 +772,7 @@ function findNino(
   list: Int32Array,
   from: number,
   to: number,
-  out: PiiMatch[],
+  out: MatchList,
 ): void {
   const { runStarts, runEnds } = scan;
   let resume = 0;
@@ -705,7 +798,7 @@ function findDni(
   list: Int32Array,
   from: number,
   to: number,
-  out: PiiMatch[],
+  out: MatchList,
 ): void {
   const { runStarts, runEnds } = scan;
   let resume = 0;
@@ -736,7 +829,7 @@ function findNir(
   list: Int32Array,
   from: number,
   to: number,
-  out: PiiMatch[],
+  out: MatchList,
 ): void {
   const { runStarts } = scan;
   let resume = 0;
@@ -760,7 +853,7 @@ function findCpf(
   list: Int32Array,
   from: number,
   to: number,
-  out: PiiMatch[],
+  out: MatchList,
 ): void {
   const { runStarts, runEnds } = scan;
   let resume = 0;
@@ -797,7 +890,7 @@ function findDigitsId(
   list: Int32Array,
   from: number,
   to: number,
-  out: PiiMatch[],
+  out: MatchList,
 ): void {
   const { runStarts } = scan;
   let resume = 0;
@@ -830,7 +923,7 @@ function findUsAddress(
   list: Int32Array,
   from: number,
   to: number,
-  out: PiiMatch[],
+  out: MatchList,
 ): void {
   const { runStarts, runEnds } = scan;
   let resume = 0;
@@ -888,7 +981,7 @@ function findEuAddress(
   list: Int32Array,
   from: number,
   to: number,
-  out: PiiMatch[],
+  out: MatchList,
 ): void {
   const { runStarts } = scan;
   let resume = 0;
@@ -933,7 +1026,7 @@ function findPhones(
   list: Int32Array,
   from: number,
   to: number,
-  out: PiiMatch[],
+  out: MatchList,
 ): void {
   const { runStarts, runEnds } = scan;
   let resume = 0;
@@ -1005,29 +1098,66 @@ function parsePhone(raw: string, intl: boolean): ReturnType<typeof parsePhoneNum
   }
 }
 
-/** Keeps the most confident of overlapping matches, in text order. */
-function dedupe(matches: PiiMatch[]): PiiMatch[] {
-  if (matches.length < 2) return matches;
-  // Usually nothing overlaps: then every match is kept and the result is them in text order
-  // (no two share a start), which one sort by start gives without the pairwise checks.
-  const byStart = [...matches].sort((a, b) => a.start - b.start);
-  let overlap = false;
-  for (let i = 1; i < byStart.length; i++) {
-    if ((byStart[i] as PiiMatch).start < (byStart[i - 1] as PiiMatch).end) {
-      overlap = true;
-      break;
+/**
+ * Keeps the most confident of overlapping matches: `out.order` lists the kept ones in text order.
+ * Usually nothing overlaps: then every match is kept, in order of start (no two share one), which
+ * one sort of start-and-index keys gives without the pairwise checks.
+ */
+function dedupe(out: MatchList): void {
+  const { n, start, end } = out;
+  const order = out.orderFor(n);
+  out.kept = n;
+  let sorted = true;
+  for (let i = 1; i < n && sorted; i++) sorted = (start[i] as number) >= (start[i - 1] as number);
+  if (sorted) for (let i = 0; i < n; i++) order[i] = i;
+  else sortByStart(out, order);
+  for (let i = 1; i < n; i++) {
+    if ((start[order[i] as number] as number) < (end[order[i - 1] as number] as number)) {
+      dedupeOverlapping(out, order);
+      return;
     }
   }
-  return overlap ? dedupeOverlapping(matches) : byStart;
 }
 
-function dedupeOverlapping(matches: PiiMatch[]): PiiMatch[] {
-  const sorted = [...matches].sort(
-    (a, b) => b.confidence - a.confidence || b.end - b.start - (a.end - a.start),
+/** Match indices as the low bits of a sort key, below the start (see `sortByStart`). */
+const INDEX_SPAN = 2 ** 21;
+
+/**
+ * `order` = match indices by start, equal starts by index (what a stable sort of the matches by
+ * start gives): numeric keys `start * INDEX_SPAN + index` (exact in a double) sorted natively.
+ */
+function sortByStart(out: MatchList, order: Int32Array): void {
+  const { n, start } = out;
+  if (n >= INDEX_SPAN) {
+    const idx = Array.from({ length: n }, (_, i) => i).sort(
+      (a, b) => (start[a] as number) - (start[b] as number),
+    );
+    for (let i = 0; i < n; i++) order[i] = idx[i] as number;
+    return;
+  }
+  const keys = out.keysFor(n);
+  for (let i = 0; i < n; i++) keys[i] = (start[i] as number) * INDEX_SPAN + i;
+  keys.sort();
+  for (let i = 0; i < n; i++) order[i] = (keys[i] as number) % INDEX_SPAN;
+}
+
+/** The general case: matches by confidence, then length (stable), each kept unless it overlaps a kept one. */
+function dedupeOverlapping(out: MatchList, order: Int32Array): void {
+  const { n, start, end, confidence } = out;
+  const sorted = Array.from({ length: n }, (_, i) => i).sort(
+    (a, b) =>
+      (confidence[b] as number) - (confidence[a] as number) ||
+      (end[b] as number) - (start[b] as number) - ((end[a] as number) - (start[a] as number)),
   );
-  const kept: PiiMatch[] = [];
-  for (const m of sorted) if (!kept.some((k) => m.start < k.end && k.start < m.end)) kept.push(m);
-  return kept.sort((a, b) => a.start - b.start);
+  const kept: number[] = [];
+  for (const m of sorted) {
+    const ms = start[m] as number;
+    const me = end[m] as number;
+    if (!kept.some((k) => ms < (end[k] as number) && (start[k] as number) < me)) kept.push(m);
+  }
+  kept.sort((a, b) => (start[a] as number) - (start[b] as number));
+  for (let i = 0; i < kept.length; i++) order[i] = kept[i] as number;
+  out.kept = kept.length;
 }
 
 const KIND_SEVERITY: ReadonlyArray<readonly [RegExp, Severity]> = [
@@ -1067,14 +1197,22 @@ function kindLabel(kind: string): string {
 
 /** The reported matches of one kind in one text: how many, the top confidence, the first three. */
 interface KindGroup {
-  kind: string;
+  kind: number;
   count: number;
   top: number;
-  first: PiiMatch[];
+  /** Indices in the match list of the first three (`shown` of them). */
+  first: Int32Array;
+  shown: number;
 }
 
 /** Groups reused by every `analyze` call (it is synchronous and keeps none of them). */
 const GROUPS: KindGroup[] = [];
+
+/** Whether the `ignore` option leaves out kind `id` (a kind equal to a prefix or below it). */
+function ignored(ignore: readonly string[], id: number): boolean {
+  const kind = KIND_NAMES[id] as string;
+  return ignore.some((p) => kind === p || kind.startsWith(`${p}.`));
+}
 
 const OptionsSchema = z
   .object({
@@ -1100,44 +1238,48 @@ export const piiDetector: Detector = {
     const { minConfidence, ignore } = readOptions(ctx.options);
     const findings: FindingDraft[] = [];
     for (const t of record.texts) {
-      const matches = scanPii(t.text);
-      if (matches.length === 0) continue;
+      const out = scanPii(t.text);
+      if (out.kept === 0) continue;
       // Kinds in first-seen order, as a Map keyed by kind would list them (a text has few kinds).
       let kinds = 0;
-      for (const m of matches) {
-        if (
-          m.confidence < minConfidence ||
-          (ignore.length > 0 && ignore.some((p) => m.kind === p || m.kind.startsWith(`${p}.`)))
-        )
-          continue;
+      for (let k = 0; k < out.kept; k++) {
+        const i = out.order[k] as number;
+        const kind = out.kind[i] as number;
+        const confidence = out.confidence[i] as number;
+        if (confidence < minConfidence || (ignore.length > 0 && ignored(ignore, kind))) continue;
         let g = 0;
-        while (g < kinds && (GROUPS[g] as KindGroup).kind !== m.kind) g++;
+        while (g < kinds && (GROUPS[g] as KindGroup).kind !== kind) g++;
         if (g === kinds) {
-          if (kinds === GROUPS.length) GROUPS.push({ kind: '', count: 0, top: 0, first: [] });
+          if (kinds === GROUPS.length)
+            GROUPS.push({ kind: 0, count: 0, top: 0, first: new Int32Array(3), shown: 0 });
           const fresh = GROUPS[kinds++] as KindGroup;
-          fresh.kind = m.kind;
+          fresh.kind = kind;
           fresh.count = 0;
-          fresh.top = m.confidence;
-          fresh.first.length = 0;
+          fresh.top = confidence;
+          fresh.shown = 0;
         }
         const group = GROUPS[g] as KindGroup;
         group.count++;
-        if (m.confidence > group.top) group.top = m.confidence;
-        if (group.first.length < 3) group.first.push(m);
+        if (confidence > group.top) group.top = confidence;
+        if (group.shown < 3) group.first[group.shown++] = i;
       }
       for (let g = 0; g < kinds; g++) {
-        const { kind, count, top, first } = GROUPS[g] as KindGroup;
+        const { kind: id, count, top, first, shown } = GROUPS[g] as KindGroup;
+        const kind = KIND_NAMES[id] as string;
+        const masked: string[] = [];
+        const offsets: number[] = [];
+        for (let k = 0; k < shown; k++) {
+          const i = first[k] as number;
+          masked.push(maskedOf(t.text, out, i));
+          offsets.push(out.start[i] as number);
+        }
         findings.push({
           detector: 'pii',
           rule: `pii.${kind}`,
           severity: severityOf(kind),
           field: t.field,
           message: `${count} ${kindLabel(kind)} value${count > 1 ? 's' : ''} (validated)`,
-          evidence: {
-            count,
-            masked: first.map((m) => maskedOf(t.text, m)),
-            offsets: first.map((m) => m.start),
-          },
+          evidence: { count, masked, offsets },
           score: top,
         });
       }
