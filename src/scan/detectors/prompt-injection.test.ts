@@ -261,7 +261,12 @@ describe('prompt-injection detector', () => {
         if (gated.has(ri)) expect(sets.every((set) => set.some((a) => text.includes(a)))).toBe(true);
         else expect(plain).toBeNull();
         const fast = scanner.exec(ri);
-        expect([fast?.index, fast?.[0]], `${ri} ${JSON.stringify(text)}`).toEqual([plain?.index, plain?.[0]]);
+        // The message (the text as JSON) only when they differ: 400,000 comparisons run here.
+        if (fast?.index !== plain?.index || fast?.[0] !== plain?.[0])
+          expect([fast?.index, fast?.[0]], `${ri} ${JSON.stringify(text)}`).toEqual([
+            plain?.index,
+            plain?.[0],
+          ]);
         if (plain) matched++;
       });
       shared.scan(text);
@@ -271,7 +276,11 @@ describe('prompt-injection detector', () => {
       INJECTION_RULES.forEach((rule, ri) => {
         const plain = rule.re.exec(text);
         const fast = shared.exec(ri);
-        expect([fast?.index, fast?.[0]], `${ri} ${JSON.stringify(text)}`).toEqual([plain?.index, plain?.[0]]);
+        if (fast?.index !== plain?.index || fast?.[0] !== plain?.[0])
+          expect([fast?.index, fast?.[0]], `${ri} ${JSON.stringify(text)}`).toEqual([
+            plain?.index,
+            plain?.[0],
+          ]);
       });
     }
     expect(matched).toBeGreaterThan(100);
