@@ -249,44 +249,60 @@ function countTokens(text: string, i: number, n: number, budget: number): number
 
 /**
  * Tokenises `text[0, n)` as the module comment says. Without texts, tokens past the head are
- * only counted until the count shows whether a tail follows: a long text's tokens between
- * head and tail are never hashed.
+ * only counted until the count shows whether a tail follows (a long text's tokens between head
+ * and tail are never hashed), and ASCII runs are hashed in the WebAssembly kernel when there is one.
  */
 function tokenise(text: string, n: number, keepTexts: boolean): Tokenised {
+  let k: TriggerTokenKernel | null = null;
   if (!keepTexts) {
     kernel ??= TriggerTokenKernel.create(ASCII_CLASS) ?? null;
-    if (kernel) return tokeniseInKernel(kernel, text, n);
+    k = kernel;
+    k?.load(text, n);
   }
+  const runs = (i: number, sink: TokenSink, until: number, headEnd: number) =>
+    k ? kernelRuns(k, text, i, n, sink, until, headEnd) : jsRuns(text, i, n, sink, until, headEnd);
   const head = keepTexts ? new TokenSink(true) : HEAD_SCRATCH.reset();
   const limit = HEAD_TOKENS + TAIL_TOKENS;
-  const stop = keepTexts ? limit + 1 : HEAD_TOKENS;
-  let headEnd = 0;
-  let i = 0;
-  const hashRuns = (until: number) => {
-    while (i < n && head.count < until) {
-      if (isCut(text.charCodeAt(i))) {
-        i++;
-        continue;
-      }
-      const j = runEnd(text, i, n);
-      if (head.count < HEAD_TOKENS) headEnd = j;
-      head.run(text, i, j, runAscii);
-      i = j;
-    }
-  };
-  hashRuns(stop);
+  let { i, headEnd } = runs(0, head, keepTexts ? limit + 1 : HEAD_TOKENS, 0);
   let long = head.count > limit;
   if (!long && i < n && !keepTexts) {
     // Short enough for no tail: the rest is tokenised after all.
-    if (head.count + countTokens(text, i, n, limit - head.count) <= limit) hashRuns(limit + 1);
+    if (head.count + countTokens(text, i, n, limit - head.count) <= limit)
+      ({ i, headEnd } = runs(i, head, limit + 1, headEnd));
     else long = true;
   }
   if (!long) return { head, headEnd: n };
   // More than HEAD + TAIL tokens: the tail is tokenised forwards from `tailStart`.
   const start = tailStart(text, n);
   const tail = keepTexts ? new TokenSink(true) : TAIL_SCRATCH.reset();
-  tokenRuns(text, start, n, tail);
+  runs(start, tail, Number.MAX_SAFE_INTEGER, 0);
   return { head, headEnd, tail: { sink: tail, start, end: n } };
+}
+
+/**
+ * Tokenises the runs of `text` from `i` into `sink` until `n`, or until the sink holds `until`
+ * tokens (after a whole run). Returns where it stopped and the end of the last run started while
+ * the sink held fewer than `HEAD_TOKENS` (else `headEnd` as given).
+ */
+function jsRuns(
+  text: string,
+  i: number,
+  n: number,
+  sink: TokenSink,
+  until: number,
+  headEnd: number,
+): { i: number; headEnd: number } {
+  while (i < n && sink.count < until) {
+    if (isCut(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    const j = runEnd(text, i, n);
+    if (sink.count < HEAD_TOKENS) headEnd = j;
+    sink.run(text, i, j, runAscii);
+    i = j;
+  }
+  return { i, headEnd };
 }
 
 /** Where the tail starts: at the run that brings the token count from the end to `TAIL_TOKENS` (runs counted backwards). */
@@ -324,10 +340,8 @@ export function useTriggerTokenKernel(on: boolean): void {
 }
 
 /**
- * Hashes the runs of the loaded text from `i` into `sink` until `n` or until the sink holds
- * `until` tokens (after a whole run), as `tokenise`'s loops do: ASCII runs in the kernel, any
- * other run (or one too long for the kernel's buffer) by `TokenSink.run`. Returns where it
- * stopped and the end of the last run started while the sink held fewer than `HEAD_TOKENS`.
+ * `jsRuns` over the text loaded into the kernel: ASCII runs hashed in the kernel, any other run
+ * (or one too long for the kernel's buffer) by `TokenSink.run`.
  */
 function kernelRuns(
   k: TriggerTokenKernel,
@@ -351,38 +365,6 @@ function kernelRuns(
     i = j;
   }
   return { i, headEnd };
-}
-
-/** `tokenise` without texts, the ASCII runs hashed in the kernel (same tokens, same hashes). */
-function tokeniseInKernel(k: TriggerTokenKernel, text: string, n: number): Tokenised {
-  k.load(text, n);
-  const head = HEAD_SCRATCH.reset();
-  const limit = HEAD_TOKENS + TAIL_TOKENS;
-  let { i, headEnd } = kernelRuns(k, text, 0, n, head, HEAD_TOKENS, 0);
-  let long = head.count > limit;
-  if (!long && i < n) {
-    if (head.count + countTokens(text, i, n, limit - head.count) <= limit)
-      ({ i, headEnd } = kernelRuns(k, text, i, n, head, limit + 1, headEnd));
-    else long = true;
-  }
-  if (!long) return { head, headEnd: n };
-  const start = tailStart(text, n);
-  const tail = TAIL_SCRATCH.reset();
-  kernelRuns(k, text, start, n, tail, Number.MAX_SAFE_INTEGER, 0);
-  return { head, headEnd, tail: { sink: tail, start, end: n } };
-}
-
-/** Tokenises every run of `text[i, n)` into `sink`. */
-function tokenRuns(text: string, i: number, n: number, sink: TokenSink): void {
-  while (i < n) {
-    if (isCut(text.charCodeAt(i))) {
-      i++;
-      continue;
-    }
-    const j = runEnd(text, i, n);
-    sink.run(text, i, j, runAscii);
-    i = j;
-  }
 }
 
 /**
@@ -431,7 +413,7 @@ export function triggerTokenTexts(source: string, headLength: number): string[] 
     return (tokenise(source, source.length, true).head.texts as string[]).slice();
   const head = tokenise(source.slice(0, headLength), headLength, true).head.texts as string[];
   const runs = new TokenSink(true);
-  tokenRuns(source, headLength, source.length, runs);
+  jsRuns(source, headLength, source.length, runs, Number.MAX_SAFE_INTEGER, 0);
   const tailTexts = runs.texts as string[];
   return [...head.slice(0, HEAD_TOKENS), GAP, ...tailTexts.slice(tailTexts.length - TAIL_TOKENS)];
 }
