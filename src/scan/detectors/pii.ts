@@ -651,34 +651,41 @@ function addMatch(
  */
 function findDigitLed(text: string, c: RunCandidates, out: MatchList): void {
   const { runs: scan, list, from, to } = c;
-  // One function per kind: a branch seen for the first time deoptimises only that kind's loop.
-  if ((to[0] as number) > (from[0] as number))
-    findCard(text, scan, list, from[0] as number, to[0] as number, out);
-  if ((to[1] as number) > (from[1] as number))
-    findIban(text, scan, list, from[1] as number, to[1] as number, out);
-  if ((to[2] as number) > (from[2] as number))
-    findSsn(text, scan, list, from[2] as number, to[2] as number, out);
-  if ((to[3] as number) > (from[3] as number))
-    findSsnSpaced(text, scan, list, from[3] as number, to[3] as number, out);
-  if ((to[4] as number) > (from[4] as number))
-    findPhones(text, scan, list, from[4] as number, to[4] as number, out);
-  if ((to[5] as number) > (from[5] as number))
-    findIpv4(text, scan, list, from[5] as number, to[5] as number, out);
-  if ((to[6] as number) > (from[6] as number))
-    findNino(text, scan, list, from[6] as number, to[6] as number, out);
-  if ((to[7] as number) > (from[7] as number))
-    findDni(text, scan, list, from[7] as number, to[7] as number, out);
-  if ((to[8] as number) > (from[8] as number))
-    findNir(text, scan, list, from[8] as number, to[8] as number, out);
-  if ((to[9] as number) > (from[9] as number))
-    findCpf(text, scan, list, from[9] as number, to[9] as number, out);
-  if ((to[10] as number) > (from[10] as number))
-    findDigitsId(text, scan, list, from[10] as number, to[10] as number, out);
-  if ((to[11] as number) > (from[11] as number))
-    findUsAddress(text, scan, list, from[11] as number, to[11] as number, out);
-  if ((to[12] as number) > (from[12] as number))
-    findEuAddress(text, scan, list, from[12] as number, to[12] as number, out);
+  for (let k = 0; k < DIGIT_LED_FINDERS.length; k++) {
+    const f = from[k] as number;
+    const t = to[k] as number;
+    if (t > f) (DIGIT_LED_FINDERS[k] as DigitLedFinder)(text, scan, list, f, t, out);
+  }
 }
+
+type DigitLedFinder = (
+  text: string,
+  scan: DigitRuns,
+  list: Int32Array,
+  from: number,
+  to: number,
+  out: MatchList,
+) => void;
+
+/**
+ * The finder of each digit-led candidate list, in the kernel's list order. One function per kind:
+ * a branch seen for the first time deoptimises only that kind's loop.
+ */
+const DIGIT_LED_FINDERS: readonly DigitLedFinder[] = [
+  findCard,
+  findIban,
+  findSsn,
+  findSsnSpaced,
+  findPhones,
+  findIpv4,
+  findNino,
+  findDni,
+  findNir,
+  findCpf,
+  findDigitsId,
+  findUsAddress,
+  findEuAddress,
+];
 
 /** Payment cards: 13-19 digits, Luhn-valid, with a known issuer. */
 function findCard(
