@@ -12,6 +12,7 @@ import {
   type WasmMemory,
 } from './wasm-encoding.js';
 import {
+  add,
   BLOCK,
   BR,
   BR_IF,
@@ -356,7 +357,6 @@ const F_EMIT = 2;
 
 const gget = (i: number) => [GLOBAL_GET, ...uleb(i)];
 const gset = (i: number) => [GLOBAL_SET, ...uleb(i)];
-const add = (a: number[], b: number[]) => [...a, ...b, I32_ADD];
 /** The byte of the text at index `idx` (an expression). */
 const byteAt = (idx: number[]) => [...gget(G_TEXT), ...idx, I32_ADD, I32_LOAD8_U, ...memarg(0, 0)];
 /** 1 when the character at `idx` has class bit `bit`, else 0. */

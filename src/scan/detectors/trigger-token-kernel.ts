@@ -8,6 +8,8 @@ import {
   type WasmMemory,
 } from './wasm-encoding.js';
 import {
+  add,
+  and,
   BLOCK,
   BR,
   c32,
@@ -36,6 +38,7 @@ import {
   LOOP,
   SELECT,
   set,
+  sub,
   whileDo,
 } from './wasm-instructions.js';
 
@@ -111,19 +114,16 @@ const isCut = (idx: number[]) => [
   I32_LT_U,
   I32_AND,
 ];
-const plus = (a: number[], b: number[]) => [...a, ...b, I32_ADD];
-const minus = (a: number[], b: number[]) => [...a, ...b, I32_SUB];
-const and = (a: number[], b: number[]) => [...a, ...b, I32_AND];
 
 /**
  * `e - 1 - k` while `k < e - s`, else `s`: the trailing-punctuation scan's index, kept inside the
  * text (a memory address is unsigned: index -1 would trap instead of reading a neighbour).
  */
 const backIndex = (): number[] => [
-  ...minus(minus(get(E), c32(1)), get(K)),
+  ...sub(sub(get(E), c32(1)), get(K)),
   ...get(S),
   ...get(K),
-  ...minus(get(E), get(S)),
+  ...sub(get(E), get(S)),
   I32_LT_U,
   SELECT,
 ];
@@ -132,39 +132,36 @@ function runBody(): number[] {
   // Inside `block $done { loop $runs { ... } }` an `if` adds one level: `br 2` leaves, `br 1` continues.
   const leave = (status: number) => [...c32(status), ...set(STATUS), BR, 2];
   const stripEdges = ifThen(
-    [...cls(get(S)), ...c32(2), I32_NE, ...cls(minus(get(E), c32(1))), ...c32(2), I32_NE, I32_OR],
+    [...cls(get(S)), ...c32(2), I32_NE, ...cls(sub(get(E), c32(1))), ...c32(2), I32_NE, I32_OR],
     [
       ...c32(0),
       ...set(K),
       ...whileDo(
-        and(
-          [...get(K), ...minus(get(E), get(S)), I32_LT_U],
-          [...cls(plus(get(S), get(K))), ...c32(1), I32_EQ],
-        ),
+        and([...get(K), ...sub(get(E), get(S)), I32_LT_U], [...cls(add(get(S), get(K))), ...c32(1), I32_EQ]),
         inc(K),
       ),
       ...ifThen(
         and(
           and([...get(K), ...c32(1), I32_GE_U], [...get(K), ...c32(5), I32_LE_U]),
           and(
-            [...get(K), ...minus(get(E), get(S)), I32_LT_U],
-            [...cls(plus(get(S), get(K))), ...c32(2), I32_EQ],
+            [...get(K), ...sub(get(E), get(S)), I32_LT_U],
+            [...cls(add(get(S), get(K))), ...c32(2), I32_EQ],
           ),
         ),
-        [...plus(get(S), get(K)), ...set(LO)],
+        [...add(get(S), get(K)), ...set(LO)],
       ),
       ...c32(0),
       ...set(K),
       ...whileDo(
-        and([...get(K), ...minus(get(E), get(S)), I32_LT_U], [...cls(backIndex()), ...c32(1), I32_EQ]),
+        and([...get(K), ...sub(get(E), get(S)), I32_LT_U], [...cls(backIndex()), ...c32(1), I32_EQ]),
         inc(K),
       ),
       ...ifThen(
         and(
           and([...get(K), ...c32(1), I32_GE_U], [...get(K), ...c32(5), I32_LE_U]),
-          and([...get(K), ...minus(get(E), get(S)), I32_LT_U], [...cls(backIndex()), ...c32(2), I32_EQ]),
+          and([...get(K), ...sub(get(E), get(S)), I32_LT_U], [...cls(backIndex()), ...c32(2), I32_EQ]),
         ),
-        [...minus(get(E), get(K)), ...set(HI)],
+        [...sub(get(E), get(K)), ...set(HI)],
       ),
     ],
   );
@@ -198,13 +195,13 @@ function runBody(): number[] {
     ...ifThen([...unit(get(LO)), ...c32(94), I32_EQ], [...c32(2), ...set(KIND)]),
     ...ifThen(
       and(
-        and([...unit(get(LO)), ...c32(0), I32_EQ], [...minus(get(HI), get(LO)), ...c32(4), I32_EQ]),
+        and([...unit(get(LO)), ...c32(0), I32_EQ], [...sub(get(HI), get(LO)), ...c32(4), I32_EQ]),
         and(
           and(
-            [...unit(plus(get(LO), c32(1))), ...c32(103), I32_EQ],
-            [...unit(plus(get(LO), c32(2))), ...c32(97), I32_EQ],
+            [...unit(add(get(LO), c32(1))), ...c32(103), I32_EQ],
+            [...unit(add(get(LO), c32(2))), ...c32(97), I32_EQ],
           ),
-          [...unit(plus(get(LO), c32(3))), ...c32(112), I32_EQ],
+          [...unit(add(get(LO), c32(3))), ...c32(112), I32_EQ],
         ),
       ),
       [...c32(1), ...set(KIND), ...c32(0), ...set(H)],
@@ -228,7 +225,7 @@ function runBody(): number[] {
       [...get(S), ...get(J), I32_LT_U],
       [
         // e = min(s + 40, j)
-        ...plus(get(S), c32(40)),
+        ...add(get(S), c32(40)),
         ...set(E),
         ...ifThen([...get(E), ...get(J), I32_GT_U], [...get(J), ...set(E)]),
         ...get(S),
@@ -272,7 +269,7 @@ function runBody(): number[] {
     // Room for the run's chunks.
     ...ifThen(
       [
-        ...plus(get(T), [...minus(get(J), get(Ix)), ...c32(39), I32_ADD, ...c32(40), I32_DIV_U]),
+        ...add(get(T), [...sub(get(J), get(Ix)), ...c32(39), I32_ADD, ...c32(40), I32_DIV_U]),
         ...c32(KERNEL_TOKEN_CAPACITY),
         I32_GT_U,
       ],

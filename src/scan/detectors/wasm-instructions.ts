@@ -92,6 +92,12 @@ export const tee = (i: number): number[] => [LOCAL_TEE, ...uleb(i)];
 export const c32 = (v: number): number[] => [I32_CONST, ...sleb(v)];
 /** `f64.const v` (its eight little-endian bytes). */
 export const f64const = (v: number): number[] => [F64_CONST, ...new Uint8Array(Float64Array.of(v).buffer)];
+/** `a + b` of two i32 expressions. */
+export const add = (a: number[], b: number[]): number[] => [...a, ...b, I32_ADD];
+/** `a - b` of two i32 expressions. */
+export const sub = (a: number[], b: number[]): number[] => [...a, ...b, I32_SUB];
+/** `a & b` of two i32 expressions (both evaluated: no short circuit). */
+export const and = (a: number[], b: number[]): number[] => [...a, ...b, I32_AND];
 /** Local `l` += `by`. */
 export const inc = (l: number, by = 1): number[] => [...get(l), ...c32(by), I32_ADD, ...set(l)];
 /** Local `l` -= 1. */
