@@ -7,6 +7,8 @@
  * stays a string.
  */
 
+import { isAscii } from '../text/normalization.js';
+
 const BLOCK_BYTES = 16 << 20;
 
 /** Append-only store of strings by index, ASCII ones as bytes. */
@@ -33,8 +35,7 @@ export class TriggerSources {
       this.length = grow(this.length);
     }
     const i = this.count++;
-    // byteLength in UTF-8 equals the length exactly when every code unit is ASCII.
-    if (source.length > BLOCK_BYTES || Buffer.byteLength(source, 'utf8') !== source.length) {
+    if (source.length > BLOCK_BYTES || !isAscii(source)) {
       this.strings.set(i, source);
       this.block[i] = -1;
       return;
