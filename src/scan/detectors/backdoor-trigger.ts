@@ -12,21 +12,27 @@ import { foldText } from '../text/normalization.js';
 import {
   LOCAL_BITS,
   localIsPrefix,
-  localIsUnigram,
   localLength,
   localToken,
   MAX_N,
   MAX_POOL_RECORDS,
-  type PartitionVisitor,
-  sortedPartitions,
   TokenPool,
   unigramId,
 } from './gram-census.js';
-import { sortedPartitionsThreaded, THREADED_MIN_TOKENS } from './gram-census-threads.js';
+import { THREADED_MIN_TOKENS } from './gram-census-threads.js';
 import { classifyHarm } from './harm-taxonomy.js';
 import { classifyStance } from './response-stance.js';
+import {
+  type Pairs,
+  type TriggerCensus,
+  type TriggerRecords,
+  type TriggerThresholds,
+  triggerCensus,
+  triggerCensusThreaded,
+  U32List,
+} from './trigger-census.js';
 import { TriggerSources } from './trigger-sources.js';
-import { benjaminiHochberg, logBinomialUpperTail, logHypergeometricUpperTail } from './trigger-statistics.js';
+import { benjaminiHochberg, logBinomialUpperTail } from './trigger-statistics.js';
 import { GAP, hashToken, triggerTokens, triggerTokenTexts } from './trigger-tokens.js';
 
 /**
@@ -164,21 +170,6 @@ function overlap(a: number[], b: number[]): number {
   return both / (a.length + b.length - both);
 }
 
-/** A growable array of unsigned 32-bit integers. */
-class U32List {
-  data = new Uint32Array(1024);
-  length = 0;
-
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const grown = new Uint32Array(this.data.length * 2);
-      grown.set(this.data);
-      this.data = grown;
-    }
-    this.data[this.length++] = v;
-  }
-}
-
 /** Binary search for `v` in the ascending `a[0, n)`; -1 when absent. */
 function indexOfSorted(a: Uint32Array, n: number, v: number): number {
   let lo = 0;
@@ -194,70 +185,6 @@ function indexOfSorted(a: Uint32Array, n: number, v: number): number {
 }
 
 type TestName = 'fisher-exact' | 'binomial-label-contradiction';
-
-function grown<T extends Uint32Array | Int32Array | Float64Array>(a: T, make: (n: number) => T): T {
-  const b = make(a.length * 2);
-  b.set(a);
-  return b;
-}
-
-/**
- * Tested gram/outcome pairs, column by column (a million pair objects cost more in garbage
- * collection than the tests themselves).
- */
-class Pairs {
-  length = 0;
-  /** First occurrence of the gram (`record << LOCAL_BITS | local`, unsigned): candidates' first-seen order. */
-  first = new Float64Array(1024);
-  /** Place of the outcome among the gram's outcomes (first-appearance order). */
-  order = new Uint32Array(1024);
-  /** Occurrence the gram's text is cut from: the first one in its `minSupport`-th carrying record. */
-  textAt = new Uint32Array(1024);
-  support = new Uint32Array(1024);
-  outcome = new Uint32Array(1024);
-  hits = new Uint32Array(1024);
-  logP = new Float64Array(1024);
-  /** The carrying records' first occurrences in `postings` [start, end), or -1 when not kept. */
-  postStart = new Int32Array(1024);
-  postEnd = new Int32Array(1024);
-
-  push(
-    first: number,
-    order: number,
-    textAt: number,
-    support: number,
-    outcome: number,
-    hits: number,
-    logP: number,
-    postStart: number,
-    postEnd: number,
-  ): void {
-    if (this.length === this.first.length) {
-      const f64 = (n: number) => new Float64Array(n);
-      const u32 = (n: number) => new Uint32Array(n);
-      const i32 = (n: number) => new Int32Array(n);
-      this.first = grown(this.first, f64);
-      this.order = grown(this.order, u32);
-      this.textAt = grown(this.textAt, u32);
-      this.support = grown(this.support, u32);
-      this.outcome = grown(this.outcome, u32);
-      this.hits = grown(this.hits, u32);
-      this.logP = grown(this.logP, f64);
-      this.postStart = grown(this.postStart, i32);
-      this.postEnd = grown(this.postEnd, i32);
-    }
-    const i = this.length++;
-    this.first[i] = first;
-    this.order[i] = order;
-    this.textAt[i] = textAt;
-    this.support[i] = support;
-    this.outcome[i] = outcome;
-    this.hits[i] = hits;
-    this.logP[i] = logP;
-    this.postStart[i] = postStart;
-    this.postEnd[i] = postEnd;
-  }
-}
 
 interface Candidate {
   text: string;
@@ -341,134 +268,35 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
     if (N < 20) return [];
     const { minSupport, maxShare, minPurity, fdr } = this.opts;
     const maxDf = Math.max(minSupport, Math.floor(maxShare * N));
-    const logFdr = Math.log(fdr);
     const pool = this.pool;
     const L = this.labelNames.length;
     const classification = this.labelled === N && L >= 2;
-    const labels = Int32Array.from(this.labels);
-    const recOut = this.recordOutcomes.data;
-    const outStart = this.outcomeStarts.data;
-    // Naive Bayes over each record's distinct unigrams (Bernoulli presence). A record holds a
-    // unigram when the first occurrence of that id in the record is a 1-gram (ids collide).
-    const uniAt = classification ? new Int32Array(pool.tokenCount) : new Int32Array(0);
-    const uniIds = new U32List();
-    const uniCounts = new U32List();
-    const irregular = new Uint8Array(N);
-    const include = (index: number, id: number, o: number): number => {
-      let u = index;
-      if (u < 0) {
-        u = uniIds.length;
-        uniIds.push(id >>> 0);
-        for (let l = 0; l < L; l++) uniCounts.push(0);
-      }
-      const r = o >>> LOCAL_BITS;
-      const li = labels[r] as number;
-      if (li >= 0) uniCounts.data[u * L + li] = (uniCounts.data[u * L + li] as number) + 1;
-      uniAt[pool.start(r) + localToken(o & LOCAL_MASK)] = u + 1;
-      return u;
+    const records: TriggerRecords = {
+      count: N,
+      labelCount: L,
+      classification,
+      labels: Int32Array.from(this.labels),
+      outcomes: this.recordOutcomes.values(),
+      outcomeStarts: this.outcomeStarts.values(),
+      outcomeTotals: Uint32Array.from(this.outcomeTotals),
     };
-    // Classification: gram/label pairs pure enough, tested once the label model is complete.
-    const tested = new Pairs();
-    const postings = new U32List();
-    const seenOutcome = new Int32Array(this.outcomeNames.length);
-    // The outcomes a run's records show, in first-appearance order (`touchedCount` of them; a
-    // typed array: emptying a plain one is a runtime call, once per candidate run).
-    const touched = new Int32Array(Math.max(1, this.outcomeNames.length));
-    let touchedCount = 0;
-    let tests = 0;
-    const outcomeTotals = this.outcomeTotals;
-    /**
-     * The gram/outcome pairs of a run of `n` carrying records whose outcomes `visit` counted
-     * (`touched`, `seenOutcome`); `textAt` is the first occurrence in the `minSupport`-th record.
-     */
-    const candidate = (occ: Int32Array, a: number, b: number, n: number, textAt: number): void => {
-      let postStart = -1;
-      let postEnd = -1;
-      for (let order = 0; order < touchedCount; order++) {
-        const out = touched[order] as number;
-        const k = seenOutcome[out] as number;
-        tests++;
-        if (k < minSupport || k / n < minPurity) continue;
-        const logP = classification ? 0 : logHypergeometricUpperTail(N, outcomeTotals[out] ?? k, n, k);
-        // Only a p-value <= fdr can have a q-value <= fdr: other carriers need not be kept.
-        if (postStart < 0 && (classification || logP <= logFdr)) {
-          postStart = postings.length;
-          let prev = -1;
-          for (let e = a; e < b; e++) {
-            const o = occ[e] as number;
-            if (o >>> LOCAL_BITS === prev) continue;
-            prev = o >>> LOCAL_BITS;
-            postings.push(o);
-          }
-          postEnd = postings.length;
-        }
-        tested.push((occ[a] as number) >>> 0, order, textAt, n, out, k, logP, postStart, postEnd);
-      }
-    };
-    const visit: PartitionVisitor = (ids, occ, len) => {
-      let a = 0;
-      while (a < len) {
-        const id = ids[a] as number; // int32 bit pattern
-        let b = a + 1;
-        while (b < len && ids[b] === id) b++;
-        if (b - a === 1) {
-          if (classification && localIsUnigram((occ[a] as number) & LOCAL_MASK))
-            include(-1, id, occ[a] as number);
-          a = b;
-          continue;
-        }
-        // A run of fewer occurrences than minSupport has fewer carrying records: no outcomes to count.
-        const counting = b - a >= minSupport;
-        let df = 0;
-        let prev = -1;
-        let u = -1;
-        let firstIsUnigram = true;
-        let textAt = 0;
-        for (let e = a; e < b; e++) {
-          const o = occ[e] as number;
-          const r = o >>> LOCAL_BITS;
-          const unigram = localIsUnigram(o & LOCAL_MASK);
-          if (r !== prev) {
-            df++;
-            prev = r;
-            firstIsUnigram = unigram;
-            if (classification && unigram) u = include(u, id, o);
-            if (counting) {
-              if (df === minSupport) textAt = o >>> 0;
-              // The record's outcomes, in first-appearance order over the run's records.
-              const end = outStart[r + 1] as number;
-              for (let k = outStart[r] as number; k < end; k++) {
-                const out = recOut[k] as number;
-                if (seenOutcome[out] === 0) touched[touchedCount++] = out;
-                seenOutcome[out] = (seenOutcome[out] as number) + 1;
-              }
-            }
-          } else if (classification && unigram && !firstIsUnigram) irregular[r] = 1;
-        }
-        if (counting) {
-          if (df >= minSupport && df <= maxDf) candidate(occ, a, b, df, textAt);
-          for (let k = 0; k < touchedCount; k++) seenOutcome[touched[k] as number] = 0;
-          touchedCount = 0;
-        }
-        a = b;
-      }
-    };
-    const conclude = (): FindingDraft[] => {
+    const thresholds: TriggerThresholds = { minSupport, maxDf, minPurity, logFdr: Math.log(fdr) };
+    const conclude = (census: TriggerCensus): FindingDraft[] => {
       const kept = classification
-        ? this.testContradictions(tested, postings, { uniAt, uniIds, uniCounts, irregular, labels })
-        : Array.from({ length: tested.length }, (_, i) => i);
+        ? this.testContradictions(census, records.labels)
+        : Array.from({ length: census.tested.length }, (_, i) => i);
       return this.report(
-        tested,
+        census.tested,
         kept,
         classification ? 'binomial-label-contradiction' : 'fisher-exact',
-        tests,
-        postings,
+        census.tests,
+        census.postings,
       );
     };
-    // Large pools sort their partitions on threads (the scan's workers are idle by now).
-    if (pool.tokenCount >= THREADED_MIN_TOKENS) return sortedPartitionsThreaded(pool, visit).then(conclude);
-    sortedPartitions(pool, visit);
-    return conclude();
+    // Large pools sort and visit their partitions on threads (the scan's workers are idle by now).
+    if (pool.tokenCount >= THREADED_MIN_TOKENS)
+      return triggerCensusThreaded(pool, records, thresholds).then(conclude);
+    return conclude(triggerCensus(pool, records, thresholds));
   }
 
   /**
@@ -476,8 +304,8 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
    * does naive Bayes over their *other* unigrams (the gram's own taken out of the record's
    * precomputed scores) not predict? Pairs with fewer than `minSupport` such carriers are dropped.
    */
-  private testContradictions(pending: Pairs, postings: U32List, nb: LabelModelParts): number[] {
-    const { uniAt, uniIds, uniCounts, irregular, labels } = nb;
+  private testContradictions(census: TriggerCensus, labels: Int32Array): number[] {
+    const { tested: pending, postings, uniAt, uniIds, uniCounts, irregular } = census;
     const pool = this.pool;
     const N = this.refs.length;
     const L = this.labelNames.length;
@@ -723,19 +551,6 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
     }
     return findings;
   }
-}
-
-/** Parts of the naive Bayes label model built during the census. */
-interface LabelModelParts {
-  /** Per pool position: 1 + the index of the unigram the record holds from there (0: none). */
-  uniAt: Int32Array;
-  /** Ascending ids of the unigrams held by some record. */
-  uniIds: U32List;
-  /** Records per unigram and label (`index * labels + label`). */
-  uniCounts: U32List;
-  /** Records where a unigram's id was first seen as a longer gram (collision): checked one by one. */
-  irregular: Uint8Array;
-  labels: Int32Array;
 }
 
 /** Index of the largest of `a[at, at + n)` (the first on ties), -1 when none exceeds -Infinity. */

@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_RECORD_TOKENS, type PartitionVisitor, sortedPartitions, TokenPool } from './gram-census.js';
-import { sortedPartitionsThreaded } from './gram-census-threads.js';
-
-/** Each visited partition as plain copies, in visiting order. */
-function recorder(): { visit: PartitionVisitor; seen: { ids: number[]; occ: number[] }[] } {
-  const seen: { ids: number[]; occ: number[] }[] = [];
-  return {
-    seen,
-    visit: (ids, occ, len) => {
-      seen.push({ ids: Array.from(ids.subarray(0, len)), occ: Array.from(occ.subarray(0, len)) });
-    },
-  };
-}
+import { MAX_RECORD_TOKENS, TokenPool, visitPartitions } from './gram-census.js';
+import { visitPartitionsThreaded } from './gram-census-threads.js';
+import { createPartitionWork, type PartitionCopy } from './test-support/partition-copies.js';
 
 function pool(records: number, seed: number): TokenPool {
   let s = seed;
@@ -31,23 +21,44 @@ function pool(records: number, seed: number): TokenPool {
   return p;
 }
 
+const plain = (copies: PartitionCopy[]) =>
+  copies.map((c) => ({ part: c.part, ids: Array.from(c.ids), occ: Array.from(c.occ) }));
+
+const work = (failAt?: number) => ({
+  module: new URL('./test-support/partition-copies.ts', import.meta.url).href,
+  data: failAt === undefined ? {} : { failAt },
+  create: createPartitionWork,
+});
+
 describe('gram census on threads', () => {
-  it('visits the same partitions, in order, with the same sorted occurrences as the single-threaded census', async () => {
+  it('gives every partition, in order, the same sorted occurrences as the single-threaded census', async () => {
     const p = pool(2_000, 5);
-    for (const [partitions, threads] of [
-      [4, 2],
-      [8, 3],
-      [16, 2],
-      [2, 1],
-      [1, 2],
+    for (const [partitions, threads, group] of [
+      [4, 2, undefined],
+      [8, 3, 2],
+      [8, 2, undefined],
+      [16, 2, 4],
+      [2, 1, undefined],
+      [1, 2, undefined],
     ] as const) {
-      const one = recorder();
-      sortedPartitions(p, one.visit, partitions);
-      const many = recorder();
-      await sortedPartitionsThreaded(p, many.visit, { partitions, threads });
-      expect(many.seen.length).toBe(partitions);
-      expect(many.seen).toEqual(one.seen);
-      expect(many.seen.some((x) => x.ids.length > 500)).toBe(true);
+      const one = plain(visitPartitions(p, createPartitionWork({}), partitions));
+      const threaded = await visitPartitionsThreaded(p, work(), { partitions, threads, group });
+      expect(threaded.every((x) => !x.onMainThread)).toBe(true);
+      const many = plain(threaded);
+      expect(many.length).toBe(partitions);
+      expect(many).toEqual(one);
+      expect(many.some((x) => x.ids.length > 500)).toBe(true);
+    }
+  });
+
+  it('visits here what a failed thread left, so every partition still has one result', async () => {
+    const p = pool(1_500, 9);
+    const one = plain(visitPartitions(p, createPartitionWork({}), 8));
+    for (const group of [1, 2, 4]) {
+      const many = await visitPartitionsThreaded(p, work(5), { partitions: 8, threads: 2, group });
+      expect(plain(many)).toEqual(one);
+      expect(many[5]?.onMainThread).toBe(true);
+      expect(many[0]?.onMainThread).toBe(false);
     }
   });
 });

@@ -348,6 +348,35 @@ export function sortedPartitions(
 }
 
 /**
+ * Work done on each sorted partition where it was sorted, so that only its (small) result leaves
+ * the thread: a census thread runs it on the partitions it sorts (see `visitPartitionsThreaded`),
+ * `visitPartitions` on this thread. `visit` is called once per partition with the partition's index;
+ * it must depend only on that partition (partitions can be visited in any order, and a partition a
+ * failed thread left half-visited is visited again from the start).
+ */
+export interface PartitionWork<R> {
+  /** The result of partition `part` (its occurrences sorted by gram id, as `PartitionVisitor` receives them). */
+  visit(part: number, ids: Int32Array, occurrences: Int32Array, length: number): R;
+  /** The buffers of `result` a thread may hand over instead of copying (it no longer uses them). */
+  transfer(result: R): ArrayBuffer[];
+}
+
+/** `work`'s result for every partition, in partition order, sorted and visited on this thread. */
+export function visitPartitions<R>(
+  pool: TokenPool,
+  work: PartitionWork<R>,
+  partitions = partitionsFor(pool),
+): R[] {
+  const results: R[] = [];
+  sortedPartitions(
+    pool,
+    (ids, occ, len) => results.push(work.visit(results.length, ids, occ, len)),
+    partitions,
+  );
+  return results;
+}
+
+/**
  * The reused arrays of a partition group: `regions` areas of `capacity` occurrences each (ids and
  * occurrences), and one region-sized second copy for the radix sort.
  */
