@@ -58,6 +58,7 @@ import {
   I32_OR,
   I32_POPCNT,
   I32_SHL,
+  I32_SHR_S,
   I32_SHR_U,
   I32_STORE,
   I32_SUB,
@@ -70,6 +71,7 @@ import {
   RETURN,
   SELECT,
   set,
+  tee,
   V128_AND,
   V128_CONST,
   V128_LOAD,
@@ -98,13 +100,44 @@ const FNV_PRIME = 0x01000193;
 /**
  * Memory layout: feature count at 0, code-unit classes at 16, then two tables for text of code
  * units below 256 held one byte per character (`FOLD8`: 256 folded characters with their classes; `SEG8`:
- * 256 bytes of segmentation classes), weights at `WEIGHTS`, the segment records of `segments`,
- * then the text.
+ * 256 bytes of segmentation classes), the weights at `WEIGHTS` (`weightTable`), the segment
+ * records of `segments`, then the text.
  */
 const CLASSES = 16;
 const FOLD8 = CLASSES + 65536;
 const SEG8 = FOLD8 + 512;
+/**
+ * The model's weights (`weightTable`), held sparse. The dense table of `2^bits` float32 weights
+ * is 1 MB at 18 bits, but the shipped models set only 8-24% of its slots, and each feature is a
+ * random slot. The scan's other detectors evict a 1 MB table between fields, and the kernel's
+ * cost in the scan was those misses, not its arithmetic (several times its cost with the table
+ * in cache). A smaller table keeps more of its often-read lines cached between fields, so the
+ * weights are held in three parts, 200 KB for the injection model:
+ *
+ * - `PALETTE`: the model's distinct weights (the trainer rounds them to 0.001: 3,713 for the
+ *   injection model, 15 KB), +0.0 first; a kernel holds at most `MAX_PALETTE`.
+ * - `DIRECTORY`: one 8-byte entry per 32 slots, the number of set slots before them (i32) and
+ *   their presence bits (bit `k` for slot `32w + k`). Count and bits of a slot sit side by side,
+ *   8-byte aligned, so in one cache line (separate bitmap and count arrays would be two lines).
+ *   64 KB at 18 bits.
+ * - then the compact table: the palette index (u16) of each set slot in slot order from 1,
+ *   0 (+0.0) at 0. 124 KB for the injection model.
+ *
+ * A lookup shifts its word's bits so that its own bit is the sign bit: rank = count before +
+ * popcount (its own bit included) when that bit is set, else 0; weight =
+ * `palette[compact[rank]]`. Branch-free, the feature counted set or not. A slot is set when its
+ * float32 is other than +0.0 bit for bit (-0.0 and NaN are weights of the palette like any
+ * other; -0.0 could not show anyway, `z` starts at +0.0 and x + -0.0 is x), so every slot reads
+ * exactly the dense table's float32, `z` sums the same doubles in the same order, and scores are
+ * bit-identical to `scoreFoldedRange`. A lookup is a few more instructions and one more
+ * (cached) load than the dense one: some 15% slower with everything in cache, but the kernel
+ * took about a fifth less time inside the scan with all detectors.
+ */
 const WEIGHTS = SEG8 + 256;
+/** Most distinct weights a kernel holds (a palette index is 16 bits); a model with more gets no kernel. */
+const MAX_PALETTE = 65536;
+const PALETTE = WEIGHTS;
+const DIRECTORY = PALETTE + 4 * MAX_PALETTE;
 /** Most segments one field is cut into (`scorableBounds`' default `maxSegments`), each record 24 bytes. */
 const MAX_SEGMENTS = 400;
 /** Longest segment (`scorableBounds`' default `maxLength`). */
@@ -115,20 +148,52 @@ const RECORD = 24;
  * Body of `score(text, start, end, salt, mask) -> z`, storing the feature count at address 0.
  * Params: 0 text (byte address of code unit 0), 1 start, 2 end, 3 salt, 4 mask. Locals (i32):
  * 5 p, 6 endP, 7 raw, 8 cls, 9 space, 10 prevSpace, 11 c0, 12 c1, 13 c2, 14 c, 15 h, 16 hw,
- * 17 inWord, 18 prevWord, 19 count; (f64) 20 z.
+ * 17 inWord, 18 prevWord, 19 count, 20 slot, 21 its directory entry, 22 its word's bits shifted,
+ * 23 the compact weights' address; (f64) 24 z.
  */
 function scoreBody(width: 1 | 2): number[] {
-  const [P, END_P, RAW, CLS, SPACE, PREV_SPACE, C0, C1, C2, C, _H, HW, IN_WORD, PREV_WORD, COUNT, Z] = [
-    5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
+  const [P, END_P, RAW, CLS, SPACE, PREV_SPACE, C0, C1, C2, C, _H, HW, IN_WORD, PREV_WORD, COUNT] = [
+    5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19,
   ] as const;
-  // z += weights[index on the stack]
+  const [IX, ENTRY, T, COMPACT, Z] = [20, 21, 22, 23, 24] as const;
+  // z += weights[index on the stack & mask], read as `WEIGHTS` describes: the slot's directory
+  // entry, its word's bits shifted so that its own bit is the sign bit, rank = count before +
+  // popcount when that bit is set (else 0), then palette[compact[rank]].
   const addWeight = [
     ...get(4),
     I32_AND,
+    ...tee(IX),
+    ...c32(2),
+    I32_SHR_U,
+    ...c32(-8),
+    I32_AND,
+    ...tee(ENTRY),
+    I32_LOAD,
+    ...memarg(2, DIRECTORY + 4),
+    ...get(IX),
+    ...c32(-1),
+    I32_XOR,
+    I32_SHL,
+    ...tee(T),
+    I32_POPCNT,
+    ...get(ENTRY),
+    I32_LOAD,
+    ...memarg(2, DIRECTORY),
+    I32_ADD,
+    ...get(T),
+    ...c32(31),
+    I32_SHR_S,
+    I32_AND,
+    ...c32(1),
+    I32_SHL,
+    ...get(COMPACT),
+    I32_ADD,
+    I32_LOAD16_U,
+    ...memarg(1, 0),
     ...c32(2),
     I32_SHL,
     F32_LOAD,
-    ...memarg(2, WEIGHTS),
+    ...memarg(2, PALETTE),
     F64_PROMOTE_F32,
     ...get(Z),
     F64_ADD,
@@ -176,6 +241,15 @@ function scoreBody(width: 1 | 2): number[] {
       ? [...get(P), I32_LOAD16_U, ...memarg(1, 0)]
       : [...get(P), I32_LOAD8_U, ...memarg(0, 0), ...c32(1), I32_SHL, I32_LOAD16_U, ...memarg(1, FOLD8)];
   const code: number[] = [
+    // The compact table follows the directory (8 bytes per 32 slots).
+    ...get(4),
+    ...c32(1),
+    I32_ADD,
+    ...c32(2),
+    I32_SHR_U,
+    ...c32(DIRECTORY),
+    I32_ADD,
+    ...set(COMPACT),
     // p = text + width * start; endP = text + width * end
     ...get(0),
     ...get(1),
@@ -304,7 +378,7 @@ function scoreBody(width: 1 | 2): number[] {
     ...get(Z),
     END,
   ];
-  const fn = [2, 15, I32, 1, F64, ...code];
+  const fn = [2, 19, I32, 1, F64, ...code];
   return [...uleb(fn.length), ...fn];
 }
 
@@ -988,6 +1062,55 @@ type SegmentsFn = (
 /** Compiled once per thread; undefined without WebAssembly. */
 const instantiate = lazyWasmModule(kernelBytes);
 
+/** The parts of `WEIGHTS` (see there), as i32 words; float32 weights by their bits. */
+interface WeightTable {
+  palette: Int32Array;
+  directory: Int32Array;
+  compact: Uint16Array;
+}
+
+/**
+ * The palette, directory and compact weights of `WEIGHTS` for a dense table of a power of two
+ * (at least 32) float32 weights, or undefined if it holds more distinct weights than
+ * `MAX_PALETTE` (weights are compared by their bits, so -0.0 and NaN payloads survive).
+ */
+function weightTable(weights: Float32Array): WeightTable | undefined {
+  const n = weights.length;
+  if (n < 32 || (n & (n - 1)) !== 0)
+    throw new Error('a weight table of other than a power of two (>= 32) slots');
+  const bits = new Int32Array(weights.buffer, weights.byteOffset, n);
+  const codes = new Map<number, number>([[0, 0]]);
+  const palette: number[] = [0];
+  let set = 0;
+  for (let i = 0; i < n; i++) {
+    const v = bits[i] as number;
+    if (v === 0) continue;
+    set++;
+    if (!codes.has(v)) {
+      codes.set(v, palette.length);
+      palette.push(v);
+    }
+  }
+  if (palette.length > MAX_PALETTE) return undefined;
+  const words = n >>> 5;
+  const directory = new Int32Array(2 * words);
+  const compact = new Uint16Array(1 + set);
+  let rank = 0;
+  for (let w = 0; w < words; w++) {
+    directory[2 * w] = rank;
+    let present = 0;
+    for (let k = 0; k < 32; k++) {
+      const v = bits[32 * w + k] as number;
+      if (v !== 0) {
+        present |= 1 << k;
+        compact[++rank] = codes.get(v) as number;
+      }
+    }
+    directory[2 * w + 1] = present;
+  }
+  return { palette: Int32Array.from(palette), directory, compact };
+}
+
 /** Code-unit classes of the featuriser: 1 whitespace the 4-grams collapse, 2 word character. */
 function classTable(isWordChar: (c: number) => boolean): Uint8Array {
   const t = new Uint8Array(65536);
@@ -1056,14 +1179,19 @@ export class LinearModelKernel {
     runTable: (text) => this.heldRunTable(text),
   };
 
-  private constructor(model: LinearTextModel, instance: WasmInstance, isWordChar: (c: number) => boolean) {
+  private constructor(
+    model: LinearTextModel,
+    instance: WasmInstance,
+    table: WeightTable,
+    isWordChar: (c: number) => boolean,
+  ) {
     const ex = instance.exports as { memory: WasmMemory; score: ScoreFn; segments: SegmentsFn; runs: RunsFn };
     this.model = model;
     this.memory = ex.memory;
     this.scoreFn = ex.score;
     this.segmentsFn = ex.segments;
     this.runsFn = ex.runs;
-    this.outAt = (WEIGHTS + 4 * model.weights.length + 15) & ~15;
+    this.outAt = (DIRECTORY + table.directory.byteLength + table.compact.byteLength + 15) & ~15;
     this.textAt = (this.outAt + RECORD * MAX_SEGMENTS + 15) & ~15;
     this.memory.grow(Math.ceil((this.textAt + 65536 * 4) / 65536));
     this.views();
@@ -1071,13 +1199,22 @@ export class LinearModelKernel {
     new Uint8Array(this.memory.buffer, CLASSES, 65536).set(classes);
     new Uint16Array(this.memory.buffer, FOLD8, 256).set(foldTable(classes));
     new Uint8Array(this.memory.buffer, SEG8, 256).set(segmentClasses());
-    new Float32Array(this.memory.buffer, WEIGHTS, model.weights.length).set(model.weights);
+    new Int32Array(this.memory.buffer, PALETTE, table.palette.length).set(table.palette);
+    new Int32Array(this.memory.buffer, DIRECTORY, table.directory.length).set(table.directory);
+    new Uint16Array(this.memory.buffer, DIRECTORY + table.directory.byteLength, table.compact.length).set(
+      table.compact,
+    );
   }
 
-  /** A kernel for `model`, or undefined when WebAssembly is unavailable. */
+  /**
+   * A kernel for `model`, or undefined when WebAssembly is unavailable or the model has more
+   * distinct weights than the kernel holds (`MAX_PALETTE`).
+   */
   static create(model: LinearTextModel, isWordChar: (c: number) => boolean): LinearModelKernel | undefined {
+    if (model.weights.length !== 2 ** model.bits) throw new Error(`model ${model.name}: not 2^bits weights`);
     const instance = instantiate();
-    return instance ? new LinearModelKernel(model, instance, isWordChar) : undefined;
+    const table = instance && weightTable(model.weights);
+    return instance && table ? new LinearModelKernel(model, instance, table, isWordChar) : undefined;
   }
 
   /** Grows the memory to hold `bytes` of text (views are renewed: reading `memory.buffer` is a slow accessor). */

@@ -8,6 +8,7 @@ import {
   featureScale,
   hashFeatures,
   isWordChar,
+  type LinearTextModel,
   loadShippedModel,
   scoreFolded,
   scoreFoldedRange,
@@ -193,5 +194,107 @@ describe('linear model WebAssembly kernel', () => {
         }
       }
     }
+  });
+
+  // The kernel reads weights through a presence directory and a palette (see `WEIGHTS` in the
+  // kernel): a wrong rank, a bit off by one at a word's edge or a wrong palette entry reads a
+  // neighbouring slot's weight. Every slot's weight here is its own, and the texts hit nearly
+  // every slot of the small tables, so any such slip changes a score.
+  it('reads every slot of a sparse weight table as the dense table holds it (all-zero, dense, word edges, random)', () => {
+    const rnd = seededRandom(41);
+    const model = (bits: number, set: (slot: number) => boolean): LinearTextModel => {
+      const weights = new Float32Array(1 << bits);
+      for (let i = 0; i < weights.length; i++)
+        if (set(i)) weights[i] = (i % 5 === 0 ? -1 : 1) * ((i % 4093) + 1) * 2 ** -12;
+      return { name: `test-${bits}`, bits, bias: -0.5, threshold: 0.5, contextThreshold: 0.5, weights };
+    };
+    const tables: [string, LinearTextModel][] = [];
+    for (const bits of [5, 10, 12]) {
+      tables.push(
+        [`all zero ${bits}`, model(bits, () => false)],
+        [`dense ${bits}`, model(bits, () => true)],
+        [`word edges ${bits}`, model(bits, (i) => i % 32 === 0 || i % 32 === 31)],
+        [`first and last ${bits}`, model(bits, (i) => i === 0 || i === (1 << bits) - 1)],
+        [`alternate words ${bits}`, model(bits, (i) => (i >> 5) % 2 === 0)],
+      );
+      for (const density of [0.01, 0.2, 0.5, 0.95])
+        tables.push([`${density} ${bits}`, model(bits, () => rnd() < density)]);
+    }
+    // -0.0 and +0.0 apart: -0.0 is a weight like any other (both add nothing to a sum begun at +0.0).
+    const signed = model(10, (i) => i % 3 === 0);
+    for (let i = 0; i < signed.weights.length; i += 7) signed.weights[i] = -0;
+    tables.push(['-0.0', signed]);
+    const words = [
+      'the',
+      'ignore',
+      'all',
+      'previous',
+      'instructions',
+      'and',
+      'zebra',
+      'quartz',
+      'fjord',
+      'é',
+    ];
+    const texts: string[] = [];
+    for (let t = 0; t < 6; t++) {
+      let text = '';
+      for (let k = 0; k < 900; k++) {
+        text +=
+          rnd() < 0.5
+            ? (words[Math.floor(rnd() * words.length)] as string)
+            : String.fromCharCode(97 + Math.floor(rnd() * 26));
+        text += rnd() < 0.7 ? ' ' : rnd() < 0.5 ? '. ' : '\n';
+      }
+      texts.push(text);
+    }
+    // The test's own strength: the texts' features cover nearly every slot of a 2^10 table.
+    const hit = new Set<number>();
+    for (const text of texts)
+      for (const role of ['R', 'D'] as const) {
+        const features: number[] = [];
+        hashFeatures(foldText(text), role, 10, features);
+        for (const f of features) hit.add(f);
+      }
+    expect(hit.size).toBeGreaterThan(0.95 * 1024);
+    for (const [label, m] of tables) {
+      const kernel = LinearModelKernel.create(m, isWordChar);
+      expect(kernel, label).toBeDefined();
+      if (!kernel) continue;
+      for (const text of texts) {
+        for (const role of ['R', 'D'] as const) {
+          // Whole texts and short ranges (UTF-16 copy), and the in-place segments (byte copy).
+          expect(kernel.score(text, 0, text.length, role), label).toBe(
+            scoreFoldedRange(m, text, 0, text.length, role),
+          );
+          for (let k = 0; k < 20; k++) {
+            const start = Math.floor(rnd() * text.length);
+            const end = Math.min(text.length, start + Math.floor(rnd() * 60));
+            expect(kernel.score(text, start, end, role), label).toBe(
+              scoreFoldedRange(m, text, start, end, role),
+            );
+          }
+          const got = kernel.scoreLatin1Segments(text, role);
+          expect(got.count, label).toBeGreaterThan(0);
+          for (let k = 0; k < got.count; k++) {
+            const start = got.bounds[2 * k] as number;
+            const end = got.bounds[2 * k + 1] as number;
+            expect(got.scores[k], label).toBe(
+              scoreFoldedRange(m, foldText(text.slice(start, end)), 0, end - start, role),
+            );
+          }
+        }
+      }
+    }
+  });
+
+  it('gives no kernel for a model with more distinct weights than its palette holds', () => {
+    const weights = new Float32Array(1 << 17);
+    for (let i = 0; i < weights.length; i++) weights[i] = i + 1;
+    const model = { name: 'wide', bits: 17, bias: 0, threshold: 0.5, contextThreshold: 0.5, weights };
+    expect(LinearModelKernel.create(model, isWordChar)).toBeUndefined();
+    // One fewer distinct weight than the palette's 65,536 entries (+0.0 is the first): a kernel.
+    for (let i = 65535; i < weights.length; i++) weights[i] = 0;
+    expect(LinearModelKernel.create(model, isWordChar)).toBeDefined();
   });
 });
