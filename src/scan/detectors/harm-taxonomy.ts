@@ -207,16 +207,23 @@ export function harmProbability(text: string): number {
  * `scripts/train-harm-model.ts`) for phrasings the rules do not cover.
  */
 export function classifyHarm(text: string): HarmMatch | undefined {
-  // Several detectors classify the same request of a record in a row; remember the last answer.
-  if (text === lastText) return lastResult;
+  const known = recentAnswers.get(text);
+  if (known !== undefined) return known ?? undefined;
   const result = classifyHarmUncached(text);
-  lastText = text;
-  lastResult = result;
+  if (recentAnswers.size >= RECENT_ANSWERS) recentAnswers.delete(recentAnswers.keys().next().value as string);
+  recentAnswers.set(text, result ?? null);
   return result;
 }
 
-let lastText: string | undefined;
-let lastResult: HarmMatch | undefined;
+/**
+ * Two detectors (safety-stripping, backdoor-trigger) classify the same request of a record, and
+ * the engine runs each detector over a whole batch of records before the next one (see
+ * `createBatchProcessor`), so an answer is asked for again up to a batch later: the answers for
+ * the last `RECENT_ANSWERS` requests (more than a batch holds) are remembered, oldest dropped first
+ * (`null`: not harmful).
+ */
+const RECENT_ANSWERS = 1024;
+const recentAnswers = new Map<string, HarmMatch | null>();
 
 function classifyHarmUncached(text: string): HarmMatch | undefined {
   const ruled = classifyHarmByRules(text);

@@ -72,8 +72,10 @@ function fold(): Uint16Array {
 // null: not created yet; undefined: unavailable (scalar loop).
 let wordKernel: WordHashKernel | undefined | null = null;
 
-// Several detectors hash the words of the same text of the same record (near-duplicate,
-// label consistency, embedding outliers): the last result is remembered, keyed by the string.
+// A detector may hash the same text twice in a row (label consistency: the text's key, then its
+// features): the last result is remembered, keyed by the string. Different detectors no longer
+// hit it for the same record: each runs over a whole batch before the next (see
+// `createBatchProcessor`), which measured faster than sharing these hashes.
 let memoText: string | undefined;
 let memoCount = 0;
 

@@ -12,7 +12,7 @@ import { ScanError } from '../scan-error.js';
 import { DatasetStatsCollector } from './dataset-stats.js';
 import { datasetDigest, sha256File } from './file-digest.js';
 import {
-  createRecordProcessor,
+  createBatchProcessor,
   type LineWork,
   processLineWork,
   type WorkItem,
@@ -227,7 +227,7 @@ export async function scanDataset(path: string, options: ScanOptions = {}): Prom
     ...(options.shape ? { forcedShape: options.shape } : {}),
   };
   const pool = workers > 0 ? new WorkerPool(workers, setup) : undefined;
-  const inline = pool ? undefined : createRecordProcessor(detectors, contexts, options.shape);
+  const inline = pool ? undefined : createBatchProcessor(detectors, contexts, options.shape);
   const batchSize = options.batchSize ?? 64;
   const maxInFlight = Math.max(2, workers * 3);
   const queue: Promise<WorkResult[]>[] = [];
@@ -238,7 +238,7 @@ export async function scanDataset(path: string, options: ScanOptions = {}): Prom
   };
   const submit = async (work: WorkItem[] | LineWork) => {
     if (inline) {
-      const results = Array.isArray(work) ? work.map(inline) : processLineWork(work, inline);
+      const results = Array.isArray(work) ? inline(work) : processLineWork(work, inline);
       for (const r of results) handle(r);
       return;
     }

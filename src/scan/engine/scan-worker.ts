@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RecordShape } from '../dataset-record.js';
 import type { Detector, DetectorContext } from '../detector.js';
-import { createRecordProcessor, type LineWork, processLineWork, type WorkItem } from './record-processor.js';
+import { createBatchProcessor, type LineWork, processLineWork, type WorkItem } from './record-processor.js';
 
 /** Set-up a worker receives: which detectors, their contexts, and a forced shape. */
 export interface WorkerSetup {
@@ -41,14 +41,14 @@ async function loadDetectors(setup: WorkerSetup): Promise<Detector[]> {
 // Worker entry.
 const setup = workerData as WorkerSetup;
 const ready = loadDetectors(setup).then((detectors) =>
-  createRecordProcessor(detectors, setup.contexts, setup.forcedShape),
+  createBatchProcessor(detectors, setup.contexts, setup.forcedShape),
 );
 ready.catch(() => {}); // reported with the first batch
 parentPort?.on('message', async (msg: { seq: number; items?: WorkItem[]; lines?: LineWork }) => {
   try {
     // Batches arrive in order and wait for the same promise, so they are processed in order.
-    const processItem = await ready;
-    const results = msg.lines ? processLineWork(msg.lines, processItem) : (msg.items ?? []).map(processItem);
+    const processItems = await ready;
+    const results = msg.lines ? processLineWork(msg.lines, processItems) : processItems(msg.items ?? []);
     parentPort?.postMessage({ seq: msg.seq, results });
   } catch (err) {
     parentPort?.postMessage({
