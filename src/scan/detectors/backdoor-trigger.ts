@@ -346,7 +346,15 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
     let maxW = 0;
     for (let k = 0; k < W.length; k++) maxW = Math.max(maxW, Math.abs(W[k] as number));
     const reach = 2 * MAX_N * maxW;
-    const safe = new Uint8Array(N);
+    // Each record's first outcome (its label's, for classification data): one array instead of
+    // two dependent reads per carrier in `contradictions`.
+    const firstOutcome = new Uint32Array(N);
+    const recOut = this.recordOutcomes.data;
+    const outStart = this.outcomeStarts.data;
+    for (let r = 0; r < N; r++) firstOutcome[r] = recOut[outStart[r] as number] as number;
+    // What the open check compares with a pair's outcome: the first outcome, or -1 for a record
+    // that is never contradicted (one read per carrier).
+    const openOutcome = Int32Array.from(firstOutcome);
     for (let r = 0; r < N; r++) {
       const y = labels[r] as number;
       if (y < 0) continue;
@@ -356,10 +364,8 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
         const sl = scores[r * L + l] as number;
         if (l !== y && !(sy - sl > reach + 1e-9 * (Math.abs(sy) + Math.abs(sl) + reach + 1))) wins = false;
       }
-      if (wins) safe[r] = 1;
+      if (wins) openOutcome[r] = -1;
     }
-    const recOut = this.recordOutcomes.data;
-    const outStart = this.outcomeStarts.data;
     const { minSupport } = this.opts;
     const out: number[] = [];
     const model: ContradictionModel = {
@@ -367,8 +373,7 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
       weights: W,
       labels,
       labelCount: L,
-      outcomes: this.recordOutcomes.data,
-      outcomeStarts: this.outcomeStarts.data,
+      firstOutcome,
       irregular,
       hashes: pool.hashArray,
       starts: pool.startArray,
@@ -378,22 +383,21 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
       bound: new Float64Array(L),
     };
     const gram: GramUnigrams = { ids: [], index: new Int32Array(MAX_N), slow: false };
+    const held = ids.subarray(0, nUni);
     for (let t = 0; t < pending.length; t++) {
       let open = 0;
       const outcome = pending.outcome[t] as number;
       const end = pending.postEnd[t] as number;
       for (let p = pending.postStart[t] as number; p < end && open < minSupport; p++) {
         const r = (postings.data[p] as number) >>> LOCAL_BITS;
-        if (safe[r] === 0 && recOut[outStart[r] as number] === outcome) open++;
+        if (openOutcome[r] === outcome) open++;
       }
       if (open < minSupport) continue;
       const textAt = pending.textAt[t] as number;
       const src = textAt >>> LOCAL_BITS;
       const local = textAt & LOCAL_MASK;
       const at = pool.start(src) + localToken(local);
-      this.gramUnigrams(src, local, at, gram);
-      for (let j = 0; j < gram.ids.length; j++)
-        gram.index[j] = indexOfSorted(ids, nUni, gram.ids[j] as number);
+      this.gramUnigrams(src, local, at, gram, uniAt, held);
       const c = contradictions(model, postings.data, pending, t, at, localLength(local), gram);
       if (c < minSupport) continue;
       pending.logP[t] = logBinomialUpperTail(pending.support[t] as number, contradictionRate, c);
@@ -406,19 +410,35 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
    * The distinct unigram ids of the gram at `local` of record `r` (first token at pool position
    * `at`), as the label test has always taken them: from the gram's text with one leading `^`
    * removed. A gram whose first token starts with `^` therefore loses that character (`slow`:
-   * its carriers are checked unigram by unigram).
+   * its carriers are checked unigram by unigram). `index` gets each id's index in `uniIds` (the
+   * held unigrams' ascending ids; -1: none), read from `uniAt` where it names it.
    */
-  private gramUnigrams(r: number, local: number, at: number, out: GramUnigrams): void {
+  private gramUnigrams(
+    r: number,
+    local: number,
+    at: number,
+    out: GramUnigrams,
+    uniAt: Int32Array,
+    uniIds: Uint32Array,
+  ): void {
     out.ids.length = 0;
     out.slow = !localIsPrefix(local) && this.carets.has(at);
+    const nUni = uniIds.length;
     if (out.slow) {
       const text = gramText(this.tokenTexts(r), local);
       out.ids.push(...unigramIds(text.replace(/^\^/, '').split(' ')));
+      for (let j = 0; j < out.ids.length; j++)
+        out.index[j] = indexOfSorted(uniIds, nUni, out.ids[j] as number);
       return;
     }
     for (let k = 0; k < localLength(local); k++) {
       const id = unigramId(this.pool.hash(at + k));
-      if (!out.ids.includes(id)) out.ids.push(id);
+      if (out.ids.includes(id)) continue;
+      // Where record `r` holds this token's unigram, `uniAt` already names its index (checked, as
+      // an id collision can leave the position to a longer gram); elsewhere a binary search.
+      const u = (uniAt[at + k] as number) - 1;
+      out.index[out.ids.length] = u >= 0 && uniIds[u] === id ? u : indexOfSorted(uniIds, nUni, id);
+      out.ids.push(id);
     }
   }
 
@@ -582,8 +602,8 @@ interface ContradictionModel {
   weights: Float64Array;
   labels: Int32Array;
   labelCount: number;
-  outcomes: Uint32Array;
-  outcomeStarts: Uint32Array;
+  /** Per record: its first outcome id. */
+  firstOutcome: Uint32Array;
   irregular: Uint8Array;
   hashes: Uint32Array;
   starts: Uint32Array;
@@ -613,18 +633,7 @@ function contradictions(
   const index = gram.index;
   const count = gram.ids.length;
   const outcome = pairs.outcome[t] as number;
-  const {
-    scores,
-    weights,
-    labels,
-    labelCount: L,
-    outcomes,
-    outcomeStarts,
-    hashes,
-    starts,
-    adjusted,
-    bound,
-  } = m;
+  const { scores, weights, labels, labelCount: L, firstOutcome, hashes, starts, adjusted, bound } = m;
   // Taking out any subset of the gram's unigrams moves label l's score by at most bound[l]: a
   // carrier whose label wins (or loses) by more than both bounds needs no exact evaluation.
   bound.fill(0);
@@ -638,7 +647,7 @@ function contradictions(
   for (let p = pairs.postStart[t] as number; p < end; p++) {
     const o = postings[p] as number;
     const r = o >>> LOCAL_BITS;
-    if (outcomes[outcomeStarts[r] as number] !== outcome) continue;
+    if (firstOutcome[r] !== outcome) continue;
     const y = labels[r] as number;
     // A label the model does not know is always contradicted.
     if (y < 0) {
