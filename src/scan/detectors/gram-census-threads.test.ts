@@ -57,8 +57,9 @@ describe('gram census on threads', () => {
     for (const group of [1, 2, 4]) {
       const many = await visitPartitionsThreaded(p, work(5), { partitions: 8, threads: 2, group });
       expect(plain(many)).toEqual(one);
+      // The failed partition was redone here. Which others the healthy thread delivered before
+      // the threads were stopped depends on timing, so only the failure's own partition is fixed.
       expect(many[5]?.onMainThread).toBe(true);
-      expect(many[0]?.onMainThread).toBe(false);
     }
   });
 });
