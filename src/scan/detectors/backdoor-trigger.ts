@@ -14,13 +14,19 @@ import {
   localIsPrefix,
   localLength,
   localToken,
-  MAX_N,
   MAX_POOL_RECORDS,
   TokenPool,
   unigramId,
 } from './gram-census.js';
 import { THREADED_MIN_TOKENS } from './gram-census-threads.js';
 import { classifyHarm } from './harm-taxonomy.js';
+import {
+  type CaretGramUnigrams,
+  type LabelModel,
+  labelModel,
+  testLabelPairs,
+  testLabelPairsThreaded,
+} from './label-contradictions.js';
 import { classifyStance } from './response-stance.js';
 import {
   type Pairs,
@@ -32,7 +38,7 @@ import {
   U32List,
 } from './trigger-census.js';
 import { TriggerSources } from './trigger-sources.js';
-import { benjaminiHochberg, logBinomialUpperTail } from './trigger-statistics.js';
+import { benjaminiHochberg } from './trigger-statistics.js';
 import { GAP, hashToken, triggerTokens, triggerTokenTexts } from './trigger-tokens.js';
 
 /**
@@ -170,20 +176,6 @@ function overlap(a: number[], b: number[]): number {
   return both / (a.length + b.length - both);
 }
 
-/** Binary search for `v` in the ascending `a[0, n)`; -1 when absent. */
-function indexOfSorted(a: Uint32Array, n: number, v: number): number {
-  let lo = 0;
-  let hi = n - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const x = a[mid] as number;
-    if (x === v) return mid;
-    if (x < v) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return -1;
-}
-
 type TestName = 'fisher-exact' | 'binomial-label-contradiction';
 
 interface Candidate {
@@ -281,165 +273,64 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
       outcomeTotals: Uint32Array.from(this.outcomeTotals),
     };
     const thresholds: TriggerThresholds = { minSupport, maxDf, minPurity, logFdr: Math.log(fdr) };
-    const conclude = (census: TriggerCensus): FindingDraft[] => {
-      const kept = classification
-        ? this.testContradictions(census, records.labels)
-        : Array.from({ length: census.tested.length }, (_, i) => i);
-      return this.report(
+    const conclude = (census: TriggerCensus, kept: number[]): FindingDraft[] =>
+      this.report(
         census.tested,
         kept,
         classification ? 'binomial-label-contradiction' : 'fisher-exact',
         census.tests,
         census.postings,
       );
+    const all = (census: TriggerCensus) => Array.from({ length: census.tested.length }, (_, i) => i);
+    /** The label test's kept pairs, their p-values written to the census's pairs. */
+    const keep = (census: TriggerCensus, result: { kept: number[]; logP: number[] }): number[] => {
+      result.kept.forEach((t, i) => {
+        census.tested.logP[t] = result.logP[i] as number;
+      });
+      return result.kept;
     };
-    // Large pools sort and visit their partitions on threads (the scan's workers are idle by now).
+    // Large pools sort and visit their partitions on threads (the scan's workers are idle by now),
+    // and split the label test with one.
+    const caret: CaretGramUnigrams = (r, local) => this.caretGramUnigrams(r, local);
     if (pool.tokenCount >= THREADED_MIN_TOKENS)
-      return triggerCensusThreaded(pool, records, thresholds).then(conclude);
-    return conclude(triggerCensus(pool, records, thresholds));
+      return triggerCensusThreaded(pool, records, thresholds).then(async (census) => {
+        if (!classification) return conclude(census, all(census));
+        const build = () => this.labelModel(census, records.labels);
+        return conclude(census, keep(census, await testLabelPairsThreaded(build, caret)));
+      });
+    const census = triggerCensus(pool, records, thresholds);
+    if (!classification) return conclude(census, all(census));
+    const model = this.labelModel(census, records.labels);
+    return conclude(census, keep(census, testLabelPairs(model, 0, model.pairs.length, caret)));
   }
 
-  /**
-   * The label-contradiction test of each pure gram/label pair: how many carriers with that label
-   * does naive Bayes over their *other* unigrams (the gram's own taken out of the record's
-   * precomputed scores) not predict? Pairs with fewer than `minSupport` such carriers are dropped.
-   */
-  private testContradictions(census: TriggerCensus, labels: Int32Array): number[] {
-    const { tested: pending, postings, uniAt, uniIds, uniCounts, irregular } = census;
-    const pool = this.pool;
+  /** The label test's model over the census (see `label-contradictions.ts`). */
+  private labelModel(census: TriggerCensus, labels: Int32Array): LabelModel {
     const N = this.refs.length;
-    const L = this.labelNames.length;
-    const nUni = uniIds.length;
-    const ids = uniIds.data;
-    const labelDocs = new Array<number>(L).fill(0);
-    for (let r = 0; r < N; r++) {
-      const li = labels[r] as number;
-      if (li >= 0) labelDocs[li] = (labelDocs[li] as number) + 1;
-    }
-    // Log-weights once per distinct unigram and label (the same expressions the model always used).
-    const W = new Float64Array(nUni * L);
-    for (let u = 0; u < nUni; u++)
-      for (let l = 0; l < L; l++)
-        W[u * L + l] = Math.log(((uniCounts.data[u * L + l] as number) + 1) / ((labelDocs[l] as number) + 2));
-    const total = labelDocs.reduce((a, b) => a + b, 0);
-    // Per-record scores: the label's log prior plus each held unigram's weight, in record order.
-    // One pass over a record's tokens adds to every label's score; each label's additions keep
-    // the token order, so the sums are the same numbers as one pass per label.
-    const scores = new Float64Array(N * L);
-    for (let r = 0; r < N; r++) {
-      const s = pool.start(r);
-      const e = s + pool.length(r);
-      const at = r * L;
-      for (let l = 0; l < L; l++) scores[at + l] = Math.log(((labelDocs[l] as number) + 1) / (total + L));
-      for (let p = s; p < e; p++) {
-        const u = uniAt[p] as number;
-        if (u > 0)
-          for (let l = 0; l < L; l++)
-            scores[at + l] = (scores[at + l] as number) + (W[(u - 1) * L + l] as number);
-      }
-    }
-    let contra = 0;
-    for (let r = 0; r < N; r++) if (argmax(scores, r * L, L) !== labels[r]) contra++;
-    const contradictionRate = Math.min(0.5, Math.max(0.01, contra / N));
-    // Taking out a gram's (at most MAX_N) unigrams moves two labels apart by at most `reach`:
-    // carriers whose label wins by more are never contradicted (see `contradictions`).
-    let maxW = 0;
-    for (let k = 0; k < W.length; k++) maxW = Math.max(maxW, Math.abs(W[k] as number));
-    const reach = 2 * MAX_N * maxW;
-    // Each record's first outcome (its label's, for classification data): one array instead of
-    // two dependent reads per carrier in `contradictions`.
     const firstOutcome = new Uint32Array(N);
     const recOut = this.recordOutcomes.data;
     const outStart = this.outcomeStarts.data;
     for (let r = 0; r < N; r++) firstOutcome[r] = recOut[outStart[r] as number] as number;
-    // What the open check compares with a pair's outcome: the first outcome, or -1 for a record
-    // that is never contradicted (one read per carrier).
-    const openOutcome = Int32Array.from(firstOutcome);
-    for (let r = 0; r < N; r++) {
-      const y = labels[r] as number;
-      if (y < 0) continue;
-      const sy = scores[r * L + y] as number;
-      let wins = true;
-      for (let l = 0; l < L && wins; l++) {
-        const sl = scores[r * L + l] as number;
-        if (l !== y && !(sy - sl > reach + 1e-9 * (Math.abs(sy) + Math.abs(sl) + reach + 1))) wins = false;
-      }
-      if (wins) openOutcome[r] = -1;
-    }
-    const { minSupport } = this.opts;
-    const out: number[] = [];
-    const model: ContradictionModel = {
-      scores,
-      weights: W,
+    return labelModel(
+      census,
+      this.pool,
       labels,
-      labelCount: L,
+      this.labelNames.length,
       firstOutcome,
-      irregular,
-      hashes: pool.hashArray,
-      starts: pool.startArray,
-      uniAt,
-      uniIds: ids,
-      adjusted: new Float64Array(L),
-      bound: new Float64Array(L),
-    };
-    const gram: GramUnigrams = { ids: [], index: new Int32Array(MAX_N), slow: false };
-    const held = ids.subarray(0, nUni);
-    for (let t = 0; t < pending.length; t++) {
-      let open = 0;
-      const outcome = pending.outcome[t] as number;
-      const end = pending.postEnd[t] as number;
-      for (let p = pending.postStart[t] as number; p < end && open < minSupport; p++) {
-        const r = (postings.data[p] as number) >>> LOCAL_BITS;
-        if (openOutcome[r] === outcome) open++;
-      }
-      if (open < minSupport) continue;
-      const textAt = pending.textAt[t] as number;
-      const src = textAt >>> LOCAL_BITS;
-      const local = textAt & LOCAL_MASK;
-      const at = pool.start(src) + localToken(local);
-      this.gramUnigrams(src, local, at, gram, uniAt, held);
-      const c = contradictions(model, postings.data, pending, t, at, localLength(local), gram);
-      if (c < minSupport) continue;
-      pending.logP[t] = logBinomialUpperTail(pending.support[t] as number, contradictionRate, c);
-      out.push(t);
-    }
-    return out;
+      this.carets,
+      this.opts.minSupport,
+    );
   }
 
   /**
-   * The distinct unigram ids of the gram at `local` of record `r` (first token at pool position
-   * `at`), as the label test has always taken them: from the gram's text with one leading `^`
-   * removed. A gram whose first token starts with `^` therefore loses that character (`slow`:
-   * its carriers are checked unigram by unigram). `index` gets each id's index in `uniIds` (the
-   * held unigrams' ascending ids; -1: none), read from `uniAt` where it names it.
+   * The distinct unigram ids of the gram at `local` of record `r` whose first token starts with
+   * `^` (only this thread can give them: it holds the texts), as the label test has always taken
+   * them: from the gram's text with one leading `^` removed (so the first token loses that
+   * character).
    */
-  private gramUnigrams(
-    r: number,
-    local: number,
-    at: number,
-    out: GramUnigrams,
-    uniAt: Int32Array,
-    uniIds: Uint32Array,
-  ): void {
-    out.ids.length = 0;
-    out.slow = !localIsPrefix(local) && this.carets.has(at);
-    const nUni = uniIds.length;
-    if (out.slow) {
-      const text = gramText(this.tokenTexts(r), local);
-      out.ids.push(...unigramIds(text.replace(/^\^/, '').split(' ')));
-      for (let j = 0; j < out.ids.length; j++)
-        out.index[j] = indexOfSorted(uniIds, nUni, out.ids[j] as number);
-      return;
-    }
-    for (let k = 0; k < localLength(local); k++) {
-      const id = unigramId(this.pool.hash(at + k));
-      if (out.ids.includes(id)) continue;
-      // Where record `r` holds this token's unigram, `uniAt` already names its index (checked, as
-      // an id collision can leave the position to a longer gram); elsewhere a binary search.
-      const u = (uniAt[at + k] as number) - 1;
-      out.index[out.ids.length] = u >= 0 && uniIds[u] === id ? u : indexOfSorted(uniIds, nUni, id);
-      out.ids.push(id);
-    }
+  private caretGramUnigrams(r: number, local: number): number[] {
+    const text = gramText(this.tokenTexts(r), local);
+    return unigramIds(text.replace(/^\^/, '').split(' '));
   }
 
   /** The token strings of mined record `r`. */
@@ -571,136 +462,6 @@ class TriggerAggregator implements Aggregator<TriggerObservation> {
     }
     return findings;
   }
-}
-
-/** Index of the largest of `a[at, at + n)` (the first on ties), -1 when none exceeds -Infinity. */
-function argmax(a: Float64Array, at: number, n: number): number {
-  let best = -1;
-  let bestScore = Number.NEGATIVE_INFINITY;
-  for (let l = 0; l < n; l++) {
-    const s = a[at + l] as number;
-    if (s > bestScore) {
-      bestScore = s;
-      best = l;
-    }
-  }
-  return best;
-}
-
-/** A gram's distinct unigram ids, their indices in the label model (-1: held by no record), and whether the text path was needed. */
-interface GramUnigrams {
-  ids: number[];
-  index: Int32Array;
-  slow: boolean;
-}
-
-/** What the label-contradiction test reads, as flat typed arrays (the per-carrier loop is hot). */
-interface ContradictionModel {
-  /** Per record and label: log prior plus the weights of the record's unigrams. */
-  scores: Float64Array;
-  /** Per unigram index and label: log-weight. */
-  weights: Float64Array;
-  labels: Int32Array;
-  labelCount: number;
-  /** Per record: its first outcome id. */
-  firstOutcome: Uint32Array;
-  irregular: Uint8Array;
-  hashes: Uint32Array;
-  starts: Uint32Array;
-  uniAt: Int32Array;
-  uniIds: Uint32Array;
-  /** Scratch, one score per label. */
-  adjusted: Float64Array;
-  /** Scratch, one bound per label. */
-  bound: Float64Array;
-}
-
-/**
- * Carriers of `t` with its label that naive Bayes, without the gram's unigrams (`index` into the
- * weights), does not predict. A carrier holds all of them when its occurrence has the tokens of
- * the text's (`at`, `n` tokens) and no id collision displaced a unigram; otherwise, or when the
- * gram is `slow`, each unigram id is looked up in the record.
- */
-function contradictions(
-  m: ContradictionModel,
-  postings: Uint32Array,
-  pairs: Pairs,
-  t: number,
-  at: number,
-  n: number,
-  gram: GramUnigrams,
-): number {
-  const index = gram.index;
-  const count = gram.ids.length;
-  const outcome = pairs.outcome[t] as number;
-  const { scores, weights, labels, labelCount: L, firstOutcome, hashes, starts, adjusted, bound } = m;
-  // Taking out any subset of the gram's unigrams moves label l's score by at most bound[l]: a
-  // carrier whose label wins (or loses) by more than both bounds needs no exact evaluation.
-  bound.fill(0);
-  for (let j = 0; j < count; j++) {
-    const u = index[j] as number;
-    if (u >= 0)
-      for (let l = 0; l < L; l++) bound[l] = (bound[l] as number) + Math.abs(weights[u * L + l] as number);
-  }
-  let c = 0;
-  const end = pairs.postEnd[t] as number;
-  for (let p = pairs.postStart[t] as number; p < end; p++) {
-    const o = postings[p] as number;
-    const r = o >>> LOCAL_BITS;
-    if (firstOutcome[r] !== outcome) continue;
-    const y = labels[r] as number;
-    // A label the model does not know is always contradicted.
-    if (y < 0) {
-      c++;
-      continue;
-    }
-    const sy = scores[r * L + y] as number;
-    const by = bound[y] as number;
-    let wins = true;
-    let loses = false;
-    for (let l = 0; l < L; l++) {
-      if (l === y) continue;
-      const sl = scores[r * L + l] as number;
-      const bl = bound[l] as number;
-      // Far above any rounding of the few subtractions the exact evaluation does.
-      const tol = 1e-9 * (Math.abs(sy) + Math.abs(sl) + by + bl + 1);
-      if (!(sy - by - (sl + bl) > tol)) wins = false;
-      if (sl - bl - (sy + by) > tol) loses = true;
-    }
-    if (loses) {
-      c++;
-      continue;
-    }
-    if (wins) continue;
-    const local = o & LOCAL_MASK;
-    let fast = !gram.slow && m.irregular[r] === 0 && localLength(local) === n;
-    if (fast) {
-      const b = (starts[r] as number) + localToken(local);
-      for (let k = 0; k < n; k++)
-        if (hashes[at + k] !== hashes[b + k]) {
-          fast = false;
-          break;
-        }
-    }
-    for (let l = 0; l < L; l++) adjusted[l] = scores[r * L + l] as number;
-    for (let j = 0; j < count; j++) {
-      if (!fast && !holds(m, r, gram.ids[j] as number)) continue;
-      const u = index[j] as number;
-      for (let l = 0; l < L; l++) adjusted[l] = (adjusted[l] as number) - (weights[u * L + l] as number);
-    }
-    if (argmax(adjusted, 0, L) !== y) c++;
-  }
-  return c;
-}
-
-/** Whether record `r` holds the unigram `id` (a scan of its tokens: only after an id collision). */
-function holds(m: ContradictionModel, r: number, id: number): boolean {
-  const e = m.starts[r + 1] as number;
-  for (let p = m.starts[r] as number; p < e; p++) {
-    const u = m.uniAt[p] as number;
-    if (u > 0 && m.uniIds[u - 1] === id) return true;
-  }
-  return false;
 }
 
 export const backdoorTriggerDetector: Detector<TriggerObservation> = {
