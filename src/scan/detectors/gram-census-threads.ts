@@ -77,8 +77,11 @@ export async function visitPartitionsThreaded<D, R>(
   const threads = Math.max(1, Math.min(wanted, partitions / group));
   const local = poolArrays(pool);
   const arrays: PoolArrays = {
+    // The pool's hashes are on shared memory already (see `TokenPool`).
     hashes:
-      local.hashes.length > 0 ? sharedCopy(local.hashes, (b, n) => new Int32Array(b, 0, n), 4) : local.hashes,
+      local.hashes.length > 0 && !(local.hashes.buffer instanceof SharedArrayBuffer)
+        ? sharedCopy(local.hashes, (b, n) => new Int32Array(b, 0, n), 4)
+        : local.hashes,
     starts: sharedCopy(local.starts, (b, n) => new Uint32Array(b, 0, n), 4),
     breaks: sharedCopy(local.breaks, (b, n) => new Int32Array(b, 0, n), 4),
     records: local.records,

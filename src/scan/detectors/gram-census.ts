@@ -70,7 +70,11 @@ export function unigramId(hash: number): number {
 
 /** Token hashes of the mined records, pooled; break tokens listed by pool position. */
 export class TokenPool {
-  private hashes = new Uint32Array(1 << 16);
+  /**
+   * On shared memory: the census threads and the label-test thread read the pool as it is, where
+   * a copy of the largest array after the scan would cost tens of milliseconds each time.
+   */
+  private hashes = new Uint32Array(new SharedArrayBuffer(4 << 16));
   private starts = new Uint32Array(1 << 10);
   private readonly breakList: number[] = [];
   private records = 0;
@@ -97,7 +101,7 @@ export class TokenPool {
     if (this.size + hashes.length > this.hashes.length) {
       let cap = this.hashes.length * 2;
       while (cap < this.size + hashes.length) cap *= 2;
-      const grown = new Uint32Array(cap);
+      const grown = new Uint32Array(new SharedArrayBuffer(cap * 4));
       grown.set(this.hashes.subarray(0, this.size));
       this.hashes = grown;
     }
