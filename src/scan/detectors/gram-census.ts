@@ -12,6 +12,7 @@
  * token, the fixed prefixes of 1-4 tokens; ids are the unsigned, odd 32-bit FNV-1a combinations
  * of the token hashes (see `gramId`).
  */
+import { GramSortKernel } from './gram-sort-kernel.js';
 
 /** Bits of an occurrence that give the gram's place in its record (`localIndex`). */
 export const LOCAL_BITS = 11;
@@ -229,7 +230,15 @@ export function sortPartitionGroup(
     throw new RangeError(`partition buffers hold ${buffers.regions} regions, not ${count}`);
   const partBits = Math.log2(partitions);
   const lens = collect(arrays, first, count, partBits, buffers);
-  for (let k = 0; k < count; k++) sorted(first + k, radixSort(buffers, k, lens[k] as number, partBits));
+  for (let k = 0; k < count; k++) {
+    const len = lens[k] as number;
+    sorted(
+      first + k,
+      buffers.kernel
+        ? kernelSort(buffers, buffers.kernel, k, len, partBits)
+        : radixSort(buffers, k, len, partBits),
+    );
+  }
 }
 
 /** Id bits of the first, scattering pass of `radixSort`. */
@@ -328,6 +337,79 @@ function radixSort(buffers: PartitionBuffers, k: number, len: number, partBits: 
   return passes % 2 === 1 ? { ids, occ, length: len } : { ids: tmpIds, occ: tmpOcc, length: len };
 }
 
+/**
+ * `radixSort` with the passes in `kernel` (whose memory holds `buffers`): the same digits, the same
+ * buckets and the same ping-pong between the arrays, so the same result in the same arrays.
+ */
+function kernelSort(
+  buffers: PartitionBuffers,
+  kernel: GramSortKernel,
+  k: number,
+  len: number,
+  partBits: number,
+): SortedPartition {
+  const sortBits = 31 - partBits;
+  const topBits = Math.min(TOP_BITS, sortBits);
+  const topShift = 32 - partBits - topBits;
+  const buckets = 1 << topBits;
+  const at0 = k * buffers.capacity;
+  const ids = buffers.ids.subarray(at0, at0 + len);
+  const occ = buffers.occ.subarray(at0, at0 + len);
+  const { tmpIds, tmpOcc } = buffers;
+  const counts = kernel.counts;
+  // Byte offsets in the kernel's memory.
+  const idsAt = ids.byteOffset;
+  const occAt = occ.byteOffset;
+  const tmpIdsAt = tmpIds.byteOffset;
+  const tmpOccAt = tmpOcc.byteOffset;
+  const countsAt = counts.byteOffset;
+  // The first pass: bucket starts (element indices) kept here, the scatter's offsets in `counts`.
+  counts.fill(0, 0, buckets);
+  kernel.hist(idsAt, len, topShift, buckets - 1, countsAt);
+  const starts = new Int32Array(buckets + 1);
+  for (let d = 0; d < buckets; d++) {
+    starts[d + 1] = (starts[d] as number) + (counts[d] as number);
+    counts[d] = 4 * (starts[d] as number);
+  }
+  kernel.scatter(idsAt, occAt, tmpIdsAt, tmpOccAt, len, topShift, buckets - 1, countsAt);
+  const lowBits = topShift - 1;
+  const passes = lowBits > 0 ? Math.ceil(lowBits / LOW_DIGIT_BITS) : 0;
+  const width = passes > 0 ? Math.ceil(lowBits / passes) : 0;
+  const mask = (1 << width) - 1;
+  for (let b = 0; b < buckets; b++) {
+    const s = starts[b] as number;
+    const e = starts[b + 1] as number;
+    if (e - s < 2) {
+      if (passes % 2 === 1 && e > s) {
+        ids[s] = tmpIds[s] as number;
+        occ[s] = tmpOcc[s] as number;
+      }
+      continue;
+    }
+    let from = tmpIdsAt;
+    let fromOcc = tmpOccAt;
+    let to = idsAt;
+    let toOcc = occAt;
+    for (let pass = 0; pass < passes; pass++) {
+      const shift = 1 + pass * width;
+      counts.fill(0, 0, mask + 1);
+      kernel.hist(from + 4 * s, e - s, shift, mask, countsAt);
+      let sum = 4 * s;
+      for (let d = 0; d <= mask; d++) {
+        const c = counts[d] as number;
+        counts[d] = sum;
+        sum += 4 * c;
+      }
+      kernel.scatter(from + 4 * s, fromOcc + 4 * s, to, toOcc, e - s, shift, mask, countsAt);
+      [from, to] = [to, from];
+      [fromOcc, toOcc] = [toOcc, fromOcc];
+    }
+  }
+  return passes % 2 === 1
+    ? { ids, occ, length: len }
+    : { ids: tmpIds.subarray(0, len), occ: tmpOcc.subarray(0, len), length: len };
+}
+
 /** What `visit` receives: one partition's occurrences sorted by gram id (int32 bit patterns; `>>> 0` gives the unsigned values). */
 export type PartitionVisitor = (ids: Int32Array, occurrences: Int32Array, length: number) => void;
 
@@ -382,7 +464,8 @@ export function visitPartitions<R>(
 
 /**
  * The reused arrays of a partition group: `regions` areas of `capacity` occurrences each (ids and
- * occurrences), and one region-sized second copy for the radix sort.
+ * occurrences), and one region-sized second copy for the radix sort. With WebAssembly (unless
+ * `wasm` is false) they live in a `GramSortKernel`'s memory and the kernel runs the sort's passes.
  */
 export class PartitionBuffers {
   ids: Int32Array;
@@ -391,14 +474,23 @@ export class PartitionBuffers {
   tmpOcc: Int32Array;
   capacity: number;
   readonly regions: number;
+  /** The sort kernel whose memory holds the arrays, or undefined (the JavaScript sort). */
+  readonly kernel: GramSortKernel | undefined;
 
-  constructor(capacity: number, regions = 1) {
+  constructor(capacity: number, regions = 1, wasm = true) {
     this.capacity = capacity;
     this.regions = regions;
-    this.ids = new Int32Array(capacity * regions);
-    this.occ = new Int32Array(capacity * regions);
-    this.tmpIds = new Int32Array(capacity);
-    this.tmpOcc = new Int32Array(capacity);
+    this.kernel = wasm ? GramSortKernel.create() : undefined;
+    [this.ids, this.occ, this.tmpIds, this.tmpOcc] = this.arrays(capacity);
+  }
+
+  /** Fresh `ids`, `occ`, `tmpIds`, `tmpOcc` for regions of `cap` occurrences. */
+  private arrays(cap: number): [Int32Array, Int32Array, Int32Array, Int32Array] {
+    const n = cap * this.regions;
+    if (!this.kernel) return [new Int32Array(n), new Int32Array(n), new Int32Array(cap), new Int32Array(cap)];
+    const [ids, occ, tmpIds, tmpOcc] = this.kernel.allocate([n, n, cap, cap]);
+    if (!ids || !occ || !tmpIds || !tmpOcc) throw new Error('partition buffers: missing array');
+    return [ids, occ, tmpIds, tmpOcc];
   }
 
   /**
@@ -408,18 +500,17 @@ export class PartitionBuffers {
   grow(ends: Int32Array): void {
     const old = this.capacity;
     const cap = old * 2;
-    const ids = new Int32Array(cap * this.regions);
-    const occ = new Int32Array(cap * this.regions);
-    for (let k = 0; k < ends.length; k++) {
-      const n = (ends[k] as number) - k * old;
-      ids.set(this.ids.subarray(k * old, k * old + n), k * cap);
-      occ.set(this.occ.subarray(k * old, k * old + n), k * cap);
-      ends[k] = k * cap + n;
-    }
-    this.ids = ids;
-    this.occ = occ;
-    this.tmpIds = new Int32Array(cap);
-    this.tmpOcc = new Int32Array(cap);
+    // Copies first: growing the kernel's memory invalidates the old views.
+    const kept = Array.from(ends, (end, k) => ({
+      ids: this.ids.slice(k * old, end),
+      occ: this.occ.slice(k * old, end),
+    }));
+    [this.ids, this.occ, this.tmpIds, this.tmpOcc] = this.arrays(cap);
+    kept.forEach(({ ids, occ }, k) => {
+      this.ids.set(ids, k * cap);
+      this.occ.set(occ, k * cap);
+      ends[k] = k * cap + ids.length;
+    });
     this.capacity = cap;
   }
 }
