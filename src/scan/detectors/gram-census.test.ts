@@ -159,4 +159,36 @@ describe('gram census', () => {
   it('gives unigram ids of single tokens', () => {
     expect(unigramId(12345)).toBe(gramId([12345], false));
   });
+
+  it('sorts with the WebAssembly kernel exactly as with the JavaScript passes, also sparse, tiny and grown buffers', () => {
+    expect(new PartitionBuffers(16).kernel).toBeDefined();
+    expect(new PartitionBuffers(16, 1, false).kernel).toBeUndefined();
+    const cases: [number, number, number][] = [
+      [0, 10, 1],
+      [1, 10, 1],
+      [5, 1_000_000, 2],
+      [300, 40, 3],
+      [400, 5000, 4],
+      [250, 1 << 30, 5],
+    ];
+    for (const [count, vocab, seed] of cases) {
+      const pool = new TokenPool();
+      for (const r of randomRecords(count, vocab, seed)) pool.append(Uint32Array.from(r.hashes), r.breaks);
+      const arrays = poolArrays(pool);
+      // 1 partition: three in-bucket passes; 8: two; 4096: sparse buckets.
+      for (const partitions of [1, 2, 8, 4096]) {
+        const group = Math.min(2, partitions);
+        const run = (wasm: boolean) => {
+          const out: number[][] = [];
+          const buffers = new PartitionBuffers(32, group, wasm);
+          for (let first = 0; first < partitions; first += group)
+            sortPartitionGroup(arrays, first, group, partitions, buffers, (_, p) => {
+              out.push(Array.from(p.ids.subarray(0, p.length)), Array.from(p.occ.subarray(0, p.length)));
+            });
+          return out;
+        };
+        expect(run(true)).toEqual(run(false));
+      }
+    }
+  });
 });

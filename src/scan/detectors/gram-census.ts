@@ -556,10 +556,11 @@ function collect(
       while (bp < breaks.length && (breaks[bp] as number) < from) bp++;
       const to = bp < breaks.length && (breaks[bp] as number) < e ? (breaks[bp] as number) : e;
       // A segment adds at most 4 grams per token + 4 prefixes to a region, plus the one
-      // speculative write past its end.
+      // speculative write past its end. (Doubling as often as it takes: a buffer smaller than one
+      // long segment would otherwise be written past its end.)
       const room = MAX_N * (to - from) + MAX_N + 1;
       for (let k = 0; k < count; k++) {
-        if ((ends[k] as number) - k * cap + room > cap) {
+        while ((ends[k] as number) - k * cap + room > cap) {
           buffers.grow(ends);
           ids = buffers.ids;
           occ = buffers.occ;
