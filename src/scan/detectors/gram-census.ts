@@ -246,6 +246,27 @@ const TOP_BITS = 8;
 /** Widest digit of the in-bucket passes (1024 counters: the bucket and its counts stay in cache). */
 const LOW_DIGIT_BITS = 10;
 
+/** The digits both radix sorts use for a partition's ids; they must agree for the sorts to agree. */
+interface SortPlan {
+  /** Shift of the first pass's digit; `buckets - 1` masks it. */
+  topShift: number;
+  buckets: number;
+  /** In-bucket passes over bits [1, topShift), each `width` bits wide (`mask`). */
+  passes: number;
+  width: number;
+  mask: number;
+}
+
+function sortPlan(partBits: number): SortPlan {
+  // Bit 0 is always 1 and the top bits are the partition: sort bits [1, 32 - partBits).
+  const topBits = Math.min(TOP_BITS, 31 - partBits);
+  const topShift = 32 - partBits - topBits;
+  const lowBits = topShift - 1;
+  const passes = lowBits > 0 ? Math.ceil(lowBits / LOW_DIGIT_BITS) : 0;
+  const width = passes > 0 ? Math.ceil(lowBits / passes) : 0;
+  return { topShift, buckets: 1 << topBits, passes, width, mask: (1 << width) - 1 };
+}
+
 /**
  * Radix-sorts region `k` of `buffers` (its first `len` occurrences) by the id bits below the
  * partition bits, stably. One most-significant-digit pass scatters the region into 256 buckets
@@ -254,11 +275,7 @@ const LOW_DIGIT_BITS = 10;
  * the whole region, whose 1,000-way scatters miss the cache.
  */
 function radixSort(buffers: PartitionBuffers, k: number, len: number, partBits: number): SortedPartition {
-  // Bit 0 is always 1 and the top bits are the partition: sort bits [1, 32 - partBits).
-  const sortBits = 31 - partBits;
-  const topBits = Math.min(TOP_BITS, sortBits);
-  const topShift = 32 - partBits - topBits;
-  const buckets = 1 << topBits;
+  const { topShift, buckets, passes, width, mask } = sortPlan(partBits);
   const topMask = buckets - 1;
   const at0 = k * buffers.capacity;
   const ids = buffers.ids.subarray(at0, at0 + len);
@@ -281,10 +298,6 @@ function radixSort(buffers: PartitionBuffers, k: number, len: number, partBits: 
     tmpOcc[at] = occ[i] as number;
   }
   // Bits [1, topShift) within each bucket, ping-ponging between the second copy and the region.
-  const lowBits = topShift - 1;
-  const passes = lowBits > 0 ? Math.ceil(lowBits / LOW_DIGIT_BITS) : 0;
-  const width = passes > 0 ? Math.ceil(lowBits / passes) : 0;
-  const mask = (1 << width) - 1;
   const counts = new Int32Array(Math.max(1, passes << width));
   for (let b = 0; b < buckets; b++) {
     const s = starts[b] as number;
@@ -348,10 +361,7 @@ function kernelSort(
   len: number,
   partBits: number,
 ): SortedPartition {
-  const sortBits = 31 - partBits;
-  const topBits = Math.min(TOP_BITS, sortBits);
-  const topShift = 32 - partBits - topBits;
-  const buckets = 1 << topBits;
+  const { topShift, buckets, passes, width, mask } = sortPlan(partBits);
   const at0 = k * buffers.capacity;
   const ids = buffers.ids.subarray(at0, at0 + len);
   const occ = buffers.occ.subarray(at0, at0 + len);
@@ -372,10 +382,6 @@ function kernelSort(
     counts[d] = 4 * (starts[d] as number);
   }
   kernel.scatter(idsAt, occAt, tmpIdsAt, tmpOccAt, len, topShift, buckets - 1, countsAt);
-  const lowBits = topShift - 1;
-  const passes = lowBits > 0 ? Math.ceil(lowBits / LOW_DIGIT_BITS) : 0;
-  const width = passes > 0 ? Math.ceil(lowBits / passes) : 0;
-  const mask = (1 << width) - 1;
   for (let b = 0; b < buckets; b++) {
     const s = starts[b] as number;
     const e = starts[b + 1] as number;
