@@ -379,19 +379,25 @@ describe('prompt-injection detector', () => {
     expect(rules).toBe(Object.keys(widest).length);
   });
 
-  it('cuts the content words of ASCII text as /[a-z0-9]{4,}/g does (fuzzed)', () => {
+  it('cuts the content words of folded text as /[\\p{L}\\p{N}]{4,}/gu does (fuzzed ASCII, Latin-1 and other fields)', () => {
     const rnd = seededRandom(17);
-    const units = ['a', 'b', 'z', '0', '9', ' ', '.', '-', '_', 'that', 'this', 'with', 'word', 'Q', '\n'];
-    for (let round = 0; round < 1000; round++) {
+    const units = ['a', 'b', 'z', '0', '9', ' ', '.', '-', '_', 'that', 'this', 'with', 'word', '\n'];
+    // Latin-1 letters and digits (`ß`, `ø`, `µ`, `²`, `¼`), Latin-1 non-words (`£`, `°`, NBSP), beyond Latin-1 (`ж`, `’`).
+    const rare = ['é', 'ß', 'ø', 'µ', '²', '¼', '£', '°', '\u00a0', '×', 'ж', '’'];
+    for (let round = 0; round < 1500; round++) {
       let text = '';
-      for (let k = Math.floor(rnd() * 60); k > 0; k--)
-        text += units[Math.floor(rnd() * units.length)] as string;
-      const ref = [...text.matchAll(/[a-z0-9]{4,}/g)]
+      const mix = round % 3;
+      for (let k = Math.floor(rnd() * 60); k > 0; k--) {
+        const pool = mix > 0 && rnd() < 0.15 ? rare.slice(0, mix === 1 ? 10 : rare.length) : units;
+        text += pool[Math.floor(rnd() * pool.length)] as string;
+      }
+      const ref = [...text.matchAll(/[\p{L}\p{N}]{4,}/gu)]
         .map((m) => m[0])
         .filter((w) => !['that', 'this', 'with'].includes(w));
       expect(contentWords(text), text).toEqual(ref);
     }
     expect(contentWords('naïve café 1234 abc')).toEqual(['naïve', 'café', '1234']);
+    expect(contentWords('straße £1000 ½ mœurs')).toEqual(['straße', '1000', 'mœurs']);
   });
 
   it("counts a field's content words on demand as counting all of contentWords does (fuzzed)", () => {
@@ -415,10 +421,13 @@ describe('prompt-injection detector', () => {
       // These two share their 32-bit FNV-1a hash: the counts must still tell them apart.
       'p1oj0',
       '03w1w',
+      'ærøsund',
+      'grüße',
     ];
     for (let round = 0; round < 1500; round++) {
-      // Every fifth field is not ASCII (its words are all counted as strings).
-      let whole = round % 5 === 0 ? 'é ' : '';
+      // Every fifth field is Latin-1 beyond ASCII (its runs are cut by the table), every
+      // seventh goes beyond Latin-1 (its words are all counted as strings).
+      let whole = round % 5 === 0 ? 'é ß£ ' : round % 7 === 0 ? '’ ' : '';
       for (let k = Math.floor(rnd() * 80); k > 0; k--)
         whole += units[Math.floor(rnd() * units.length)] as string;
       const all = new Map<string, number>();
@@ -436,6 +445,9 @@ describe('prompt-injection detector', () => {
         'zzzz',
         'p1oj0',
         '03w1w',
+        'ærøsund',
+        'grüße',
+        'grüßeword',
       ];
       asked.sort(() => rnd() - 0.5);
       const counts = new FieldWordCounts(whole);
