@@ -56,7 +56,8 @@ function isWordUnit(c: number): boolean {
   return c < 256 && WORD_UNIT[c] === 1;
 }
 
-const BEYOND_LATIN1_RE = /[^\x00-\xff]/;
+/** Any code unit above U+00FF (surrogates included: without the u flag the class matches code units). */
+const BEYOND_LATIN1_RE = /[\u0100-\uffff]/;
 
 /**
  * True when every code unit of `text` is below U+0100, so that each is a code point and
